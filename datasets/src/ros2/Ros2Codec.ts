@@ -18,6 +18,8 @@ export type Ros2CodecOptions = {
 export class Ros2Codec {
   readonly type: string;
   readonly schemaText: string;
+  /** True when the type's first field is `std_msgs/Header header` (it carries a source stamp). */
+  readonly hasHeader: boolean;
   #writer: MessageWriter;
   #reader: MessageReader;
 
@@ -25,6 +27,8 @@ export class Ros2Codec {
     this.type = fullTypeName(options.type);
     this.schemaText = options.schemaText ?? ros2SchemaText(this.type);
     const definitions = parse(this.schemaText, { ros2: true });
+    const first = definitions[0]?.definitions.find((field) => field.isConstant !== true);
+    this.hasHeader = first?.name === 'header' && first.type === 'std_msgs/Header';
     this.#writer = new MessageWriter(definitions);
     this.#reader = new MessageReader(definitions);
   }
