@@ -1,0 +1,72 @@
+/**
+ * The setpoint side of the arm's joint velocity servo, like
+ * `forward_velocity_controller` on a UR: a held velocity command is ramped at
+ * the joint acceleration limit, clamped to the speed limit, and integrated into
+ * a position setpoint that the MuJoCo position actuators (kp, kv) track with a
+ * velocity feed-forward. Tracking a setpoint — rather than a velocity — is what
+ * makes the arm hold still at zero command under gravity.
+ */
+export interface JointVelocityServoOptions {
+  maxVelocity: number[];
+  maxAcceleration: number[];
+  lower: number[];
+  upper: number[];
+  /** The setpoint stays this far inside the joint limits (rad). */
+  limitMargin: number;
+}
+
+export class JointVelocityServo {
+  readonly n: number;
+  /** Held command (rad/s). */
+  readonly command: Float64Array;
+  /** Ramped velocity setpoint (rad/s). */
+  readonly velocity: Float64Array;
+  /** Integrated position setpoint (rad). */
+  readonly position: Float64Array;
+  private readonly opts: JointVelocityServoOptions;
+
+  constructor(opts: JointVelocityServoOptions) {
+    this.opts = opts;
+    this.n = opts.maxVelocity.length;
+    this.command = new Float64Array(this.n);
+    this.velocity = new Float64Array(this.n);
+    this.position = new Float64Array(this.n);
+  }
+
+  /** Start from rest at q, command cleared. */
+  resetTo(q: ArrayLike<number>): void {
+    for (let i = 0; i < this.n; i++) this.position[i] = q[i];
+    this.command.fill(0);
+    this.velocity.fill(0);
+  }
+
+  /**
+   * Advance by dt. Returns the index of a joint whose setpoint ran into its
+   * limit while moving outwards (the setpoint is clamped there), or -1.
+   */
+  advance(dt: number): number {
+    const { maxVelocity, maxAcceleration, lower, upper, limitMargin } = this.opts;
+    let limitHit = -1;
+    for (let i = 0; i < this.n; i++) {
+      const vmax = maxVelocity[i];
+      const target = Math.min(vmax, Math.max(-vmax, this.command[i]));
+      const dvMax = maxAcceleration[i] * dt;
+      const v = this.velocity[i] + Math.min(dvMax, Math.max(-dvMax, target - this.velocity[i]));
+      let p = this.position[i] + v * dt;
+      const lo = lower[i] + limitMargin;
+      const hi = upper[i] - limitMargin;
+      if ((p < lo && v < 0) || (p > hi && v > 0)) {
+        p = Math.min(hi, Math.max(lo, p));
+        limitHit = i;
+      }
+      this.position[i] = p;
+      this.velocity[i] = v;
+    }
+    return limitHit;
+  }
+
+  /** Freeze at q: zero velocity, command cleared. */
+  holdAt(q: ArrayLike<number>): void {
+    this.resetTo(q);
+  }
+}

@@ -1,0 +1,3 @@
+export { SimCell, SAFETY_MODE } from './SimCell.ts';
+export type { SimCellOptions, ObjectPose, JointStateSample, TaskName } from './SimCell.ts';
+export { JointVelocityServo } from './JointVelocityServo.ts';
