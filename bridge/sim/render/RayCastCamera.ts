@@ -110,7 +110,7 @@ export class RayCastCamera {
       for (let col = 0; col < width; col++, p += 3) {
         const x = (col + 0.5 - width / 2) / f;
         const y = (height / 2 - row - 0.5) / f;
-        const inv = 1 / Math.hypot(x, y, 1);
+        const inv = 1 / Math.sqrt(x * x + y * y + 1);
         this.local[p] = x * inv;
         this.local[p + 1] = y * inv;
         this.local[p + 2] = -inv;
@@ -166,8 +166,10 @@ export class RayCastCamera {
         const g = geomId[i];
         let r: number, gr: number, b: number;
         if (g < 0 || !(dist[i] >= 0)) {
-          const [sr, sg, sb] = background(dz);
-          out[p] = sr * 255; out[p + 1] = sg * 255; out[p + 2] = sb * 255;
+          // Background: a sky gradient above the horizon, flat ground below.
+          for (let k = 0; k < 3; k++) {
+            out[p + k] = 255 * (dz < 0 ? GROUND[k] : SKY_HORIZON[k] + (SKY_ZENITH[k] - SKY_HORIZON[k]) * dz);
+          }
           continue;
         }
         if (!geomNormal(types[g], sizes, gpos, gmat, g, hits, p, normal)) {
@@ -267,14 +269,6 @@ function geomColours(model: MjModel): Float32Array {
   return out;
 }
 
-const skyScratch = [0, 0, 0];
-/** Background for a ray that hit nothing: a sky gradient above the horizon, flat ground below. */
-function background(dz: number): number[] {
-  if (dz < 0) return GROUND;
-  for (let k = 0; k < 3; k++) skyScratch[k] = SKY_HORIZON[k] + (SKY_ZENITH[k] - SKY_HORIZON[k]) * dz;
-  return skyScratch;
-}
-
 /**
  * Normal from neighbouring hit points on the same geom, for geom types with no
  * analytic normal here (meshes, height fields, SDFs). Its sign is fixed by the
@@ -298,7 +292,7 @@ function screenSpaceNormal(
   const ux = hits[3 * hb] - hits[3 * ha], uy = hits[3 * hb + 1] - hits[3 * ha + 1], uz = hits[3 * hb + 2] - hits[3 * ha + 2];
   const vx = hits[3 * vb] - hits[3 * va], vy = hits[3 * vb + 1] - hits[3 * va + 1], vz = hits[3 * vb + 2] - hits[3 * va + 2];
   const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
-  const len = Math.hypot(nx, ny, nz) || 1;
+  const len = Math.sqrt(nx * nx + ny * ny + nz * nz) || 1;
   out[0] = nx / len; out[1] = ny / len; out[2] = nz / len;
 }
 
@@ -308,13 +302,16 @@ function isSilhouette(
 ): boolean {
   const g = geomId[i];
   const d = dist[i] * 1.02;
-  const farther = (j: number) => geomId[j] !== g && (geomId[j] < 0 || dist[j] > d);
   return (
-    (col + 1 < width && farther(i + 1)) ||
-    (col > 0 && farther(i - 1)) ||
-    (row + 1 < height && farther(i + width)) ||
-    (row > 0 && farther(i - width))
+    (col + 1 < width && fartherGeom(geomId, dist, i + 1, g, d)) ||
+    (col > 0 && fartherGeom(geomId, dist, i - 1, g, d)) ||
+    (row + 1 < height && fartherGeom(geomId, dist, i + width, g, d)) ||
+    (row > 0 && fartherGeom(geomId, dist, i - width, g, d))
   );
+}
+
+function fartherGeom(geomId: Int32Array, dist: Float64Array, j: number, g: number, d: number): boolean {
+  return geomId[j] !== g && (geomId[j] < 0 || dist[j] > d);
 }
 
 function normalize(v: number[]): number[] {

@@ -50,7 +50,7 @@ export function geomNormal(
     }
     case CYLINDER: {
       // On the surface one of |z|/h and rho/r is 1 and the other <= 1: the larger picks the face.
-      const rho = Math.hypot(x, y);
+      const rho = Math.sqrt(x * x + y * y);
       if (Math.abs(z) / sy >= rho / sx) nz = Math.sign(z) || 1;
       else { nx = x; ny = y; }
       break;
@@ -69,7 +69,7 @@ export function geomNormal(
   const ox = gmat[m] * nx + gmat[m + 1] * ny + gmat[m + 2] * nz;
   const oy = gmat[m + 3] * nx + gmat[m + 4] * ny + gmat[m + 5] * nz;
   const oz = gmat[m + 6] * nx + gmat[m + 7] * ny + gmat[m + 8] * nz;
-  const len = Math.hypot(ox, oy, oz);
+  const len = Math.sqrt(ox * ox + oy * oy + oz * oz);
   if (!(len > 0)) return false;
   out[0] = ox / len;
   out[1] = oy / len;

@@ -28,3 +28,31 @@ export const testSceneXml = `
     </body>
   </worldbody>
 </mujoco>`;
+
+/**
+ * Pinhole projection of world point `p` into a `width`x`height` image of
+ * camera `cam`, from the camera's pose in `data` and `cam_fovy`, written
+ * independently of RayCastCamera so tests can check where things land.
+ * Returns integer pixel coordinates (column, row from the top), or null when
+ * the point is behind the camera or outside the image.
+ */
+export function projectPoint(
+  camPos: ArrayLike<number>,
+  camMat: ArrayLike<number>,
+  fovyDeg: number,
+  width: number,
+  height: number,
+  p: readonly number[],
+): { col: number; row: number } | null {
+  const d = [p[0] - camPos[0], p[1] - camPos[1], p[2] - camPos[2]];
+  // Camera frame coordinates: columns of the row-major world-from-camera matrix.
+  const x = camMat[0] * d[0] + camMat[3] * d[1] + camMat[6] * d[2];
+  const y = camMat[1] * d[0] + camMat[4] * d[1] + camMat[7] * d[2];
+  const z = camMat[2] * d[0] + camMat[5] * d[1] + camMat[8] * d[2];
+  if (z >= 0) return null; // MuJoCo cameras look along -z
+  const f = height / 2 / Math.tan((fovyDeg * Math.PI) / 360);
+  const col = Math.floor(width / 2 + (f * x) / -z);
+  const row = Math.floor(height / 2 - (f * y) / -z);
+  if (col < 0 || col >= width || row < 0 || row >= height) return null;
+  return { col, row };
+}
