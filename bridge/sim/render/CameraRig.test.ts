@@ -1,4 +1,8 @@
 import jpeg from 'jpeg-js';
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadModelFromXml } from '../mujoco/loadMujoco.ts';
@@ -112,5 +116,28 @@ describe('CameraRig', () => {
     await rig.close();
     await pending;
     await expect(rig.render({ qpos })).rejects.toThrow(/closed/);
+  });
+
+  it('starts its worker the way the cellkit CLI runs (tsx register(), any cwd)', async () => {
+    // Same loading path as bridge/bin/cellkit.js: plain node, tsx's ESM register(), then TypeScript imports.
+    const tsxApi = new URL('dist/esm/api/index.mjs', pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json')));
+    const script = `
+      import { register } from ${JSON.stringify(tsxApi.href)};
+      register();
+      const { CameraRig } = await import(${JSON.stringify(new URL('./CameraRig.ts', import.meta.url).href)});
+      const { testSceneXml } = await import(${JSON.stringify(new URL('./testScene.ts', import.meta.url).href)});
+      const rig = await CameraRig.create({ xml: testSceneXml, cameras: [{ name: 'top', width: 32, height: 24 }] });
+      const [frame] = await rig.render({ qpos: new Float64Array([0.5, 0.1, 0.43, 1, 0, 0, 0]) });
+      await rig.close();
+      console.log(JSON.stringify({ name: frame.name, bytes: frame.jpeg.length, soi: [frame.jpeg[0], frame.jpeg[1]] }));`;
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: tmpdir() }, (err, out, errOut) =>
+        err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out),
+      ),
+    );
+    const result = JSON.parse(stdout.trim().split('\n').pop()!);
+    expect(result.name).toBe('top');
+    expect(result.soi).toEqual([0xff, 0xd8]);
+    expect(result.bytes).toBeGreaterThan(100);
   });
 });
