@@ -15,6 +15,8 @@ export interface JointVelocityServoOptions {
   limitMargin: number;
 }
 
+const SPEED_LIMIT_HEADROOM = 0.99;
+
 export class JointVelocityServo {
   readonly n: number;
   /** Held command (rad/s). */
@@ -48,7 +50,9 @@ export class JointVelocityServo {
     const { maxVelocity, maxAcceleration, lower, upper, limitMargin } = this.opts;
     let limitHit = -1;
     for (let i = 0; i < this.n; i++) {
-      const vmax = maxVelocity[i];
+      // 1 % under the limit: the tracked joint overshoots its setpoint by
+      // ~0.5 % when a ramp ends, and the measured speed must stay within the limit.
+      const vmax = maxVelocity[i] * SPEED_LIMIT_HEADROOM;
       const target = Math.min(vmax, Math.max(-vmax, this.command[i]));
       const dvMax = maxAcceleration[i] * dt;
       const v = this.velocity[i] + Math.min(dvMax, Math.max(-dvMax, target - this.velocity[i]));

@@ -233,8 +233,10 @@ export class SimCell {
     if (wait > 0) {
       return { success: false, message: `Cannot unlock protective stop until ${this.opts.unlockDelay}s after occurrence (${wait.toFixed(1)} s left).` };
     }
-    this.readArmQ();
-    this.servo.holdAt(this.q6);
+    // Keep the hold setpoint (re-seating it at the measured q would let the
+    // arm spring off whatever it rests on); just make sure nothing old is queued.
+    this.servo.command.fill(0);
+    this.servo.velocity.fill(0);
     this.mode = SAFETY_MODE.NORMAL;
     return { success: true, message: 'Protective stop releasing' };
   }

@@ -1,0 +1,62 @@
+import { describe, it, expect, afterAll } from 'vitest';
+import { UR5E, forwardKinematics, jacobian } from '../../src/kinematics/index.ts';
+import { SimCell, SAFETY_MODE } from '../cell/SimCell.ts';
+import { CELL_LAYOUT } from '../model/index.ts';
+import { TASK_NAMES } from '../tasks/index.ts';
+import { createExpert, observe, runExpertEpisode } from './index.ts';
+
+const cell = await SimCell.create();
+afterAll(() => cell.close());
+const tool = [...CELL_LAYOUT.tcpOffset] as [number, number, number];
+
+describe('scripted experts, closed loop against SimCell', () => {
+  for (const task of TASK_NAMES) {
+    it(`${task}: succeeds on several seeds within speed limits`, () => {
+      const expert = createExpert(task);
+      for (const seed of [100, 101, 102, 103]) {
+        cell.reset({ task, seed });
+        expert.reset();
+        let maxTcpSpeed = 0;
+        let maxCommandedTcp = 0;
+        let done = false;
+        let prev = forwardKinematics(UR5E, observe(cell).jointPositions, tool).position;
+        // 50 Hz expert, 10 physics steps per tick, at most 30 s of sim time.
+        for (let tick = 0; tick < 1500 && !done; tick++) {
+          const obs = observe(cell);
+          const action = expert.act(obs);
+          done = action.done;
+          action.jointVelocities.forEach((v, i) => expect(Math.abs(v)).toBeLessThanOrEqual(UR5E.maxJointVelocity[i]));
+          const J = jacobian(UR5E, obs.jointPositions, tool);
+          const v = [0, 1, 2].map((r) => J[r].reduce((s, x, j) => s + x * action.jointVelocities[j], 0));
+          maxCommandedTcp = Math.max(maxCommandedTcp, Math.hypot(v[0], v[1], v[2]));
+          expect(cell.setJointVelocityCommand(action.jointVelocities)).toBe(true);
+          expect(cell.setGripperCommand(action.gripper)).toBe(true);
+          for (let k = 0; k < 10; k++) cell.step();
+          expect(cell.safetyMode()).toBe(SAFETY_MODE.NORMAL);
+          const p = forwardKinematics(UR5E, cell.jointState().position, tool).position;
+          maxTcpSpeed = Math.max(maxTcpSpeed, Math.hypot(p[0] - prev[0], p[1] - prev[1], p[2] - prev[2]) / (10 * cell.timestep));
+          prev = p;
+        }
+        expect(done).toBe(true);
+        for (let k = 0; k < 250; k++) cell.step();
+        expect({ seed, ...cell.taskStatus() }).toEqual({ seed, task, success: true, progress: 1 });
+        expect(maxCommandedTcp).toBeLessThanOrEqual(0.25);
+        expect(maxTcpSpeed).toBeLessThanOrEqual(0.25);
+      }
+    });
+  }
+
+  it('runExpertEpisode reports success and resets the expert between episodes', () => {
+    const expert = createExpert('pick_place');
+    const a = runExpertEpisode(cell, expert, { task: 'pick_place', seed: 104 });
+    const b = runExpertEpisode(cell, expert, { task: 'pick_place', seed: 104 });
+    expect(a.success && a.expertDone).toBe(true);
+    expect(a.protectiveStops).toBe(0);
+    // Same seed, same cell, same expert: the same episode.
+    expect(b.duration).toBe(a.duration);
+  });
+
+  it('createExpert rejects unknown tasks', () => {
+    expect(() => createExpert('juggle' as never)).toThrow(/expected one of reach, push, pick_place/);
+  });
+});
