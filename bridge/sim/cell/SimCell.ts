@@ -241,7 +241,11 @@ export class SimCell {
     return { success: true, message: 'Protective stop releasing' };
   }
 
-  /** Arm to home at rest, gripper open, objects laid out for (task, seed); time back to 0. */
+  /**
+   * Arm to home at rest, command cleared, gripper open, NORMAL safety mode,
+   * objects laid out for (task, seed); time back to 0. An omitted task or seed
+   * keeps the current one (so `reset({})` replays the same episode layout).
+   */
   reset(opts: { task?: TaskName; seed?: number } = {}): void {
     const task = opts.task ?? this.layout.task;
     if (!isTaskName(task)) throw new Error(`SimCell.reset: expected task one of ${TASK_NAMES.join(', ')}, found ${String(task)}.`);

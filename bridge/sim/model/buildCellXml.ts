@@ -143,7 +143,7 @@ export function buildCellXml(opts: CellXmlOptions = {}): string {
 
   const [tcx, tcy] = L.tableCenter;
   const [thx, thy] = L.tableHalfSize;
-  const scene = lookAt([-1.45, -0.95, 0.85], [-0.45, -0.1, 0.05]);
+  const scene = lookAt([-1.2, -0.8, 0.75], [-0.36, -0.06, 0.16]);
 
   return `<mujoco model="cellkit_${arm.name}_cell">
   <compiler angle="radian" autolimits="true"/>
