@@ -149,4 +149,30 @@ describe('RayCastCamera', () => {
     const groups = ctx.model.geom_group as Int32Array;
     for (let g = 0; g < ctx.model.ngeom; g++) if (groups[g] === 3) expect(rgba[4 * g + 3]).toBe(1);
   });
+
+  it('casts the shadow of a lifted cube onto the table below it', async () => {
+    const ctx = await scene();
+    const qpos = ctx.data.qpos as Float64Array;
+    qpos[2] = 0.6; // lift the cube 17 cm, straight below the model's light at (0.5, 0.1, 2)
+    ctx.mujoco.mj_forward(ctx.model, ctx.data);
+    const opts = { mujoco: ctx.mujoco, model: ctx.model, camera: 'scene', width: 320, height: 240 };
+    const withShadows = new RayCastCamera(opts);
+    const without = new RayCastCamera({ ...opts, shadows: false });
+    const a = withShadows.render(ctx.data);
+    const b = without.render(ctx.data);
+    const below = [0.5, 0.1, 0.4];
+    const brightness = (c: { r: number; g: number; b: number }) => c.r + c.g + c.b;
+    const shadowed = colourAt(ctx, withShadows, a, below);
+    const unshadowed = colourAt(ctx, without, b, below);
+    expect(isRed(shadowed)).toBe(false); // the table shows there, not the cube
+    expect(brightness(shadowed)).toBeLessThan(0.8 * brightness(unshadowed));
+    // Away from the shadow the table is lit the same either way.
+    const elsewhere = [0.7, -0.3, 0.4];
+    expect(colourAt(ctx, withShadows, a, elsewhere)).toEqual(colourAt(ctx, without, b, elsewhere));
+    // And the shadow follows the cube: back on the table, that spot is lit again.
+    qpos[2] = 0.43;
+    qpos[1] = -0.25;
+    ctx.mujoco.mj_forward(ctx.model, ctx.data);
+    expect(brightness(colourAt(ctx, withShadows, withShadows.render(ctx.data), below))).toBeGreaterThan(0.95 * brightness(unshadowed));
+  });
 });

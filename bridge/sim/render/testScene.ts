@@ -1,6 +1,6 @@
 /**
  * A small cell for the renderer's tests, independent of the real UR5e scene:
- * a floor, a table (coloured by a material), a red cube on a free joint, a
+ * a light, a floor, a table (coloured by a material), a red cube on a free joint, a
  * green target marker on a mocap body, a yellow goal pad, and two cameras.
  * It also holds geoms that must NOT show: a collision-only box in group 3 and
  * an invisible (alpha 0) box, both placed in front of the scene camera.
@@ -11,6 +11,7 @@ export const testSceneXml = `
     <material name="tabletop" rgba="0.55 0.42 0.3 1"/>
   </asset>
   <worldbody>
+    <light name="key" pos="0.5 0.1 2" dir="0 0 -1"/>
     <geom name="floor" type="plane" size="3 3 0.1" rgba="0.6 0.6 0.62 1"/>
     <geom name="table" type="box" pos="0.5 0 0.375" size="0.35 0.45 0.025" material="tabletop"/>
     <geom name="leg" type="cylinder" pos="0.5 0 0.18" size="0.05 0.18" rgba="0.3 0.3 0.3 1"/>
