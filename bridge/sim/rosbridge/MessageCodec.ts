@@ -150,7 +150,8 @@ export class MessageCodec {
     const mismatch = (expected: string) =>
       new MessageShapeError(`${root} message requires a ${expected} for field ${path.join('.')}, but got a ${describe(v)}`);
     if (isBinaryField(f)) {
-      if (typeof v === 'string') return Buffer.from(v, 'base64');
+      // A plain Uint8Array (not a Buffer) so handlers see one byte type.
+      if (typeof v === 'string') return new Uint8Array(Buffer.from(v, 'base64'));
       if (Array.isArray(v) && v.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) return Uint8Array.from(v);
       throw mismatch(`${f.baseType}[] (base64 string or byte list)`);
     }
