@@ -1,0 +1,22 @@
+import { formatResult, type BenchResult } from './BenchResult.ts';
+import { simBench } from './simBench.ts';
+
+/**
+ * `npm run bench [name…]`: each suite prints its figures as it finishes.
+ * Suites: sim. Environment: BENCH_SECONDS scales the long real-time runs (default 60).
+ */
+const suites: Record<string, () => Promise<BenchResult[]>> = { sim: simBench };
+
+const wanted = process.argv.slice(2);
+for (const name of wanted) {
+  if (!suites[name]) {
+    console.error(`unknown bench suite '${name}'; expected one of ${Object.keys(suites).join(', ')}`);
+    process.exit(2);
+  }
+}
+for (const [name, run] of Object.entries(suites)) {
+  if (wanted.length && !wanted.includes(name)) continue;
+  console.log(`\n== ${name} ==`);
+  const results = await run();
+  for (const r of results) console.log(formatResult(r));
+}

@@ -1,0 +1,93 @@
+import { Topic, type Ros } from 'roslib';
+import { SimCellServer, UR_TOPICS, cameraTopic } from '@cellkit/bridge/sim';
+import { connectRos } from '../bridge/src/ros/connectRos.ts';
+import { result, type BenchResult } from './BenchResult.ts';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 60);
+
+function countTopic(ros: Ros, name: string, type: string): { count: number; stop: () => void } {
+  const topic = new Topic({ ros, name, messageType: type, compression: 'cbor' });
+  const counter = { count: 0, stop: () => topic.unsubscribe() };
+  topic.subscribe(() => counter.count++);
+  return counter;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Rates at --speed 1 with both cameras, measured at a roslib client over a real websocket. */
+async function realTimeRates(): Promise<BenchResult[]> {
+  const sim = await SimCellServer.start({ port: 0, speed: 1, cameras: ['scene', 'wrist'] });
+  const ros = await connectRos(sim.url);
+  try {
+    const streams = [
+      { label: 'joint_states', name: UR_TOPICS.jointStates.name, type: UR_TOPICS.jointStates.type, hz: 500 },
+      { label: 'wrench', name: UR_TOPICS.wrench.name, type: UR_TOPICS.wrench.type, hz: 500 },
+      { label: 'camera scene', name: cameraTopic('scene'), type: 'sensor_msgs/msg/CompressedImage', hz: 30 },
+      { label: 'camera wrist', name: cameraTopic('wrist'), type: 'sensor_msgs/msg/CompressedImage', hz: 30 },
+    ];
+    const counters = streams.map((s) => countTopic(ros, s.name, s.type));
+    await sleep(2000); // let subscriptions settle and the JIT warm up before the window opens
+    const start = counters.map((c) => c.count);
+    const t0 = performance.now();
+    await sleep(seconds * 1000);
+    const wall = (performance.now() - t0) / 1000;
+    const got = counters.map((c, i) => c.count - start[i]);
+    counters.forEach((c) => c.stop());
+    const stats = sim.runner.getStats();
+    return [
+      ...streams.map((s, i) =>
+        result({
+          name: `sim ${s.label} rate at --speed 1, both cameras on, ${seconds} s`,
+          value: got[i] / wall,
+          unit: 'Hz',
+          against: 'nominal',
+          reference: s.hz,
+          target: '≥ 0.98',
+          met: got[i] / wall / s.hz >= 0.98,
+        }),
+      ),
+      result({
+        name: 'sim real-time factor at --speed 1 (sim time ÷ wall time)',
+        value: stats.realTimeFactor,
+        unit: '×',
+        against: 'requested',
+        reference: 1,
+      }),
+    ];
+  } finally {
+    ros.close();
+    await sim.close();
+  }
+}
+
+/** Real-time factor at --speed max, with a client subscribed to joint states (and cameras when on). */
+async function maxSpeed(cameras: string[]): Promise<BenchResult> {
+  const sim = await SimCellServer.start({ port: 0, speed: 'max', cameras });
+  const ros = await connectRos(sim.url);
+  try {
+    const counters = [
+      countTopic(ros, UR_TOPICS.jointStates.name, UR_TOPICS.jointStates.type),
+      ...cameras.map((c) => countTopic(ros, cameraTopic(c), 'sensor_msgs/msg/CompressedImage')),
+    ];
+    await sleep(1000);
+    const simT0 = sim.cell.time;
+    const t0 = performance.now();
+    await sleep(Math.min(seconds, 20) * 1000);
+    const rtf = (sim.cell.time - simT0) / ((performance.now() - t0) / 1000);
+    counters.forEach((c) => c.stop());
+    return result({
+      name: `sim real-time factor at --speed max, ${cameras.length ? `cameras ${cameras.join('+')}` : 'no cameras'}`,
+      value: rtf,
+      unit: '×',
+      against: 'real time',
+      reference: 1,
+    });
+  } finally {
+    ros.close();
+    await sim.close();
+  }
+}
+
+export async function simBench(): Promise<BenchResult[]> {
+  return [...(await realTimeRates()), await maxSpeed([]), await maxSpeed(['scene', 'wrist'])];
+}
