@@ -70,26 +70,32 @@ export function syntheticJpeg(index: number, width: number, height: number, seed
     for (let x = 0; x < width; x++) {
       const o = (y * width + x) * 4;
       const marker = x < 16 && y < 16;
-      const base = ((x * 3 + y * 2 + index * 5) & 0xff) ^ (random() < 0.08 ? 0x40 : 0);
+      const base = ((x * 3 + y * 2 + index * 5) & 0xff) ^ (random() < 0.004 ? 0x30 : 0);
       rgba[o] = marker ? frameMarkerGray(index) : base;
       rgba[o + 1] = marker ? frameMarkerGray(index) : (base + 85) & 0xff;
       rgba[o + 2] = marker ? frameMarkerGray(index) : (255 - base) & 0xff;
       rgba[o + 3] = 255;
     }
   }
-  return new Uint8Array(jpeg.encode({ data: rgba, width, height }, 75).data);
+  return new Uint8Array(jpeg.encode({ data: rgba, width, height }, 70).data);
 }
 
-type Pending = { receiveTime: number; topic: string; stamp: number; msg: object };
+export type SyntheticMessage = { receiveTime: number; topic: string; stamp: number; msg: object };
 
-/**
- * Adds the canonical streams to `writer` and writes `duration` seconds of
- * data in receive-time order. Returns the number of messages written.
- */
-export async function writeSyntheticEpisode(
-  writer: EpisodeWriter,
-  options: SyntheticEpisodeOptions,
-): Promise<{ messageCount: number; start: number; end: number }> {
+/** The streams of a synthetic episode: [topic, type]. */
+export function syntheticStreams(cameras: string[] = ['scene', 'wrist']): [string, string][] {
+  return [
+    [EPISODE_TOPICS.jointStates.topic, EPISODE_TOPICS.jointStates.type],
+    [EPISODE_TOPICS.wrench.topic, EPISODE_TOPICS.wrench.type],
+    [EPISODE_TOPICS.action.topic, EPISODE_TOPICS.action.type],
+    [EPISODE_TOPICS.safetyMode.topic, EPISODE_TOPICS.safetyMode.type],
+    [EPISODE_TOPICS.events.topic, EPISODE_TOPICS.events.type],
+    ...cameras.map((name): [string, string] => [cameraTopic(name), CAMERA_TYPE]),
+  ];
+}
+
+/** Every message of a synthetic episode, in receive-time order, as a recorder would see them. */
+export function syntheticMessages(options: SyntheticEpisodeOptions): SyntheticMessage[] {
   const start = options.start ?? 1_767_225_600; // 2026-01-01T00:00:00Z
   const cameras = options.cameras ?? ['scene', 'wrist'];
   const width = options.width ?? 160;
@@ -99,12 +105,6 @@ export async function writeSyntheticEpisode(
   // test, and 30 matches the marker period so frame k shows marker k mod 30.
   const pool = 30;
 
-  await writer.addStream(EPISODE_TOPICS.jointStates.topic, EPISODE_TOPICS.jointStates.type);
-  await writer.addStream(EPISODE_TOPICS.wrench.topic, EPISODE_TOPICS.wrench.type);
-  await writer.addStream(EPISODE_TOPICS.action.topic, EPISODE_TOPICS.action.type);
-  await writer.addStream(EPISODE_TOPICS.safetyMode.topic, EPISODE_TOPICS.safetyMode.type);
-  await writer.addStream(EPISODE_TOPICS.events.topic, EPISODE_TOPICS.events.type);
-  for (const name of cameras) await writer.addStream(cameraTopic(name), CAMERA_TYPE);
   const jpegs = new Map(
     cameras.map((name, c) => [
       name,
@@ -114,9 +114,9 @@ export async function writeSyntheticEpisode(
 
   // Generate every message with a stamp, then write in receive-time order,
   // as a recorder would see them.
-  const pending: Pending[] = [];
+  const pending: SyntheticMessage[] = [];
   const latency = (): number => 0.0005 + random() * 0.002;
-  const each = (rate: number, make: (k: number, t: number) => Pending | undefined): void => {
+  const each = (rate: number, make: (k: number, t: number) => SyntheticMessage | undefined): void => {
     for (let k = 0; k * (1 / rate) < options.duration; k++) {
       const item = make(k, start + k / rate);
       if (item) pending.push(item);
@@ -177,7 +177,19 @@ export async function writeSyntheticEpisode(
     receiveTime: start,
     msg: { kind: 'marker', code: 'start', message: 'synthetic episode' },
   });
-  pending.sort((a, b) => a.receiveTime - b.receiveTime);
+  return pending.sort((a, b) => a.receiveTime - b.receiveTime);
+}
+
+/**
+ * Adds the canonical streams to `writer` and writes `duration` seconds of
+ * data in receive-time order.
+ */
+export async function writeSyntheticEpisode(
+  writer: EpisodeWriter,
+  options: SyntheticEpisodeOptions,
+): Promise<{ messageCount: number; start: number; end: number }> {
+  for (const [topic, type] of syntheticStreams(options.cameras)) await writer.addStream(topic, type);
+  const pending = syntheticMessages(options);
   for (const p of pending) {
     await writer.write(p.topic, { stamp: p.stamp, receiveTime: p.receiveTime, msg: p.msg });
   }
