@@ -175,4 +175,28 @@ describe('RayCastCamera', () => {
     ctx.mujoco.mj_forward(ctx.model, ctx.data);
     expect(brightness(colourAt(ctx, withShadows, withShadows.render(ctx.data), below))).toBeGreaterThan(0.95 * brightness(unshadowed));
   });
+
+  it('shades mesh geoms from neighbouring hits, faces distinct', async () => {
+    // A 10 cm box given as a mesh (inline vertices, convex hull), seen from a corner above.
+    const { mujoco, model } = await loadModelFromXml(`
+      <mujoco><asset><mesh name="box" vertex="-.05 -.05 -.05  .05 -.05 -.05  -.05 .05 -.05  .05 .05 -.05
+                                             -.05 -.05 .05  .05 -.05 .05  -.05 .05 .05  .05 .05 .05"/></asset>
+        <worldbody><light pos="0.3 -0.2 1"/>
+          <geom type="mesh" mesh="box" rgba="0.2 0.3 0.9 1"/>
+          <camera name="c" pos="0.3 0.3 0.3" xyaxes="-1 1 0 -1 -1 2" fovy="40"/>
+        </worldbody></mujoco>`);
+    const data = new mujoco.MjData(model);
+    mujoco.mj_forward(model, data);
+    const ctx = { mujoco, model, data };
+    const cam = new RayCastCamera({ mujoco, model, camera: 'c', width: 160, height: 120 });
+    const rgb = cam.render(data);
+    const top = colourAt(ctx, cam, rgb, [0, 0, 0.05]);
+    const sideX = colourAt(ctx, cam, rgb, [0.05, 0, 0]);
+    const sideY = colourAt(ctx, cam, rgb, [0, 0.05, 0]);
+    for (const c of [top, sideX, sideY]) expect(isBlue(c)).toBe(true);
+    // Three visible faces, three clearly different brightnesses: the edges read.
+    const levels = [top.b, sideX.b, sideY.b].sort((x, y) => x - y);
+    expect(levels[1] - levels[0]).toBeGreaterThan(8);
+    expect(levels[2] - levels[1]).toBeGreaterThan(8);
+  });
 });

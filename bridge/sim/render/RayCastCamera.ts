@@ -1,6 +1,7 @@
 import type { MjData, MjModel } from 'mujoco-js';
 import type { Mujoco } from '../mujoco/loadMujoco.ts';
 import { geomNormal } from './geomNormal.ts';
+import { isSilhouette, screenSpaceNormal } from './screenSpace.ts';
 
 export interface RayCastCameraOptions {
   mujoco: Mujoco;
@@ -152,7 +153,7 @@ export class RayCastCamera {
    */
   render(data: MjData): Uint8Array {
     if (this.disposed) throw new Error(`RayCastCamera "${this.camera}": render() after dispose(); create a new camera.`);
-    const { model, mujoco, width, height, local, world, hits } = this;
+    const { model, width, height, local, world, hits } = this;
     const n = width * height;
     const c = this.cameraId;
     const camPos = (data.cam_xpos as Float64Array).subarray(3 * c, 3 * c + 3);
@@ -203,6 +204,7 @@ export class RayCastCamera {
         }
         if (!geomNormal(types[g], sizes, gpos, gmat, g, hits, p, normal)) {
           screenSpaceNormal(hits, geomId, i, col, row, width, height, normal);
+          if (normal[0] === 0 && normal[1] === 0 && normal[2] === 0) { normal[0] = -dx; normal[1] = -dy; normal[2] = -dz; }
         }
         // Face the viewer: planes are two-sided and screen-space normals have no sign.
         let ndv = -(normal[0] * dx + normal[1] * dy + normal[2] * dz);
@@ -345,51 +347,6 @@ function geomColours(model: MjModel): Float32Array {
     out[3 * g + 2] = src[o + 2];
   }
   return out;
-}
-
-/**
- * Normal from neighbouring hit points on the same geom, for geom types with no
- * analytic normal here (meshes, height fields, SDFs). Its sign is fixed by the
- * caller. Falls back to facing the camera when the pixel has no usable neighbours.
- */
-function screenSpaceNormal(
-  hits: Float64Array, geomId: Int32Array, i: number, col: number, row: number,
-  width: number, height: number, out: Float64Array,
-): void {
-  const g = geomId[i];
-  const right = col + 1 < width && geomId[i + 1] === g ? i + 1 : -1;
-  const left = col > 0 && geomId[i - 1] === g ? i - 1 : -1;
-  const down = row + 1 < height && geomId[i + width] === g ? i + width : -1;
-  const up = row > 0 && geomId[i - width] === g ? i - width : -1;
-  const [ha, hb] = right >= 0 ? [i, right] : left >= 0 ? [left, i] : [-1, -1];
-  const [va, vb] = down >= 0 ? [i, down] : up >= 0 ? [up, i] : [-1, -1];
-  if (ha < 0 || va < 0) {
-    out[0] = 0; out[1] = 0; out[2] = 0; // no tangents: caller's ndv is 0, lit by ambient+top only
-    return;
-  }
-  const ux = hits[3 * hb] - hits[3 * ha], uy = hits[3 * hb + 1] - hits[3 * ha + 1], uz = hits[3 * hb + 2] - hits[3 * ha + 2];
-  const vx = hits[3 * vb] - hits[3 * va], vy = hits[3 * vb + 1] - hits[3 * va + 1], vz = hits[3 * vb + 2] - hits[3 * va + 2];
-  const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
-  const len = Math.sqrt(nx * nx + ny * ny + nz * nz) || 1;
-  out[0] = nx / len; out[1] = ny / len; out[2] = nz / len;
-}
-
-/** True when a 4-neighbour shows a different geom that is farther away (or background). */
-function isSilhouette(
-  geomId: Int32Array, dist: Float64Array, i: number, col: number, row: number, width: number, height: number,
-): boolean {
-  const g = geomId[i];
-  const d = dist[i] * 1.02;
-  return (
-    (col + 1 < width && fartherGeom(geomId, dist, i + 1, g, d)) ||
-    (col > 0 && fartherGeom(geomId, dist, i - 1, g, d)) ||
-    (row + 1 < height && fartherGeom(geomId, dist, i + width, g, d)) ||
-    (row > 0 && fartherGeom(geomId, dist, i - width, g, d))
-  );
-}
-
-function fartherGeom(geomId: Int32Array, dist: Float64Array, j: number, g: number, d: number): boolean {
-  return geomId[j] !== g && (geomId[j] < 0 || dist[j] > d);
 }
 
 function normalize(v: number[]): number[] {
