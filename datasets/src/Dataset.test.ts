@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import type { DatasetInfo, DatasetStats } from './datasetTypes.ts';
+import { featuresFor } from './features.ts';
 import { createDatasetDir, openDatasetDir } from './node/openDatasetDir.ts';
-import { writeSyntheticEpisode } from './testing/syntheticEpisode.ts';
+import { SYNTHETIC_JOINTS, writeSyntheticEpisode } from './testing/syntheticEpisode.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -20,7 +21,7 @@ const INFO: Omit<DatasetInfo, 'schemaVersion' | 'createdAt'> = {
   name: 'pick-cube',
   robot: 'ur',
   tasks: ['pick the red cube'],
-  features: [{ name: 'observation.joint_position', dtype: 'float32', shape: [6], units: 'rad', topic: '/joint_states' }],
+  features: featuresFor({ joints: SYNTHETIC_JOINTS, gripper: true, cameras: [{ name: 'scene', width: 160, height: 120 }] }),
 };
 
 const readJson = async (path: string) => JSON.parse(await readFile(join(dir, path), 'utf8'));
@@ -129,5 +130,8 @@ describe('Dataset', () => {
     expect(img.min[0]).toBeGreaterThanOrEqual(0);
     expect(img.max[0]).toBeLessThanOrEqual(1);
     expect(img.count).toBe(ep.length * 32 * 24);
+    // dataset.json features and the aligned output use the same names.
+    expect(Object.keys(stats.features).sort()).toEqual(INFO.features.map((f) => f.name).concat('safety_mode').sort());
+    for (const f of INFO.features.filter((f) => f.dtype === 'float32')) expect(s.mean.length && stats.features[f.name]!.mean.length).toBe(f.shape[0]);
   });
 });

@@ -110,11 +110,11 @@ describe('EpisodeWriter', () => {
     const writer = await EpisodeWriter.Create({ writable });
     await writer.addStream('/joint_states', 'sensor_msgs/msg/JointState');
     await expect(writer.addStream('/joint_states', 'sensor_msgs/msg/JointState')).rejects.toThrow(/already added/);
-    expect(() => writer.write('/nope', { stamp: 1, receiveTime: 1, msg: {} })).toThrow(
+    await expect(writer.write('/nope', { stamp: 1, receiveTime: 1, msg: {} })).rejects.toThrow(
       /Unknown topic \/nope: expected one of \[\/joint_states\]. Call addStream/,
     );
     await writer.close();
-    expect(() => writer.write('/joint_states', { stamp: 1, receiveTime: 1, msg: {} })).toThrow(/closed/);
+    await expect(writer.write('/joint_states', { stamp: 1, receiveTime: 1, msg: {} })).rejects.toThrow(/closed/);
     await writable.close();
     await expect(FileWritable.open(join(dir, 'ep.mcap'))).rejects.toThrow(/EEXIST/);
   });

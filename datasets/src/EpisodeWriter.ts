@@ -167,22 +167,33 @@ export class EpisodeWriter {
 
   /** Encodes and appends one message (see EpisodeMessage for the time fields). */
   write(topic: string, message: EpisodeMessage): Promise<void> {
-    const stream = this.#stream(topic);
-    let msg = message.msg as { header?: unknown };
-    if (stream.codec?.hasHeader === true && msg.header == undefined) {
-      msg = { ...msg, header: { stamp: secondsToRos2Time(message.stamp), frame_id: '' } };
+    // Encoding happens now, in the caller's turn, so the queue only holds bytes.
+    let encoded: EncodedMessage;
+    try {
+      const stream = this.#stream(topic);
+      let msg = message.msg as { header?: unknown };
+      if (stream.codec?.hasHeader === true && msg.header == undefined) {
+        msg = { ...msg, header: { stamp: secondsToRos2Time(message.stamp), frame_id: '' } };
+      }
+      encoded = {
+        logTime: secondsToNs(message.receiveTime),
+        publishTime: secondsToNs(message.stamp),
+        data: stream.codec!.encode(msg),
+      };
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const data = stream.codec!.encode(msg);
-    return this.writeEncoded(topic, {
-      logTime: secondsToNs(message.receiveTime),
-      publishTime: secondsToNs(message.stamp),
-      data,
-    });
+    return this.writeEncoded(topic, encoded);
   }
 
   /** Appends an already CDR-encoded message (recovery, raw CDR from rosbridge). */
   writeEncoded(topic: string, message: EncodedMessage): Promise<void> {
-    const stream = this.#stream(topic);
+    let stream: Stream;
+    try {
+      stream = this.#stream(topic);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#enqueue(async () => {
       if (
         this.#chunk.numMessages > 0 &&

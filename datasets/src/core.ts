@@ -59,3 +59,5 @@ export type {
 } from './ros2/messages.ts';
 export { nsToSeconds, ros2TimeToNs, ros2TimeToSeconds, secondsToNs, secondsToRos2Time } from './ros2/time.ts';
 export type { Ros2Time } from './ros2/time.ts';
+export { featuresFor } from './features.ts';
+export type { FeatureLayout } from './features.ts';
