@@ -178,7 +178,7 @@ export class SafetyLayer {
     }
 
     const live = this.latest;
-    if (!live || live.seq <= this.staleSeq || live.cmd.stamp <= this.staleTime || live.from !== this.leaseHolder) {
+    if (!live || live.seq <= this.staleSeq || live.cmd.stamp < this.staleTime || live.from !== this.leaseHolder) {
       this.motion = 'no_command';
       return this.stop(now, 'no_command');
     }
@@ -328,7 +328,7 @@ export class SafetyLayer {
     return g;
   }
 
-  /** Every command submitted so far, or stamped up to `time`, may never move the arm. */
+  /** Every command submitted so far, or stamped before `time`, may never move the arm. */
   private invalidate(time: number): void {
     this.staleSeq = this.seq;
     this.staleTime = time;
