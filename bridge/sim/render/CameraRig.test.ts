@@ -80,8 +80,9 @@ describe('CameraRig', () => {
   });
 
   it('answers concurrent renders in order, each with its own state', async () => {
-    const rig = await startRig({ cameras: [{ name: 'top', width: 64, height: 48 }] });
-    const states = [0.3, 0.5, 0.7].map((x) => ({ qpos: new Float64Array([x, 0, 0.43, 1, 0, 0, 0]) }));
+    const rig = await startRig({ cameras: [{ name: 'scene', width: 80, height: 60 }], shadows: false });
+    // The cube held 17 cm above the table; at x = 0.5 it is right under the light.
+    const states = [0.3, 0.5, 0.7].map((x) => ({ qpos: new Float64Array([x, 0.1, 0.6, 1, 0, 0, 0]) }));
     const pending = states.map((s) => rig.render(s));
     expect(rig.pending).toBe(3);
     const results = await Promise.all(pending);
@@ -90,6 +91,13 @@ describe('CameraRig', () => {
     expect(Buffer.compare(results[0][0].jpeg, results[1][0].jpeg)).not.toBe(0);
     expect(Buffer.compare(results[1][0].jpeg, results[2][0].jpeg)).not.toBe(0);
     expect(rig.pending).toBe(0);
+    // The rig-wide shadows option reaches the worker's cameras.
+    const { mujoco, model } = await loadModelFromXml(testSceneXml);
+    const data = new mujoco.MjData(model);
+    (data.qpos as Float64Array).set(states[1].qpos);
+    mujoco.mj_forward(model, data);
+    const local = new RayCastCamera({ mujoco, model, camera: 'scene', width: 80, height: 60, shadows: false });
+    expect(Buffer.compare(results[1][0].jpeg, encodeJpeg(local.render(data), 80, 60, 80))).toBe(0);
   });
 
   it('fails to start with the camera names when a camera does not exist', async () => {

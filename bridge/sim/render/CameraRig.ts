@@ -18,6 +18,8 @@ export interface CameraRigOptions {
   cameras: CameraSpec[];
   /** JPEG quality 1..100. Default 80. */
   jpegQuality?: number;
+  /** Ray-cast shadows from the model's first light (see RayCastCamera). Default true. */
+  shadows?: boolean;
 }
 
 /** The simulated state that poses the cell: what the worker needs besides the model. */
@@ -77,9 +79,9 @@ export class CameraRig {
 
   /** Start the worker and wait until its model is compiled and its cameras exist. */
   static async create(options: CameraRigOptions): Promise<CameraRig> {
-    const { xml, cameras, jpegQuality = 80 } = options;
+    const { xml, cameras, jpegQuality = 80, shadows = true } = options;
     if (cameras.length === 0) throw new Error('CameraRig: expected at least one camera spec, found none.');
-    const init: CameraWorkerInit = { xml, cameras, jpegQuality };
+    const init: CameraWorkerInit = { xml, cameras, jpegQuality, shadows };
     const worker = new Worker(workerBootstrap(), { eval: true, workerData: init });
     const ready = await new Promise<{ nq: number; nmocap: number }>((resolve, reject) => {
       const onMessage = (message: CameraWorkerReply) => {

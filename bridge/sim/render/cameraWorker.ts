@@ -18,7 +18,7 @@ async function start(init: CameraWorkerInit): Promise<void> {
   const { mujoco, model } = await loadModelFromXml(init.xml);
   const data = new mujoco.MjData(model);
   const cameras = init.cameras.map(
-    (spec) => new RayCastCamera({ mujoco, model, camera: spec.name, width: spec.width, height: spec.height }),
+    (spec) => new RayCastCamera({ mujoco, model, camera: spec.name, width: spec.width, height: spec.height, shadows: init.shadows }),
   );
   const { nq, nmocap } = model;
 

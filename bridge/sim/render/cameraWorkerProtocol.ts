@@ -12,6 +12,7 @@ export interface CameraWorkerInit {
   xml: string;
   cameras: CameraSpec[];
   jpegQuality: number;
+  shadows: boolean;
 }
 
 /** Main → worker: render every camera at this state. */
