@@ -62,6 +62,13 @@ describe('RayCastCamera', () => {
     expect(() => new RayCastCamera({ mujoco, model, camera: 'scene', width: 0 })).toThrow(/positive integer/);
   });
 
+  it('refuses cameras defined by sensor intrinsics rather than fovy', async () => {
+    const { mujoco, model } = await loadModelFromXml(
+      `<mujoco><worldbody><camera name="pinhole" sensorsize="0.004 0.003" focal="0.004 0.004" resolution="160 120"/></worldbody></mujoco>`,
+    );
+    expect(() => new RayCastCamera({ mujoco, model, camera: 'pinhole' })).toThrow(/sensorsize\/focal.*give it a fovy/);
+  });
+
   it('renders packed RGB of the configured size', async () => {
     const { mujoco, model, data } = await scene();
     for (const [width, height] of [[160, 120], [320, 240], [64, 48]]) {

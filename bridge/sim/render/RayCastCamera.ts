@@ -96,6 +96,13 @@ export class RayCastCamera {
           '; pick one of those or add a <camera name="..."> to the MJCF.',
       );
     }
+    const sensor = model.cam_sensorsize as Float32Array;
+    if (sensor[2 * id] > 0 || sensor[2 * id + 1] > 0) {
+      throw new Error(
+        `RayCastCamera: camera "${camera}" uses sensorsize/focal intrinsics, which this renderer does not model ` +
+          '(expected a camera defined by fovy); give it a fovy instead.',
+      );
+    }
     for (const g of geomGroups) {
       if (!Number.isInteger(g) || g < 0 || g > 5) {
         throw new Error(`RayCastCamera: expected geom groups in 0..5, found ${g}.`);
