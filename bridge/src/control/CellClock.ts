@@ -4,16 +4,18 @@
  *
  * Why the cell's clock: a sim at `--speed max` runs many times real time,
  * and a command rate, a deadman and a command's age only make sense on the
- * clock the arm moves by. Why an offset: after a reconnect the cell may be a
- * different process whose clock is behind the old one (a restarted sim);
- * the safety layer's clock must never go backwards, so the new clock is
- * shifted to continue where the old one stopped.
+ * clock the arm moves by. Why an offset: the cell's clock can jump back — a
+ * sim reset to time 0, or, after a reconnect, a different process whose
+ * clock is behind the old one. The safety layer's clock must never go
+ * backwards, so a backward jump shifts the cell's clock to continue where it
+ * stopped (one rosbridge publisher over TCP cannot deliver out of order, so
+ * a backward stamp always means a new clock, never a late sample).
  */
 export class CellClock {
   private offset = 0;
   private latest?: number;
   private nextTick?: number;
-  private rebase = true;
+  private jumps = 0;
 
   constructor(private readonly period: number) {}
 
@@ -22,25 +24,19 @@ export class CellClock {
     return this.latest;
   }
 
-  /** The next sample may come from a new clock (call on reconnect). */
-  expectNewClock(): void {
-    this.rebase = true;
+  /** How many times the cell's clock jumped back and was shifted. */
+  get backwardJumps(): number {
+    return this.jumps;
   }
 
-  /**
-   * Take one joint-state stamp. Returns the mapped time and whether it
-   * crosses the next tick, or undefined for a sample older than the latest
-   * (out of order: ignored).
-   */
-  observe(stamp: number): { time: number; tick: boolean } | undefined {
+  /** Take one joint-state stamp: its time on the monotonic clock, and whether it crosses the next tick. */
+  observe(stamp: number): { time: number; tick: boolean } {
     let t = stamp + this.offset;
     if (this.latest !== undefined && t < this.latest) {
-      if (!this.rebase) return undefined;
       this.offset += this.latest - t;
       t = this.latest;
-      this.nextTick = undefined;
+      this.jumps++;
     }
-    this.rebase = false;
     this.latest = t;
     if (this.nextTick !== undefined && t < this.nextTick) return { time: t, tick: false };
     // Stay on the grid; after a jump of more than a period (sim batch, pause), restart it rather than burst.

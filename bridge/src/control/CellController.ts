@@ -258,7 +258,6 @@ export class CellController {
 
   private onJoints(s: JointSample): void {
     const seen = this.clock.observe(s.stamp);
-    if (!seen) return;
     this.sample = s;
     this.freshSamples = true;
     this.silent = false;
@@ -268,8 +267,7 @@ export class CellController {
 
   private onHealth(h: ConnectionHealth): void {
     if (h.state === 'connected') {
-      // A new session: the cell may be a new process with a new clock; nothing from before may move it.
-      this.clock.expectNewClock();
+      // A new session, maybe a new process with a new clock (CellClock copes); nothing from before may move it.
       this.freshSamples = false;
       this.lastLifeWall = this.wallClock();
       // The first thing the cell hears from us is zeros; the gripper is only sent when its target changes again.
