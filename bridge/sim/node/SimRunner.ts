@@ -38,6 +38,9 @@ export interface SimRunnerStats {
  */
 const MAX_SLICE_STEPS = 2;
 
+/** Camera frames that may be requested but unpublished at once in real time (1 rendering + 1 queued). */
+const MAX_PENDING_RENDERS = 2;
+
 /**
  * Runs the cell's clock. At a numeric speed the sim follows the wall clock
  * (catching up in batches after timer jitter, so every 2 ms step and every
@@ -47,8 +50,9 @@ const MAX_SLICE_STEPS = 2;
  * Camera frames are due every 1/cameraRateHz of sim time. The state at that
  * instant goes to the render worker while physics continues. At 'max' the
  * loop waits for the previous frame before passing the next frame time, so no
- * frame is ever skipped; in real time a frame that is still rendering when the
- * next is due is skipped and counted, because waiting would stall physics.
+ * frame is ever skipped; in real time one frame may queue behind the one
+ * rendering, and a frame due while two are pending is skipped and counted,
+ * because waiting would stall physics.
  */
 export class SimRunner {
   private readonly opts: Required<Omit<SimRunnerOptions, 'cameras' | 'log'>> & Pick<SimRunnerOptions, 'cameras' | 'log'>;
@@ -57,7 +61,10 @@ export class SimRunner {
   private wallStart = 0;
   private simStart = 0;
   private nextFrameTime = 0;
+  /** The newest render requested (renders complete in order). */
   private inFlight: Promise<void> | undefined;
+  /** Renders requested and not yet published. */
+  private pendingRenders = 0;
   private readonly stats: SimRunnerStats = {
     steps: 0,
     simTime: 0,
@@ -146,6 +153,12 @@ export class SimRunner {
       // Rendering costs a core; nobody watching means nothing to render.
       if (!this.opts.cameraNames.some((c) => node.cameraWanted(c))) return undefined;
       if (this.inFlight) {
+        // In real time one frame may queue behind the one rendering, absorbing
+        // render-time jitter (it is published late but with its own stamp).
+        if (!waitForFrames && this.pendingRenders < MAX_PENDING_RENDERS) {
+          void this.render(this.snapshot());
+          return undefined;
+        }
         if (waitForFrames) {
           // Render this frame after the previous one completes; the loop waits for it.
           // Wait for the previous frame, then render this one while physics goes on.
@@ -183,8 +196,10 @@ export class SimRunner {
       })
       .catch((err: Error) => this.opts.log?.('error', `[sim] camera render failed: ${err.message}`))
       .finally(() => {
+        this.pendingRenders--;
         if (this.inFlight === done) this.inFlight = undefined;
       });
+    this.pendingRenders++;
     this.inFlight = done;
     return done;
   }
