@@ -238,6 +238,32 @@ describe('SafetyLayer: e-stop', () => {
     expect(count('estop_reset')).toBe(1);
   });
 
+  it('limits cannot be loosened through status() or the arm model after construction', () => {
+    const arm = structuredClone(UR5E);
+    const layer = new SafetyLayer({ arm });
+    expect(() => {
+      (layer.status().limits.maxJointVelocity as number[])[0] = 10;
+    }).toThrow();
+    arm.jointLimits[0].upper = 100;
+    arm.dh.a[1] = 5;
+    const sim = new KinematicArm({ arm: UR5E, q0: HOME });
+    sim.q[0] = UR5E.jointLimits[0].upper - 0.005;
+    layer.tick(sim.inputs());
+    layer.submit({ kind: 'joint_velocity', velocities: [0.5, 0, 0, 0, 0, 0], source: 'teleop', stamp: sim.now }, 'op');
+    sim.apply(layer.tick(sim.inputs()));
+    expect(layer.status().lastOutput.velocities[0]).toBe(0);
+  });
+
+  it('a command right after a reset (before any tick) is accepted and moves on the next tick', () => {
+    const { drive, step, send, layer } = setup();
+    drive(10);
+    layer.estop('op');
+    step();
+    layer.resetEstop('op');
+    expect(send().accepted).toBe(true);
+    expect(step().velocities[0]).toBeCloseTo(A_DT, 12);
+  });
+
   it('a reset right after an e-stop does not revive the command from before it', () => {
     const { drive, step, layer } = setup();
     drive(10);

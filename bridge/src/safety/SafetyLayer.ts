@@ -94,9 +94,10 @@ export class SafetyLayer {
   private lastOutput: OutputCommand;
 
   constructor(opts: SafetyLayerOptions) {
-    this.arm = opts.arm;
+    // Private, frozen copies: nobody can loosen a limit or move a joint limit under a running layer.
+    this.arm = deepFreeze(structuredClone(opts.arm));
     this.joints = opts.arm.jointNames.length;
-    this.limits = resolveSafetyLimits(opts.arm, opts.limits);
+    this.limits = deepFreeze(resolveSafetyLimits(opts.arm, opts.limits));
     this.toolOffset = opts.toolOffset ? [...opts.toolOffset] : undefined;
     if (this.toolOffset && !this.toolOffset.every(Number.isFinite)) {
       throw new Error(`SafetyLayer: expected a finite toolOffset [x, y, z] in metres, found ${JSON.stringify(opts.toolOffset)}.`);
@@ -231,6 +232,7 @@ export class SafetyLayer {
     const time = this.lastNow ?? 0;
     const who = typeof by === 'string' && by !== '' ? by : 'unknown';
     if (!this.estopState) this.estopState = { by: who, reason, time };
+    this.gates.estop = false;
     this.invalidate(time);
     this.previous = new Array<number>(this.joints).fill(0);
     this.events.emitAlways({ time, kind: 'estop', code: 'estop', message: `E-stop by ${who}${reason ? `: ${reason}` : ''}. Motion stopped until reset.` });
@@ -246,6 +248,8 @@ export class SafetyLayer {
     if (!this.estopState) return;
     const was = this.estopState;
     this.estopState = undefined;
+    // Commands submitted from now on may move the arm once the next tick finds every gate open.
+    this.gates.estop = true;
     this.invalidate(time);
     this.events.emitAlways({ time, kind: 'estop_reset', code: 'estop_reset', message: `E-stop (by ${was.by}) reset by ${by}. Send a new command to move.` });
   }
@@ -357,4 +361,12 @@ export class SafetyLayer {
     if (extra.allowed !== undefined) e.allowed = extra.allowed;
     this.events.emit(e);
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }

@@ -52,7 +52,7 @@ export interface SafetyLimits {
 
 /** Teleoperation cap on joint speed (rad/s), well under the UR5e's rated 3.14 rad/s. */
 export const TELEOP_MAX_JOINT_VELOCITY = 1.0;
-/** ISO 10218-1 §5.6 reduced speed: the TCP must not exceed 250 mm/s. */
+/** ISO 10218-1 reduced speed: the TCP must not exceed 250 mm/s (m/s here). */
 export const ISO_10218_REDUCED_SPEED = 0.25;
 /** Hard ceiling on `publishRate`: UR's real-time interface runs at 500 Hz. */
 export const MAX_PUBLISH_RATE = 500;
