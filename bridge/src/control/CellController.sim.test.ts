@@ -35,8 +35,9 @@ describe('CellController on the sim (ur profile)', () => {
     const { deadmanTimeout, publishRate } = ctl.status().limits;
     const firstZero = h.rec.outputs.find((o) => o.stamp > lastStamp! && isZero(o));
     expect(firstZero).toBeDefined();
-    expect(firstZero!.stamp - lastStamp!).toBeLessThanOrEqual(deadmanTimeout + 1 / publishRate + 1e-9);
-    const late = h.rec.outputs.filter((o) => o.stamp > lastStamp! + deadmanTimeout + 1 / publishRate);
+    // 1e-6: stamps are epoch seconds (float64 resolution ~2e-7 s at 1.8e9 s).
+    expect(firstZero!.stamp - lastStamp!).toBeLessThanOrEqual(deadmanTimeout + 1 / publishRate + 1e-6);
+    const late = h.rec.outputs.filter((o) => o.stamp > lastStamp! + deadmanTimeout + 1 / publishRate + 1e-6);
     expect(late.length).toBeGreaterThan(0);
     expect(late.every(isZero)).toBe(true);
     expect(late.every((o) => o.sent)).toBe(true);

@@ -29,9 +29,10 @@ export class ControlHarness {
   readonly rec: Recorder = { outputs: [], events: [], samples: [], wrenches: [] };
   ctl!: CellController;
   private offs: (() => void)[] = [];
+  private simClosed = false;
 
   private constructor(
-    readonly sim: SimCellServer,
+    public sim: SimCellServer,
     readonly conn: RosCellConnection,
     readonly adapter: ProfileAdapter,
   ) {
@@ -124,9 +125,21 @@ export class ControlHarness {
     return last;
   }
 
+  /** Kill the sim (close its server) without touching the connection. */
+  async killSim(): Promise<void> {
+    this.simClosed = true;
+    await this.sim.close();
+  }
+
+  /** A new sim on the same port as the last one (the connection reconnects to it by itself). */
+  async startSimOnSamePort(opts: SimCellServerOptions = {}): Promise<void> {
+    this.sim = await SimCellServer.start({ cameras: [], speed: 1, task: 'reach', log: () => {}, ...opts, port: this.sim.server.port });
+    this.simClosed = false;
+  }
+
   async close(): Promise<void> {
     this.ctl?.close();
     await this.conn.close();
-    await this.sim.close();
+    if (!this.simClosed) await this.sim.close();
   }
 }
