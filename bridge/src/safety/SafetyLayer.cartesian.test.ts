@@ -66,4 +66,36 @@ describe('SafetyLayer closed loop with Cartesian teleop', () => {
     expect(end[2] - BOX.min[2]).toBeLessThan(0.005);
     expect(end[2] - BOX.min[2]).toBeGreaterThanOrEqual(0);
   });
+
+  it('a real-ish arm (50 ms velocity lag, joint state 3 ticks late) still stays inside the box', () => {
+    const layer = new SafetyLayer({ arm: UR5E, toolOffset: TOOL, limits: { workspace: BOX } });
+    const dt = 1 / 125;
+    const q = HOME.slice();
+    const v = [0, 0, 0, 0, 0, 0];
+    const measured: number[][] = [];
+    let now = 1000;
+    let worst = 0;
+    let closest = Infinity;
+    for (let t = 0; t < 500; t++) {
+      measured.push(q.slice());
+      const qm = measured[Math.max(0, measured.length - 4)];
+      const twist = t < 250 ? [0.5, 0.3, -0.3] : [0.5, -0.3, -0.3]; // into the +x wall and the floor, sliding in y
+      const velocities = dampedLeastSquares(jacobian(UR5E, qm, TOOL), [...twist, 0, 0, 0]);
+      layer.submit({ kind: 'joint_velocity', velocities, source: 'teleop', stamp: now }, 'op');
+      const out = layer.tick({ now, jointPositions: qm, jointVelocities: v.slice(), jointStateStamp: now - 3 * dt, safetyMode: 1, connected: true, leaseHolder: 'op' });
+      // The controller tracks the command with a first-order lag; integrate in 1 ms substeps.
+      for (let s = 0; s < 8; s++) {
+        for (let i = 0; i < 6; i++) {
+          v[i] += (out.velocities[i] - v[i]) * (dt / 8 / 0.05);
+          q[i] += (v[i] * dt) / 8;
+        }
+      }
+      now += dt;
+      const p = forwardKinematics(UR5E, q, TOOL).position;
+      worst = Math.max(worst, outside(p));
+      closest = Math.min(closest, BOX.max[0] - p[0], p[2] - BOX.min[2]);
+    }
+    expect(worst).toBe(0);
+    expect(closest).toBeLessThan(0.005); // it did press against the walls
+  });
 });
