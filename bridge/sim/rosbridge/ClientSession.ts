@@ -60,11 +60,12 @@ export class ClientSession implements SubscriptionSink {
 
   send(frame: Frame): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(frame, { binary: typeof frame !== 'string' });
+    this.ws.send(frame.data, { binary: frame.binary });
   }
 
   sendJson(msg: Msg): void {
-    this.send(JSON.stringify(msg));
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(JSON.stringify(msg));
   }
 
   congested(): boolean {
@@ -177,8 +178,10 @@ export class ClientSession implements SubscriptionSink {
     if (compression === 'cbor-raw') {
       throw new GraphError(`compression 'cbor-raw' needs serialized ROS (CDR) messages, which the simulated cell does not produce; use 'cbor'`);
     }
-    if (compression !== 'none' && compression !== 'cbor' && compression !== 'png') {
-      throw new GraphError(`Unknown compression '${compression}': expected 'none', 'cbor' or 'png'`);
+    if (compression !== 'none' && compression !== 'cbor') {
+      // rosbridge treats an unknown compression as 'none'; 'png' (JSON inside
+      // a PNG) is not implemented here and gets plain JSON, which roslib reads the same.
+      this.log('warn', `[Client ${this.info.id}] compression '${compression}' is not supported by the sim; sending JSON ('none') on ${key}`);
     }
     const name = resolveName(key, 'topic');
     const entry = this.graph.topic(name, m.type as string | undefined);
@@ -192,7 +195,6 @@ export class ClientSession implements SubscriptionSink {
     sub.add((m.id as string | undefined) ?? '', {
       throttleMs: Math.max(0, (m.throttle_rate as number | undefined) ?? 0),
       queueLength: Math.max(0, (m.queue_length as number | undefined) ?? 0),
-      // 'png' is answered with plain JSON: roslib handles both (see README).
       compression: compression === 'cbor' ? 'cbor' : 'none',
     });
     if (isNew && entry.latched && entry.lastMessage) sub.offer(entry.lastMessage, true);

@@ -14,10 +14,10 @@ describe('MessageCodec.toWire', () => {
       { format: 'jpeg', data: [1, 2, 3] },
       'sensor_msgs/msg/CompressedImage',
       codec,
-    ).frame('cbor', '/img') as Uint8Array;
+    ).frame('cbor', '/img').data;
     const hex = Buffer.from(out).toString('hex');
     expect(hex).toContain('43010203'); // major type 2 (bytes), length 3, untagged
-    const js = new OutgoingMessage({ position: [1.5] }, 'sensor_msgs/msg/JointState', codec).frame('cbor', '/js') as Uint8Array;
+    const js = new OutgoingMessage({ position: [1.5] }, 'sensor_msgs/msg/JointState', codec).frame('cbor', '/js').data;
     // d8 56 = tag 86, 48 = 8-byte string, then 1.5 as float64 little endian
     expect(Buffer.from(js).toString('hex')).toContain('d85648000000000000f83f');
     const decoded = decode(js) as { op: string; topic: string; msg: { position: Float64Array; velocity: Float64Array } };
@@ -30,12 +30,13 @@ describe('MessageCodec.toWire', () => {
   it('writes JSON frames once per topic spelling with base64 bytes', () => {
     const m = new OutgoingMessage({ format: 'png', data: new Uint8Array([0, 255]) }, 'sensor_msgs/msg/CompressedImage', codec);
     const a = m.frame('none', '/img');
+    expect(a.binary).toBe(false); // a text frame, as rosbridge sends JSON
     expect(m.frame('none', '/img')).toBe(a); // cached, not re-encoded
-    expect(JSON.parse(a as string)).toEqual({
+    expect(JSON.parse(Buffer.from(a.data).toString())).toEqual({
       op: 'publish', topic: '/img',
       msg: { header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' }, format: 'png', data: 'AP8=' },
     });
-    expect(JSON.parse(m.frame('none', 'img') as string).topic).toBe('img');
+    expect(JSON.parse(Buffer.from(m.frame('none', 'img').data).toString()).topic).toBe('img');
   });
 
   it('uses definition defaults (Quaternion w = 1) and maps NaN to null in JSON like rosbridge', () => {

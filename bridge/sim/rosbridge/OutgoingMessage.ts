@@ -5,7 +5,15 @@ import { Encoder } from 'cbor-x';
 import type { MessageCodec } from './MessageCodec.ts';
 
 export type Compression = 'none' | 'cbor';
-export type Frame = string | Uint8Array;
+/**
+ * An encoded frame. JSON frames are kept as UTF-8 bytes too, so a fan-out to
+ * N clients does not convert the string N times; `binary` picks the
+ * websocket opcode (text for JSON, binary for CBOR, as rosbridge sends them).
+ */
+export interface Frame {
+  data: Uint8Array;
+  binary: boolean;
+}
 
 // Plain CBOR maps (no cbor-x record extension, which roslib's cbor2 cannot
 // read) and Uint8Array as an untagged byte string, as rosbridge writes bytes.
@@ -34,10 +42,10 @@ export class OutgoingMessage {
     if (compression === 'cbor') {
       this.cborMsg ??= this.codec.toWire(this.msg, this.type, 'cbor');
       // cbor-x reuses its buffer between calls: copy out what it wrote.
-      f = new Uint8Array(cbor.encode({ op: 'publish', topic: topicKey, msg: this.cborMsg }));
+      f = { data: new Uint8Array(cbor.encode({ op: 'publish', topic: topicKey, msg: this.cborMsg })), binary: true };
     } else {
       this.json ??= JSON.stringify(this.codec.toWire(this.msg, this.type, 'json'));
-      f = `{"op":"publish","topic":${JSON.stringify(topicKey)},"msg":${this.json}}`;
+      f = { data: Buffer.from(`{"op":"publish","topic":${JSON.stringify(topicKey)},"msg":${this.json}}`), binary: false };
     }
     this.frames.set(cacheKey, f);
     return f;

@@ -125,6 +125,17 @@ describe('RosbridgeServer with a roslib client', () => {
     expect(new Uint8Array(cbor.got[0].data as Uint8Array)).toEqual(bytes);
   });
 
+  it("answers compression 'png' with plain JSON, which roslib reads the same", async () => {
+    const ros = await client();
+    const png = collect<JointState>(ros, '/joint_states', JOINT_STATE, { compression: 'png' });
+    await roundTrip(ros);
+    joints.publish(jointState(2));
+    await png.count(1);
+    expect(png.got[0].position).toEqual([2.25, -1.5]);
+    expect(logs.some((l) => l.startsWith('warn') && l.includes("compression 'png'"))).toBe(true);
+    png.topic.unsubscribe();
+  });
+
   it('fills missing fields with ROS defaults and drops fields the type does not have', async () => {
     const ros = await client();
     const json = collect<Record<string, unknown>>(ros, '/joint_states', JOINT_STATE);
