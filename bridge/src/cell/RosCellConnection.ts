@@ -54,6 +54,8 @@ interface Session {
    * merely quiet (no F/T sensor) never causes a fallback by itself.
    */
   cbor: 'probing' | 'works' | 'json-fallback';
+  /** Topics re-subscribed as JSON by the fallback. */
+  fellBack: Set<string>;
   jsonMessages: number;
   probeRounds: number;
 }
@@ -153,7 +155,7 @@ export class RosCellConnection implements CellConnection {
   encodings(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const t of this.session?.subscribed ?? []) {
-      out[t.name] = t.compression === 'cbor' ? 'cbor' : this.session?.cbor === 'json-fallback' ? 'json (cbor fallback)' : 'json';
+      out[t.name] = t.compression === 'cbor' ? 'cbor' : this.session?.fellBack.has(t.name) ? 'json (cbor fallback)' : 'json';
     }
     return out;
   }
@@ -232,7 +234,7 @@ export class RosCellConnection implements CellConnection {
         return t;
       },
     });
-    const session: Session = { ros, open: false, subscribed: [], publishers: new Map(), timers: [], cbor: 'probing', jsonMessages: 0, probeRounds: 0 };
+    const session: Session = { ros, open: false, subscribed: [], publishers: new Map(), timers: [], cbor: 'probing', fellBack: new Set(), jsonMessages: 0, probeRounds: 0 };
     this.session = session;
     ros.on('connection', () => this.onOpen(session));
     ros.on('close', (e: unknown) => this.onDown(session, describeClose(e)));
@@ -302,7 +304,11 @@ export class RosCellConnection implements CellConnection {
     const cborTopics = s.subscribed.filter((t) => t.compression === 'cbor');
     s.subscribed = s.subscribed.filter((t) => t.compression !== 'cbor');
     for (const t of cborTopics) t.unsubscribe();
-    for (const sub of this.adapter.subscriptions) if (sub.compression === 'cbor') this.subscribe(s, sub, 'none');
+    for (const sub of this.adapter.subscriptions) {
+      if (sub.compression !== 'cbor') continue;
+      s.fellBack.add(sub.name);
+      this.subscribe(s, sub, 'none');
+    }
     this.problem({
       severity: 'warn',
       message: `${this.opts.url}: CBOR subscriptions delivered nothing within ${this.opts.cborProbeMs} ms while JSON ones did; using JSON for ${cborTopics.map((t) => t.name).join(', ')}`,
