@@ -25,11 +25,11 @@ export interface LimitContext {
  * - `target` shapes the command: distance / tau (tau = the longest joint stop
  *   time), 2% under every cap, the TCP kept `WALL_BUFFER` inside the box;
  * - `brake` is checked on what is sent: distance / tau, exact. Uniform
- *   braking at the acceleration limit can always keep up with it, so it is
- *   enforced without exceeding the acceleration limit;
+ *   braking at the acceleration limit keeps up with it (exactly so while
+ *   the Jacobian is constant), so it is enforced within the acceleration limit;
  * - `hard` is the last line: every speed cap, and the next step (p + v·dt)
- *   neither crosses a joint's stop point nor leaves the box. It alone may
- *   override the acceleration limit.
+ *   neither crosses a joint's stop point nor leaves the box. Only a command
+ *   that cannot meet it within the acceleration limit is stopped at once.
  */
 export type CapSet = 'target' | 'brake' | 'hard';
 
