@@ -1,0 +1,3 @@
+export * from './AccessPolicy.ts';
+export * from './AuditLog.ts';
+export * from './TokenStore.ts';

@@ -1,0 +1,198 @@
+/**
+ * Server → client messages of the bridge's browser protocol: one interface
+ * per `op`, joined in one union, with guards for the client's dispatch.
+ * The server produces these; the guards check the discriminant and the
+ * fields a client dispatches on, not every nested value.
+ */
+import type { CameraFrame, CellDescription, CellStatusSample, ConnectionHealth, JointSample, WrenchSample } from '../cell/Cell.ts';
+import type { OutputCommand } from '../safety/JointVelocityCommand.ts';
+import type { SafetyEvent } from '../safety/SafetyEvent.ts';
+import type { ClientOp } from './ClientMessage.ts';
+import type { ErrorCode } from './ErrorCode.ts';
+import { isPlainObject } from './fieldChecks.ts';
+import type { Role } from './Role.ts';
+
+export type { CameraFrame, CellDescription, CellStatusSample, ConnectionHealth, JointSample, WrenchSample, OutputCommand, SafetyEvent };
+
+/** The safety layer's limits a teleop UI needs to scale its sliders and pace its frames. */
+export interface TeleopLimits {
+  /** rad/s per joint, what the safety layer allows (≤ the arm's rating). */
+  maxJointVelocity: number[];
+  /** m/s, TCP linear speed cap. */
+  maxTcpSpeed: number;
+  /** s. A jog frame older than this is replaced by zero velocity: send frames faster than this while a key is held. */
+  deadmanTimeout: number;
+}
+
+/** The protocol limits of this connection. */
+export interface SessionLimits {
+  /** Bytes; a bigger inbound frame closes the connection with 1009. */
+  maxFrameBytes: number;
+  /** Inbound messages per second; excess messages are dropped with a `rate_limited` error. */
+  maxMessagesPerSecond: number;
+  /** Hz, the telemetry flush rate without `subscribe.maxRateHz`. */
+  defaultRateHz: number;
+  /** Hz, the highest `subscribe.maxRateHz` accepted. */
+  maxRateHz: number;
+  teleop: TeleopLimits;
+}
+
+/** Answer to a valid `hello`. */
+export interface WelcomeMessage {
+  op: 'welcome';
+  version: number;
+  /** This connection's id: `lease.holder` and `state.leaseHolder` compare against it. */
+  clientId: string;
+  role: Role;
+  cell: CellDescription;
+  limits: SessionLimits;
+}
+
+/**
+ * Every joint and wrench sample that arrived since this client's previous
+ * batch, oldest first — not just the latest, so plots and recorders see the
+ * native rate. Sent at the client's `maxRateHz`. If the client falls far
+ * behind, the oldest samples beyond the server's cap are dropped and counted
+ * in `dropped` (memory stays bounded).
+ */
+export interface TelemetryMessage {
+  op: 'telemetry';
+  joints: JointSample[];
+  wrench: WrenchSample[];
+  /** The latest cell status, when it changed since the previous batch. */
+  status?: CellStatusSample;
+  /** Samples dropped for this client since the previous batch because it read too slowly. */
+  dropped?: { joints: number; wrench: number };
+}
+
+/** The latest frame of one camera. Frames a slow client could not take in time are skipped, never queued. */
+export interface CameraMessage {
+  op: 'camera';
+  camera: string;
+  /** s, the source's stamp. */
+  stamp: number;
+  /** JPEG bytes (MessagePack bin; a Uint8Array in the browser). */
+  data: Uint8Array;
+}
+
+/** Who holds the control lease; sent to every client on every change and after `welcome`. */
+export interface LeaseMessage {
+  op: 'lease';
+  /** Holder's client id (or a non-client holder such as a policy runner), null when free. */
+  holder: string | null;
+  /** Holder's `hello.clientName`, null when free. */
+  holderName: string | null;
+}
+
+/** A clamp, refusal, stop or reset from the safety layer (stream `events`). */
+export interface SafetyMessage {
+  op: 'safety';
+  event: SafetyEvent;
+}
+
+/** The bridge's view of the cell connection (stream `health`, about once a second and on change). */
+export interface HealthMessage {
+  op: 'health';
+  connection: ConnectionHealth;
+  /** s since the bridge started. */
+  uptime: number;
+  /** Connected, welcomed clients. */
+  clients: number;
+  /** s since the epoch, the bridge's clock. */
+  serverTime: number;
+}
+
+/** One gate of the safety layer: motion is allowed only while every gate is open. */
+export interface GateStatus {
+  name: string;
+  open: boolean;
+  /** Why it is closed, for a person. */
+  reason?: string;
+}
+
+/**
+ * The control layer's state. Sent to every client after `welcome` and when
+ * e-stop, gates or lease change; to `status` subscribers also periodically
+ * (with the latest command sent to the robot).
+ */
+export interface StateMessage {
+  op: 'state';
+  estopped: boolean;
+  gates: GateStatus[];
+  leaseHolder: string | null;
+  /** The command actually sent to the robot on the latest control tick; null before the first. */
+  lastOutput: OutputCommand | null;
+  /** The robot's safety mode (UR SafetyMode numbering), null if unknown. */
+  safetyMode: number | null;
+}
+
+/** A refused or malformed request. The connection stays open unless the code says otherwise (`unauthorized`, `version_mismatch`). */
+export interface ErrorMessage {
+  op: 'error';
+  code: ErrorCode | (string & {});
+  /** For a person: what was expected, what was found. */
+  message: string;
+  /** The op of the request this answers, when known. */
+  requestOp?: ClientOp;
+  /** What to do about it. */
+  tip?: string;
+}
+
+export interface PongMessage {
+  op: 'pong';
+  /** The `ping.t` echoed. */
+  t: number;
+  /** s since the epoch, the bridge's clock when it answered. */
+  serverTime: number;
+}
+
+export type ServerMessage =
+  | WelcomeMessage
+  | TelemetryMessage
+  | CameraMessage
+  | LeaseMessage
+  | SafetyMessage
+  | HealthMessage
+  | StateMessage
+  | ErrorMessage
+  | PongMessage;
+
+export type ServerOp = ServerMessage['op'];
+
+export const SERVER_OPS: readonly ServerOp[] = ['welcome', 'telemetry', 'camera', 'lease', 'safety', 'health', 'state', 'error', 'pong'];
+
+const isStr = (x: unknown): x is string => typeof x === 'string';
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+
+/** The fields a client relies on per op, beyond `op`. */
+const SERVER_CHECKS: Record<ServerOp, (m: Record<string, unknown>) => boolean> = {
+  welcome: (m) => isNum(m.version) && isStr(m.clientId) && isStr(m.role) && isPlainObject(m.cell) && isPlainObject(m.limits),
+  telemetry: (m) => Array.isArray(m.joints) && Array.isArray(m.wrench),
+  camera: (m) => isStr(m.camera) && isNum(m.stamp) && m.data instanceof Uint8Array,
+  lease: (m) => (m.holder === null || isStr(m.holder)) && (m.holderName === null || isStr(m.holderName)),
+  safety: (m) => isPlainObject(m.event),
+  health: (m) => isPlainObject(m.connection) && isNum(m.uptime) && isNum(m.clients),
+  state: (m) => typeof m.estopped === 'boolean' && Array.isArray(m.gates),
+  error: (m) => isStr(m.code) && isStr(m.message),
+  pong: (m) => isNum(m.t) && isNum(m.serverTime),
+};
+
+export function isServerMessage(x: unknown): x is ServerMessage {
+  if (!isPlainObject(x) || !isStr(x.op)) return false;
+  const check = SERVER_CHECKS[x.op as ServerOp];
+  return check !== undefined && check(x);
+}
+
+function guard<M extends ServerMessage>(op: M['op']): (x: unknown) => x is M {
+  return (x: unknown): x is M => isPlainObject(x) && x.op === op && SERVER_CHECKS[op](x);
+}
+
+export const isWelcome = guard<WelcomeMessage>('welcome');
+export const isTelemetry = guard<TelemetryMessage>('telemetry');
+export const isCamera = guard<CameraMessage>('camera');
+export const isLease = guard<LeaseMessage>('lease');
+export const isSafety = guard<SafetyMessage>('safety');
+export const isHealth = guard<HealthMessage>('health');
+export const isState = guard<StateMessage>('state');
+export const isError = guard<ErrorMessage>('error');
+export const isPong = guard<PongMessage>('pong');

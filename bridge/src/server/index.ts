@@ -1,0 +1,7 @@
+export * from './buildApp.ts';
+export * from './startServer.ts';
+export * from './ControlPort.ts';
+export * from './SessionContext.ts';
+export * from './HttpError.ts';
+export { SessionHub } from './SessionHub.ts';
+export { originAllowed } from './attachWebSocket.ts';

@@ -1,0 +1,67 @@
+/**
+ * The REST API under /api: read-only views for dashboards and scripts.
+ * Control goes over the WebSocket only (it needs a session and the lease).
+ * When the bridge requires tokens, every /api request needs
+ * `Authorization: Bearer <token>`.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Principal } from '../access/AccessPolicy.ts';
+import { PROTOCOL_VERSION } from '../protocol/protocolConstants.ts';
+import { HttpError } from './HttpError.ts';
+import { cellRouteSchema, healthRouteSchema, sessionRouteSchema } from './restSchemas.ts';
+import type { SessionHub } from './SessionHub.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the /api auth hook. */
+    principal?: Principal;
+  }
+}
+
+function bearer(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (typeof h !== 'string') return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m ? m[1] : undefined;
+}
+
+/** Registered with `{ prefix: '/api' }`. */
+export async function restRoutes(app: FastifyInstance, opts: { hub: SessionHub }): Promise<void> {
+  const { hub } = opts;
+
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRequest', async (req) => {
+    const token = bearer(req);
+    const principal = hub.access.authenticate(token);
+    if (!principal) {
+      const found = req.headers.authorization === undefined ? 'no Authorization header' : token === undefined ? 'a malformed Authorization header' : 'an unknown token';
+      throw new HttpError(401, 'unauthorized', `this bridge requires an access token; expected Authorization: Bearer <token>, found ${found}`, 'use the token printed when the bridge first started, or ask an admin for one');
+    }
+    req.principal = principal;
+  });
+
+  app.get('/health', { schema: healthRouteSchema }, async () => {
+    const connection = hub.cell.health();
+    const status = hub.control.status();
+    return {
+      ok: connection.state === 'connected',
+      protocolVersion: PROTOCOL_VERSION,
+      connection,
+      uptime: Date.now() / 1000 - hub.startedAt,
+      clients: hub.clientCount,
+      leaseHolder: status.leaseHolder,
+      estopped: status.estopped,
+    };
+  });
+
+  app.get('/cell', { schema: cellRouteSchema }, async () => {
+    const { op: _op, ...status } = hub.stateMessage();
+    return { description: hub.cell.description, limits: hub.limits(), status };
+  });
+
+  app.get('/session', { schema: sessionRouteSchema }, async (req) => ({
+    role: req.principal!.role,
+    name: req.principal!.name,
+    requiresToken: hub.access.requiresToken,
+  }));
+}
