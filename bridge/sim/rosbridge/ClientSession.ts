@@ -49,7 +49,7 @@ export class ClientSession implements SubscriptionSink {
     private readonly graph: RosGraph,
     private readonly limits: SessionLimits,
     private readonly log: LogFn,
-    /** Sends a call_service to the client that serves it; see serviceCalls.ts. */
+    /** Every connected session by id, to forward a call to the client serving it (serviceCalls.ts). */
     readonly sessions: Map<number, ClientSession>,
   ) {
     this.info = { id, address };
@@ -69,7 +69,8 @@ export class ClientSession implements SubscriptionSink {
   }
 
   congested(): boolean {
-    return this.ws.bufferedAmount > this.limits.maxBufferedBytes;
+    // A closed socket is not congested: sends become no-ops and queues empty.
+    return this.ws.readyState === this.ws.OPEN && this.ws.bufferedAmount > this.limits.maxBufferedBytes;
   }
 
   dropped(topic: string, count: number): void {
@@ -81,7 +82,7 @@ export class ClientSession implements SubscriptionSink {
     this.waiting.add(sub);
     // ws has no public 'drain' event; poll the buffer while someone waits.
     this.roomTimer ??= setInterval(() => {
-      if (this.congested() && this.ws.readyState === this.ws.OPEN) return;
+      if (this.congested()) return;
       clearInterval(this.roomTimer);
       this.roomTimer = undefined;
       const subs = [...this.waiting];
@@ -172,7 +173,7 @@ export class ClientSession implements SubscriptionSink {
 
   private subscribe(m: Msg): void {
     checkFields(m, [[true, 'topic', 'string'], [false, 'type', 'string'], [false, 'throttle_rate', 'number'],
-      [false, 'queue_length', 'integer'], [false, 'fragment_size', 'integer'], [false, 'compression', 'string'], [false, 'id', 'string']]);
+      [false, 'queue_length', 'integer'], [false, 'fragment_size', 'integer'], [false, 'compression', 'string']]);
     const key = m.topic as string;
     const compression = (m.compression as string | undefined) ?? 'none';
     if (compression === 'cbor-raw') {
@@ -192,7 +193,7 @@ export class ClientSession implements SubscriptionSink {
       this.subs.set(key, sub);
       entry.subscriptions.add(sub);
     }
-    sub.add((m.id as string | undefined) ?? '', {
+    sub.add(m.id === undefined ? '' : String(m.id), {
       throttleMs: Math.max(0, (m.throttle_rate as number | undefined) ?? 0),
       queueLength: Math.max(0, (m.queue_length as number | undefined) ?? 0),
       compression: compression === 'cbor' ? 'cbor' : 'none',
@@ -201,11 +202,11 @@ export class ClientSession implements SubscriptionSink {
   }
 
   private unsubscribe(m: Msg): void {
-    checkFields(m, [[true, 'topic', 'string'], [false, 'id', 'string']]);
+    checkFields(m, [[true, 'topic', 'string']]);
     const key = m.topic as string;
     const sub = this.subs.get(key);
     if (!sub) return;
-    sub.remove(m.id as string | undefined);
+    sub.remove(m.id === undefined ? undefined : String(m.id));
     if (sub.isEmpty) this.dropSubscription(key, sub);
   }
 
@@ -221,27 +222,27 @@ export class ClientSession implements SubscriptionSink {
 
   private advertise(m: Msg): void {
     checkFields(m, [[true, 'topic', 'string'], [true, 'type', 'string'], [false, 'latch', 'boolean'],
-      [false, 'queue_size', 'integer'], [false, 'id', 'string']]);
-    this.register(resolveName(m.topic as string, 'topic'), m.type as string, m.id as string | undefined, m.latch === true);
+      [false, 'queue_size', 'integer']]);
+    this.register(resolveName(m.topic as string, 'topic'), m.type as string, m.id, m.latch === true);
   }
 
-  private register(name: string, type: string | undefined, advId: string | undefined, latch: boolean): void {
+  private register(name: string, type: string | undefined, advId: unknown, latch: boolean): void {
     const entry = this.graph.topic(name, type);
     if (latch) entry.latched = true;
     let ids = entry.clientPublishers.get(this.info.id);
     if (!ids) entry.clientPublishers.set(this.info.id, (ids = new Set()));
-    ids.add(advId ?? 'dummy_adv_id');
+    ids.add(advId === undefined ? 'dummy_adv_id' : String(advId));
     this.published.add(name);
   }
 
   private unadvertise(m: Msg): void {
-    checkFields(m, [[true, 'topic', 'string'], [false, 'id', 'string']]);
+    checkFields(m, [[true, 'topic', 'string']]);
     const name = resolveName(m.topic as string, 'topic');
     const entry = this.graph.topics.get(name);
     const ids = entry?.clientPublishers.get(this.info.id);
     if (!entry || !ids) return;
     if (m.id === undefined) ids.clear();
-    else ids.delete(m.id as string);
+    else ids.delete(String(m.id));
     if (ids.size === 0) this.releaseTopic(entry.name);
   }
 
@@ -259,7 +260,7 @@ export class ClientSession implements SubscriptionSink {
     const name = resolveName(m.topic as string, 'topic');
     if (!this.published.has(name)) {
       // rosbridge: "Trying to publish to unregistered topic ..., creating registration..."
-      this.register(name, m.type as string | undefined, m.id as string | undefined, m.latch === true);
+      this.register(name, m.type as string | undefined, m.id, m.latch === true);
     }
     const entry = this.graph.topic(name, undefined);
     const msg = this.graph.codec.fromClient(m.msg ?? {}, entry.type);
