@@ -1,0 +1,1 @@
+export { createRecorder, openOrCreateDataset } from './openOrCreateDataset.ts';
