@@ -281,13 +281,17 @@ async function sha(path: string): Promise<string> {
 }
 
 /** NodeDatasetStorage with injectable faults: a full disk, a read-only target, a stalled disk. */
-class FailingStorage extends NodeDatasetStorage {
+class FailingStorage implements DatasetStorage {
   failAfter = Infinity;
   readOnly = false;
+  #inner: NodeDatasetStorage;
   #gate?: Promise<void>;
   #open?: () => void;
   #writables: { close(): Promise<void> }[] = [];
 
+  constructor(options: { root: string }) {
+    this.#inner = new NodeDatasetStorage(options);
+  }
   stall(): void {
     this.#gate = new Promise((resolve) => (this.#open = resolve));
   }
@@ -299,27 +303,30 @@ class FailingStorage extends NodeDatasetStorage {
     for (const w of this.#writables) void w.close().catch(() => undefined);
   }
 
-  override async writeTextAtomic(path: string, text: string): Promise<void> {
+  readText = (path: string) => this.#inner.readText(path);
+  list = (d: string) => this.#inner.list(d);
+  mkdir = (d: string) => this.#inner.mkdir(d);
+  exists = (path: string) => this.#inner.exists(path);
+  move = (from: string, to: string) => this.#inner.move(from, to);
+  removeScratch = (path: string) => this.#inner.removeScratch(path);
+  openReadable = (path: string) => this.#inner.openReadable(path);
+
+  async writeTextAtomic(path: string, text: string): Promise<void> {
     if (this.readOnly) throw Object.assign(new Error(`EROFS: read-only file system, open '${path}'`), { code: 'EROFS' });
-    return super.writeTextAtomic(path, text);
+    return this.#inner.writeTextAtomic(path, text);
   }
 
-  override async createWritable(path: string): Promise<EpisodeWritable & { close(): Promise<void> }> {
+  async createWritable(path: string): Promise<EpisodeWritable & { close(): Promise<void> }> {
     if (this.readOnly) throw Object.assign(new Error(`EROFS: read-only file system, open '${path}'`), { code: 'EROFS' });
-    const inner = await super.createWritable(path);
+    const inner = await this.#inner.createWritable(path);
     this.#writables.push(inner);
-    const self = this;
-    return {
-      position: () => inner.position(),
-      async write(buffer: Uint8Array) {
-        if (self.#gate) await self.#gate;
-        if (inner.position() + BigInt(buffer.byteLength) > BigInt(Math.min(self.failAfter, Number.MAX_SAFE_INTEGER))) {
-          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-        }
-        return inner.write(buffer);
-      },
-      flush: (options) => inner.flush(options),
-      close: () => inner.close(),
+    const write = async (buffer: Uint8Array): Promise<void> => {
+      if (this.#gate) await this.#gate;
+      if (Number(inner.position()) + buffer.byteLength > this.failAfter) {
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      }
+      return inner.write(buffer);
     };
+    return { position: () => inner.position(), write, flush: (options) => inner.flush(options), close: () => inner.close() };
   }
 }
