@@ -3,6 +3,7 @@ import { SimCell, type TaskName } from '../cell/SimCell.ts';
 import { CameraRig } from '../render/CameraRig.ts';
 import { SimRosNode } from './SimRosNode.ts';
 import { SimRunner, type SimSpeed } from './SimRunner.ts';
+import { SIM_MESSAGE_DEFINITIONS, SIM_SERVICE_DEFINITIONS } from './simMessageDefinitions.ts';
 
 export interface SimCellServerOptions {
   host?: string; // default 127.0.0.1
@@ -42,7 +43,13 @@ export class SimCellServer {
       rig = cameras.length
         ? await CameraRig.create({ xml: cell.xml, cameras: cameras.map((name) => ({ name, ...size })) })
         : undefined;
-      server = await RosbridgeServer.start({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 9090, log: opts.log });
+      server = await RosbridgeServer.start({
+        host: opts.host ?? '127.0.0.1',
+        port: opts.port ?? 9090,
+        messageDefinitions: SIM_MESSAGE_DEFINITIONS,
+        serviceDefinitions: SIM_SERVICE_DEFINITIONS,
+        log: opts.log,
+      });
     } catch (err) {
       await rig?.close();
       cell.close();
