@@ -88,6 +88,15 @@ export class ClientSession {
     return this.name ? `${this.name} [${this.id}]` : `[${this.id} ${this.remote}]`;
   }
 
+  /** Bytes the socket has not yet handed to the kernel: the client's lag. */
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  get subscriptions(): string[] {
+    return [...this.streams];
+  }
+
   subscribedTo(stream: StreamName): boolean {
     return this.streams.has(stream);
   }

@@ -11,6 +11,7 @@ import type { AccessPolicy } from '../access/AccessPolicy.ts';
 import type { AuditLog } from '../access/AuditLog.ts';
 import type { CellConnection } from '../cell/Cell.ts';
 import type { StreamName } from '../protocol/ClientMessage.ts';
+import type { Role } from '../protocol/Role.ts';
 import { CLOSE_CODES, MAX_RATE_HZ, MSGPACK_OPTIONS } from '../protocol/protocolConstants.ts';
 import type { HealthMessage, LeaseMessage, ServerMessage, SessionLimits, StateMessage } from '../protocol/ServerMessage.ts';
 import { ClientSession } from './ClientSession.ts';
@@ -24,6 +25,20 @@ export interface SessionHubDeps {
   audit: AuditLog;
   options: SessionOptions;
   log: LogFn;
+}
+
+export interface ClientInfo {
+  clientId: string;
+  /** `hello.clientName`; empty before hello. */
+  name: string;
+  /** null before a successful hello. */
+  role: Role | null;
+  remote: string;
+  streams: string[];
+  /** Unsent bytes on the socket. */
+  bufferedBytes: number;
+  queuedMessages: number;
+  pendingSamples: number;
 }
 
 export class SessionHub implements SessionContext {
@@ -82,6 +97,20 @@ export class SessionHub implements SessionContext {
     let n = 0;
     for (const s of this.sessions.values()) if (s.welcomed) n++;
     return n;
+  }
+
+  /** Every connected client and how far behind it is, for dashboards and tests. */
+  clientInfo(): ClientInfo[] {
+    return [...this.sessions.values()].map((s) => ({
+      clientId: s.id,
+      name: s.name,
+      role: s.role ?? null,
+      remote: s.remote,
+      streams: s.subscriptions,
+      bufferedBytes: s.bufferedAmount,
+      queuedMessages: s.outbox.queuedMessages,
+      pendingSamples: s.outbox.pendingSamples,
+    }));
   }
 
   /** Takes a freshly upgraded socket. */
