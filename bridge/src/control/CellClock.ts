@@ -38,7 +38,9 @@ export class CellClock {
       this.jumps++;
     }
     this.latest = t;
-    if (this.nextTick !== undefined && t < this.nextTick) return { time: t, tick: false };
+    // Slack of 0.1% of a period: stamps are epoch seconds (float64 resolution ~2e-7 s), and a 500 Hz
+    // sample landing a rounding error before a 125 Hz grid point must still tick, not slip to the next sample.
+    if (this.nextTick !== undefined && t < this.nextTick - this.period * 1e-3) return { time: t, tick: false };
     // Stay on the grid; after a jump of more than a period (sim batch, pause), restart it rather than burst.
     this.nextTick = this.nextTick === undefined || t - this.nextTick >= this.period ? t + this.period : this.nextTick + this.period;
     return { time: t, tick: true };

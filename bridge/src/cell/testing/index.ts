@@ -1,0 +1,1 @@
+export { FakeCellConnection } from './FakeCellConnection.ts';

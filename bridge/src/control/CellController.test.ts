@@ -1,0 +1,163 @@
+// The controller on an in-memory cell: the cell clock, the grid, the
+// watchdog, reconnects and the gripper rule, deterministically.
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeCellConnection } from '../cell/testing/FakeCellConnection.ts';
+import { jacobian, UR5E } from '../kinematics/index.ts';
+import { CellController, type ControlOutput } from './CellController.ts';
+import { twistToJointVelocities } from './twistToJointVelocities.ts';
+
+const HOME = [0, -Math.PI / 2, Math.PI / 2, -Math.PI / 2, -Math.PI / 2, 0];
+const PERIOD = 1 / 125;
+const isZero = (o: ControlOutput) => o.velocities.every((v) => v === 0);
+
+const controllers: CellController[] = [];
+afterEach(() => {
+  for (const c of controllers.splice(0)) c.close();
+});
+
+/** A controller on a fake cell in NORMAL mode with samples up to `t0`, lease held by 'op'. */
+function setup(t0 = 1000) {
+  const cell = new FakeCellConnection();
+  const ctl = new CellController({ connection: cell, arm: UR5E });
+  controllers.push(ctl);
+  const outputs: ControlOutput[] = [];
+  ctl.on('output', (o) => outputs.push(o));
+  cell.status(1);
+  let t = t0;
+  /** Feed 500 Hz samples for `seconds` of cell time, as fast as the CPU goes (a sim at --speed max). */
+  const run = (seconds: number, each?: (t: number) => void) => {
+    const end = t + seconds;
+    while (t < end - 1e-9) {
+      t += 0.002;
+      cell.joints(t, HOME);
+      each?.(t);
+    }
+  };
+  cell.joints(t, HOME);
+  ctl.acquireLease('op');
+  return { cell, ctl, outputs, run, now: () => t, jumpTo: (x: number) => (t = x) };
+}
+
+describe('CellController on an in-memory cell', () => {
+  it('ticks at publishRate on the cell clock however fast samples arrive', () => {
+    const { outputs, run } = setup();
+    run(2);
+    const ticks = outputs.filter((o) => o.trigger === 'sample').map((o) => o.stamp);
+    expect(ticks.length).toBeGreaterThanOrEqual(249);
+    expect(ticks.length).toBeLessThanOrEqual(251);
+    for (let i = 1; i < ticks.length; i++) expect(ticks[i] - ticks[i - 1]).toBeCloseTo(PERIOD, 6);
+  });
+
+  it('zeros within deadman + one tick of the last command, on cell stamps', () => {
+    const { ctl, outputs, run, now } = setup();
+    run(0.05);
+    const r = ctl.jogJoints('op', [0.2, 0, 0, 0, 0, 0]);
+    expect(r).toMatchObject({ accepted: true, stamp: now() });
+    run(0.3);
+    const moving = outputs.filter((o) => o.stamp > r.stamp! && !isZero(o));
+    expect(moving.length).toBeGreaterThan(5);
+    const firstZero = outputs.find((o) => o.stamp > r.stamp! && isZero(o))!;
+    expect(firstZero.stop).toBe('deadman');
+    expect(firstZero.stamp - r.stamp!).toBeLessThanOrEqual(0.1 + PERIOD + 1e-6);
+  });
+
+  it('keeps its clock monotonic when the cell clock jumps back (sim reset) and keeps ticking', () => {
+    const { ctl, outputs, run, jumpTo } = setup();
+    run(0.5);
+    jumpTo(10); // a reset sim restarts near its epoch
+    run(0.5);
+    const stamps = outputs.map((o) => o.stamp);
+    for (let i = 1; i < stamps.length; i++) expect(stamps[i]).toBeGreaterThanOrEqual(stamps[i - 1]);
+    expect(ctl.status().gates.inputs).toBe(true);
+    expect(ctl.status().gates.connection).toBe(true);
+    expect(outputs.filter((o) => o.trigger === 'sample').length).toBeGreaterThan(110);
+    // Commands still work on the shifted clock.
+    expect(ctl.jogJoints('op', [0.1, 0, 0, 0, 0, 0]).accepted).toBe(true);
+    run(0.05);
+    expect(isZero(outputs[outputs.length - 1])).toBe(false);
+  });
+
+  it('trips the wall-clock watchdog when the cell goes silent, and recovers on the next samples', async () => {
+    const { cell, ctl, outputs, run } = setup();
+    run(0.1);
+    ctl.jogJoints('op', [0.2, 0, 0, 0, 0, 0]);
+    run(0.02);
+    expect(isZero(outputs[outputs.length - 1])).toBe(false);
+    const sent = cell.sent.length;
+    await new Promise((r) => setTimeout(r, 300)); // the cell says nothing
+    const trip = outputs.find((o) => o.trigger === 'watchdog');
+    expect(trip).toBeDefined();
+    expect(isZero(trip!)).toBe(true);
+    expect(trip!.sent).toBe(true);
+    expect(cell.sent.length).toBe(sent + 1); // one stop, not a zero every period
+    expect(ctl.status()).toMatchObject({ watchdog: { tripped: true, trips: 1 } });
+    expect(ctl.status().gates.connection).toBe(false);
+    run(0.05);
+    expect(ctl.status().watchdog.tripped).toBe(false);
+    expect(ctl.status().gates.connection).toBe(true);
+    // The jog from before the silence never resumes.
+    expect(outputs.filter((o) => o.trigger === 'sample').slice(-5).every(isZero)).toBe(true);
+  });
+
+  it('on reconnect sends zeros first and does not re-send a held gripper target', () => {
+    const { cell, ctl, outputs, run } = setup();
+    run(0.02);
+    expect(ctl.setGripper('op', 1).accepted).toBe(true);
+    run(0.1);
+    expect(cell.sent.filter((c) => c.gripper !== undefined)).toEqual([{ velocities: [0, 0, 0, 0, 0, 0], gripper: 1 }]);
+    cell.setState('lost', 'connection closed');
+    expect(outputs[outputs.length - 1]).toMatchObject({ trigger: 'connection', sent: false, stop: 'connection' });
+    const before = cell.sent.length;
+    cell.setState('connected');
+    expect(cell.sent.length).toBe(before + 1);
+    expect(cell.sent[before]).toEqual({ velocities: [0, 0, 0, 0, 0, 0] });
+    run(0.2);
+    expect(cell.sent.slice(before).every((c) => c.gripper === undefined && c.velocities.every((v) => v === 0))).toBe(true);
+    expect(ctl.status().lastOutput?.gripper).toBe(1);
+  });
+
+  it('stops at once on a safety mode change and on e-stop', () => {
+    const { cell, ctl, outputs, run } = setup();
+    run(0.02);
+    ctl.jogJoints('op', [0.2, 0, 0, 0, 0, 0]);
+    run(0.02);
+    cell.status(3);
+    expect(outputs[outputs.length - 1]).toMatchObject({ trigger: 'safety_mode', stop: 'safetyMode' });
+    cell.status(1);
+    run(0.02);
+    ctl.jogJoints('op', [0.2, 0, 0, 0, 0, 0]);
+    run(0.02);
+    expect(isZero(outputs[outputs.length - 1])).toBe(false);
+    ctl.estop('ui', 'button');
+    expect(outputs[outputs.length - 1]).toMatchObject({ trigger: 'estop', stop: 'estopped' });
+    expect(ctl.status()).toMatchObject({ estopped: true, estop: { by: 'ui', reason: 'button' } });
+  });
+
+  it('emits lease changes and times every tick phase', () => {
+    const cell = new FakeCellConnection();
+    const ctl = new CellController({ connection: cell, arm: UR5E });
+    controllers.push(ctl);
+    const leases: (string | undefined)[] = [];
+    ctl.on('lease', (h) => leases.push(h));
+    cell.joints(1, HOME);
+    ctl.acquireLease('a');
+    ctl.releaseLease('a');
+    ctl.acquireLease('b');
+    expect(leases).toEqual(['a', undefined, 'b']);
+    const timing = ctl.status().timing!;
+    expect(Object.keys(timing)).toEqual(['observe', 'safety', 'send', 'emit']);
+    expect(Object.values(timing).every((x) => x >= 0)).toBe(true);
+  });
+});
+
+describe('twistToJointVelocities', () => {
+  it('realises a base-frame twist, and a tool-frame twist rotated into base', () => {
+    const base = twistToJointVelocities(UR5E, HOME, { linear: [0, 0, -0.05], angular: [0, 0, 0], frame: 'base' });
+    const J = jacobian(UR5E, HOME);
+    const twist = J.map((row) => row.reduce((s, x, i) => s + x * base[i], 0));
+    [0, 0, -0.05, 0, 0, 0].forEach((v, i) => expect(twist[i]).toBeCloseTo(v, 6));
+    // At home the tool z axis points straight down: +z in the tool frame is -z in base.
+    const tool = twistToJointVelocities(UR5E, HOME, { linear: [0, 0, 0.05], angular: [0, 0, 0], frame: 'tool' });
+    tool.forEach((v, i) => expect(v).toBeCloseTo(base[i], 9));
+  });
+});
