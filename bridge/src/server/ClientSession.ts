@@ -9,7 +9,7 @@ import type { WebSocket } from 'ws';
 import type { AuditEntry } from '../access/AuditLog.ts';
 import type { Principal } from '../access/AccessPolicy.ts';
 import type { ClientMessage, ClientOp, StreamName } from '../protocol/ClientMessage.ts';
-import { clientMessageProblem } from '../protocol/ClientMessage.ts';
+import { clientMessageProblem, type EstopMessage, isEstop } from '../protocol/ClientMessage.ts';
 import { ERROR_CODES } from '../protocol/ErrorCode.ts';
 import { CLOSE_CODES, PROTOCOL_VERSION } from '../protocol/protocolConstants.ts';
 import { type Permission, type Role, ROLES, roleAllows } from '../protocol/Role.ts';
@@ -104,6 +104,9 @@ export class ClientSession {
   handleFrame(data: Buffer, isBinary: boolean): void {
     if (this.closed) return;
     if (!this.bucket.take()) {
+      // An e-stop is never rate limited: a client flooding (or a UI bug) must not mute its own stop button.
+      const estop = isBinary ? this.estopIn(data) : undefined;
+      if (estop) return this.dispatch(estop);
       this.reportRateLimited();
       return;
     }
@@ -129,6 +132,16 @@ export class ClientSession {
       // A bug or a throwing control port must not take the connection (or the server) down.
       this.ctx.log('error', `handling ${(value as ClientMessage).op} from ${this.label}: ${(err as Error).stack ?? err}`);
       this.error({ code: ERROR_CODES.internal, message: `the bridge failed handling ${(value as ClientMessage).op}: ${(err as Error).message}`, requestOp: (value as ClientMessage).op });
+    }
+  }
+
+  /** The frame's message if it is a valid e-stop, else undefined. */
+  private estopIn(data: Buffer): EstopMessage | undefined {
+    try {
+      const value = this.ctx.decode(data);
+      return isEstop(value) ? value : undefined;
+    } catch {
+      return undefined;
     }
   }
 

@@ -18,13 +18,14 @@ const MAX_BATCH = 200;
 let app: FastifyInstance;
 let url: string;
 let cell: FakeCell;
+let control: FakeControlPort;
 const clients: TestClient[] = [];
 
 beforeAll(async () => {
   cell = new FakeCell();
   app = buildApp({
     cell,
-    control: new FakeControlPort(cell),
+    control: (control = new FakeControlPort(cell)),
     access: openAccess(),
     auditLog: AuditLog.inMemory().audit,
     log: () => {},
@@ -64,6 +65,15 @@ describe('inbound flood', () => {
     const pongs = client.messages.filter((m) => m.op === 'pong' && m.t < 200).length;
     expect(pongs).toBeLessThan(200);
     expect(client.messages.filter((m) => m.op === 'error').length).toBeLessThan(200 - pongs);
+  });
+
+  it('never rate-limits an e-stop', async () => {
+    const { client } = await connect('panicking');
+    for (let t = 0; t < 100; t++) client.send({ op: 'ping', t });
+    client.send({ op: 'estop', reason: 'in the middle of a flood' });
+    await client.next((m) => m.op === 'state' && m.estopped);
+    expect(control.callsOf('estop').at(-1)?.reason).toBe('in the middle of a flood');
+    expect(client.messages.filter((m) => m.op === 'pong').length).toBeLessThan(100);
   });
 });
 

@@ -111,6 +111,13 @@ describe('REST when tokens are required', () => {
     expect((await locked.inject({ method: 'GET', url: '/api/session', headers })).json()).toEqual({ role: 'viewer', name: 'screen', requiresToken: true });
   });
 
+  it('lists clients for admins only', async () => {
+    const res = await locked.inject({ method: 'GET', url: '/api/clients', headers: { authorization: 'Bearer good' } });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({ code: 'forbidden' });
+    expect((await open.inject({ method: 'GET', url: '/api/clients' })).json()).toEqual({ clients: [] });
+  });
+
   it('without a UI, unknown paths are coded 404s', async () => {
     const res = await locked.inject({ method: 'GET', url: '/' });
     expect(res.statusCode).toBe(404);

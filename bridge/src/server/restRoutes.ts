@@ -8,7 +8,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../access/AccessPolicy.ts';
 import { PROTOCOL_VERSION } from '../protocol/protocolConstants.ts';
 import { HttpError } from './HttpError.ts';
-import { cellRouteSchema, healthRouteSchema, sessionRouteSchema } from './restSchemas.ts';
+import { roleAllows } from '../protocol/Role.ts';
+import { cellRouteSchema, clientsRouteSchema, healthRouteSchema, sessionRouteSchema } from './restSchemas.ts';
 import type { SessionHub } from './SessionHub.ts';
 
 declare module 'fastify' {
@@ -64,4 +65,12 @@ export async function restRoutes(app: FastifyInstance, opts: { hub: SessionHub }
     name: req.principal!.name,
     requiresToken: hub.access.requiresToken,
   }));
+
+  // Who is connected, from where, and how far behind: names and addresses are for admins only.
+  app.get('/clients', { schema: clientsRouteSchema }, async (req) => {
+    if (!roleAllows(req.principal!.role, 'settings')) {
+      throw new HttpError(403, 'forbidden', `role ${req.principal!.role} may not list clients; it needs admin`, 'ask an admin');
+    }
+    return { clients: hub.clientInfo() };
+  });
 }

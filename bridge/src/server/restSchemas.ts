@@ -125,3 +125,33 @@ export const sessionRouteSchema = {
     ...errors,
   },
 } as const;
+
+export const clientsRouteSchema = {
+  summary: 'Connected WebSocket clients and their backlog (admin)',
+  response: {
+    200: {
+      type: 'object',
+      required: ['clients'],
+      properties: {
+        clients: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['clientId', 'name', 'role', 'remote', 'streams', 'bufferedBytes', 'queuedMessages', 'pendingSamples'],
+            properties: {
+              clientId: { type: 'string' },
+              name: { type: 'string' },
+              role: { type: ['string', 'null'] },
+              remote: { type: 'string' },
+              streams: { type: 'array', items: { type: 'string' } },
+              bufferedBytes: { type: 'integer' },
+              queuedMessages: { type: 'integer' },
+              pendingSamples: { type: 'integer' },
+            },
+          },
+        },
+      },
+    },
+    ...errors,
+  },
+} as const;

@@ -22,6 +22,6 @@ export async function serveUi(app: FastifyInstance, opts: { uiDir?: string }): P
     if (uiDir !== undefined && req.method === 'GET' && !path.startsWith('/api/') && path !== '/api') {
       return reply.header('cache-control', 'no-cache').sendFile('index.html');
     }
-    return reply.status(404).send(errorBody(404, 'not_found', `no route ${req.method} ${path}; expected GET /api/health, /api/cell, /api/session or the WebSocket at /ws`));
+    return reply.status(404).send(errorBody(404, 'not_found', `no route ${req.method} ${path}; expected GET /api/health, /api/cell, /api/session, /api/clients or the WebSocket at /ws`));
   });
 }
