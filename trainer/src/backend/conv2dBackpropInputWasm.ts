@@ -1,0 +1,76 @@
+// Conv2DBackpropInput for the WASM backend. The backend has one, but it is a
+// direct scalar loop: 1.4 s for a 3×3, 32→32 channel layer on a 32×48×48 batch,
+// 12× its own forward conv. We replace it with a SIMD matrix product followed
+// by a col2im scatter-add:
+//
+//   dcols[r, k] = dy[r, co] · Wᵀ[co, k]        (r = (b,oh,ow), k = (kh,kw,ci))
+//   dx[b, oh·sh+kh−top, ow·sw+kw−left, ci] += dcols[r, k]
+//
+// Wᵀ is transposed once in JS (it is small) because the backend's BatchMatMul
+// is much slower with transposeB. Rows are blocked like the filter gradient.
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { SCRATCH_FLOATS } from './conv2dBackpropFilterWasm.ts';
+import { allocF32, blockRows, convGeometry, floatOffset, forEachTap, heapF32, matMul3 } from './wasmHeap.ts';
+
+interface Attrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  inputShape: [number, number, number, number];
+}
+
+function conv2dBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: BackendWasm; attrs: Attrs }): TensorInfo {
+  const { inputs: { dy, filter }, backend, attrs } = args;
+  const g = convGeometry(attrs.inputShape, filter.shape as [number, number, number, number], attrs, 'Conv2DBackpropInput');
+  const K = g.FH * g.FW * g.CI;
+  const rows = g.B * g.OH * g.OW;
+  const step = blockRows(rows, K, SCRATCH_FLOATS);
+
+  const dx = allocF32(backend, attrs.inputShape);
+  const wT = allocF32(backend, [1, g.CO, K]);
+  {
+    const heap = heapF32(backend);
+    const w = floatOffset(backend, filter);
+    const t = floatOffset(backend, wT);
+    for (let k = 0; k < K; k++) for (let co = 0; co < g.CO; co++) heap[t + co * K + k] = heap[w + k * g.CO + co];
+    const d = floatOffset(backend, dx);
+    heap.fill(0, d, d + g.B * g.H * g.W * g.CI);
+  }
+  for (let r0 = 0; r0 < rows; r0 += step) {
+    const R = Math.min(step, rows - r0);
+    // A [1, R, CO] view of dy's rows: same memory, so copy the block only when
+    // the whole tensor does not fit in one step.
+    let dyBlock: TensorInfo = { dataId: dy.dataId, shape: [1, R, g.CO], dtype: 'float32' };
+    let owned = false;
+    if (R !== rows) {
+      dyBlock = allocF32(backend, [1, R, g.CO]);
+      owned = true;
+      const heap = heapF32(backend);
+      const s = floatOffset(backend, dy) + r0 * g.CO;
+      heap.copyWithin(floatOffset(backend, dyBlock), s, s + R * g.CO);
+    }
+    const dcols = matMul3(backend, dyBlock, wT); // [1, R, K]
+    const heap = heapF32(backend);
+    const src = floatOffset(backend, dcols);
+    const dst = floatOffset(backend, dx);
+    const CI = g.CI;
+    forEachTap(g, r0, R, (col, xi) => {
+      if (xi < 0) return;
+      const s = src + col;
+      const d = dst + xi;
+      for (let c = 0; c < CI; c++) heap[d + c] += heap[s + c];
+    });
+    backend.disposeData(dcols.dataId);
+    if (owned) backend.disposeData(dyBlock.dataId);
+  }
+  backend.disposeData(wT.dataId);
+  return dx;
+}
+
+export const conv2dBackpropInputWasm: KernelConfig = {
+  kernelName: 'Conv2DBackpropInput',
+  backendName: 'wasm',
+  kernelFunc: conv2dBackpropInput as unknown as KernelFunc,
+};

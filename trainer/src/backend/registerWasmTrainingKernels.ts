@@ -1,0 +1,21 @@
+// Installs the gradient kernels the WASM backend needs to train conv nets.
+// Found empirically by training the `chunk` policy on wasm: only
+// Conv2DBackpropFilter is missing; Conv2DBackpropInput exists but is a scalar
+// loop ~15× slower than ours, so we replace it too. Idempotent.
+import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
+import type { KernelConfig } from '@tensorflow/tfjs';
+import { conv2dBackpropFilterWasm } from './conv2dBackpropFilterWasm.ts';
+import { conv2dBackpropInputWasm } from './conv2dBackpropInputWasm.ts';
+
+export const wasmTrainingKernels: readonly KernelConfig[] = [conv2dBackpropFilterWasm, conv2dBackpropInputWasm];
+
+/** Registers (or re-registers) our kernels for the 'wasm' backend; returns their names. */
+export function registerWasmTrainingKernels(): string[] {
+  for (const config of wasmTrainingKernels) {
+    const existing = getKernel(config.kernelName, 'wasm');
+    if (existing?.kernelFunc === config.kernelFunc) continue;
+    if (existing != null) unregisterKernel(config.kernelName, 'wasm');
+    registerKernel(config);
+  }
+  return wasmTrainingKernels.map((k) => k.kernelName);
+}

@@ -1,0 +1,90 @@
+// Low-level helpers for kernels that work directly on the WASM backend's heap.
+// The backend keeps every tensor in one linear memory; a TensorInfo's data
+// lives at `dataIdMap.get(dataId).memoryOffset`. These helpers hide the casts
+// to the backend's private fields in one place.
+import { backend_util, getKernel } from '@tensorflow/tfjs';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+interface WasmInternals {
+  wasm: { HEAPU8: Uint8Array };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } };
+}
+
+/**
+ * A Float32 view of the whole heap. Take a fresh one after any allocation or
+ * kernel call: growing the memory detaches older views.
+ */
+export function heapF32(backend: BackendWasm): Float32Array {
+  return new Float32Array((backend as unknown as WasmInternals).wasm.HEAPU8.buffer);
+}
+
+/** Index (in floats) of a tensor's first element in the heap. */
+export function floatOffset(backend: BackendWasm, t: TensorInfo): number {
+  return (backend as unknown as WasmInternals).dataIdMap.get(t.dataId).memoryOffset >> 2;
+}
+
+/** Allocates an uninitialised float32 tensor on the heap. */
+export function allocF32(backend: BackendWasm, shape: number[]): TensorInfo {
+  return backend.makeOutput(shape, 'float32');
+}
+
+/** `a · b` for rank-3 [1,m,k]·[1,k,n] through the backend's own SIMD BatchMatMul. */
+export function matMul3(backend: BackendWasm, a: TensorInfo, b: TensorInfo): TensorInfo {
+  const kernel = getKernel('BatchMatMul', 'wasm');
+  if (kernel == null) throw new Error('wasm kernels: expected the BatchMatMul kernel to be registered for wasm, found none; import @tensorflow/tfjs-backend-wasm first');
+  return (kernel.kernelFunc as KernelFunc)({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } }) as TensorInfo;
+}
+
+/** Shape facts of a 2-D convolution, channels-last, dilation 1. */
+export interface ConvGeometry {
+  B: number; H: number; W: number; CI: number;
+  OH: number; OW: number; CO: number;
+  FH: number; FW: number; SH: number; SW: number;
+  top: number; left: number;
+}
+
+export function convGeometry(
+  xShape: [number, number, number, number], filterShape: [number, number, number, number],
+  attrs: { strides: [number, number] | number; pad: 'valid' | 'same' | number | backend_util.ExplicitPadding; dataFormat: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil' },
+  kernelName: string,
+): ConvGeometry {
+  if (attrs.dataFormat !== 'NHWC') {
+    throw new Error(`${kernelName} (wasm): expected dataFormat NHWC, found ${attrs.dataFormat}; build the model channels-last`);
+  }
+  const c = backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+  return {
+    B: c.batchSize, H: c.inHeight, W: c.inWidth, CI: c.inChannels, OH: c.outHeight, OW: c.outWidth, CO: c.outChannels,
+    FH: c.filterHeight, FW: c.filterWidth, SH: c.strideHeight, SW: c.strideWidth, top: c.padInfo.top, left: c.padInfo.left,
+  };
+}
+
+/**
+ * Visits the im2col layout of rows [r0, r0+R): for every output pixel r
+ * (b,oh,ow) and filter tap (kh,kw), calls `fn(colIndex, xIndex)` with the
+ * float index of the `CI`-long run in cols (relative, row-major [R, K]) and in
+ * x (absolute NHWC index, or -1 where the tap falls in the zero padding).
+ */
+export function forEachTap(g: ConvGeometry, r0: number, R: number, fn: (col: number, x: number) => void): void {
+  const { H, W, CI, OH, OW, FH, FW, SH, SW, top, left } = g;
+  let col = 0;
+  for (let r = r0; r < r0 + R; r++) {
+    const ow = r % OW;
+    const t = (r - ow) / OW;
+    const oh = t % OH;
+    const b = (t - oh) / OH;
+    for (let kh = 0; kh < FH; kh++) {
+      const ih = oh * SH + kh - top;
+      for (let kw = 0; kw < FW; kw++) {
+        const iw = ow * SW + kw - left;
+        fn(col, ih < 0 || ih >= H || iw < 0 || iw >= W ? -1 : ((b * H + ih) * W + iw) * CI);
+        col += CI;
+      }
+    }
+  }
+}
+
+/** Rows per block so one [rows, K] scratch matrix stays under `budgetFloats`. */
+export function blockRows(rows: number, K: number, budgetFloats: number): number {
+  return Math.max(1, Math.min(rows, Math.floor(budgetFloats / K)));
+}
