@@ -7,6 +7,7 @@ import { type ITransport, type ITransportFactory, Ros, Service, Topic } from 'ro
 import type { CellAction, Problem, ProfileAdapter, ProfileSubscription } from '../profiles/index.ts';
 import { wsTransportFactory } from '../ros/connectRos.ts';
 import type { CellCommand, CellConnection, CellDescription, CellEvents, CellStatusSample, ConnectionHealth, ConnectionState } from './Cell.ts';
+import { describeClose, describeError, ProblemLog } from './ProblemLog.ts';
 import { TypedEmitter } from './TypedEmitter.ts';
 
 export interface RosCellConnectionOptions {
@@ -60,8 +61,6 @@ interface Session {
   probeRounds: number;
 }
 
-const MAX_PROBLEMS = 50;
-
 /** A `CellConnection` over rosbridge v2 with roslib 2.x. */
 export class RosCellConnection implements CellConnection {
   readonly description: CellDescription;
@@ -82,7 +81,7 @@ export class RosCellConnection implements CellConnection {
   private reconnectTimer?: ReturnType<typeof setTimeout>;
   private readonly silenceTimer: ReturnType<typeof setInterval>;
   private status: CellStatusSample;
-  private readonly problemLog: (Problem & { count: number })[] = [];
+  private readonly problemLog: ProblemLog;
   private firstConnect: { resolve: () => void; reject: (e: Error) => void }[] = [];
 
   /** Start connecting (and keep reconnecting) in the background; see `connect` to wait for the first connection. */
@@ -100,6 +99,7 @@ export class RosCellConnection implements CellConnection {
       onProblem: opts.onProblem,
     };
     this.description = { ...opts.adapter.description, url: opts.url };
+    this.problemLog = new ProblemLog(opts.onProblem);
     this.since = this.opts.clock();
     this.status = { receivedAt: this.since, ...opts.adapter.initialStatus };
     this.silenceTimer = setInterval(() => this.checkSilence(), Math.max(50, this.opts.silenceTimeoutMs / 4));
@@ -148,7 +148,7 @@ export class RosCellConnection implements CellConnection {
 
   /** Faults seen so far (decode errors, unsupported actions), deduplicated with counts. */
   problems(): (Problem & { count: number })[] {
-    return this.problemLog.map((p) => ({ ...p }));
+    return this.problemLog.list();
   }
 
   /** How each subscription is encoded on the current session: 'cbor', 'json' or 'json (cbor fallback)'. */
@@ -255,7 +255,9 @@ export class RosCellConnection implements CellConnection {
     // Nothing old may pass for fresh: the first sample of this session sets the clock again.
     this.lastMessageAt = this.opts.clock();
     this.latestJointStamp = undefined;
+    // The new session's cell has not reported yet: back to the profile's initial (gate-closing) status.
     this.status = { receivedAt: this.opts.clock(), ...this.adapter.initialStatus };
+    this.emitter.emit('status', { ...this.status });
     for (const pub of this.adapter.publications) {
       const t = new Topic({ ros: s.ros, name: pub.name, messageType: pub.type, reconnect_on_close: false });
       t.advertise();
@@ -393,31 +395,6 @@ export class RosCellConnection implements CellConnection {
   }
 
   private problem(p: Problem): void {
-    const known = this.problemLog.find((x) => x.message === p.message);
-    if (known) {
-      known.count++;
-      return;
-    }
-    if (this.problemLog.length >= MAX_PROBLEMS) this.problemLog.shift();
-    this.problemLog.push({ ...p, count: 1 });
-    try {
-      this.opts.onProblem?.(p);
-    } catch {
-      // A failing listener must not break message handling.
-    }
+    this.problemLog.add(p);
   }
-}
-
-function describeClose(e: unknown): string {
-  const code = (e as { code?: unknown } | undefined)?.code;
-  const reason = (e as { reason?: unknown } | undefined)?.reason;
-  return `connection closed${code !== undefined ? ` (code ${String(code)}${reason ? `: ${String(reason)}` : ''})` : ''}`;
-}
-
-function describeError(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  const inner = (e as { message?: unknown; error?: unknown } | undefined);
-  if (inner?.error instanceof Error) return inner.error.message;
-  if (typeof inner?.message === 'string') return inner.message;
-  return String(e);
 }

@@ -79,6 +79,8 @@ export interface ControllerStatus {
   /** The cell clock (s) of the latest joint sample, on the controller's monotonic clock. */
   cellTime?: number;
   ticks: number;
+  /** Times the cell's clock jumped back (sim reset, a new cell process) and was shifted to stay monotonic. */
+  clockJumps: number;
   watchdog: { tripped: boolean; trips: number };
   timing?: TickTiming;
   limits: SafetyLimits;
@@ -131,6 +133,9 @@ export class CellController {
     this.watchdogMs = (opts.watchdogPeriods ?? 2) * this.period * 1000;
     this.lastLifeWall = this.wallClock();
     const c = this.connection;
+    // A connection that already heard the (latched) safety mode will not repeat it: start from what it knows.
+    const known = (c as Partial<{ cellStatus(): { safetyMode: number; speedScaling: number } }>).cellStatus?.();
+    if (known) (this.safetyMode = known.safetyMode), (this.speedScaling = known.speedScaling);
     this.unsubscribe.push(
       c.on('joints', (s) => this.onJoints(s)),
       c.on('wrench', (w) => (this.wrench = w)),
@@ -223,6 +228,7 @@ export class CellController {
       speedScaling: this.speedScaling,
       connection: this.connection.health(),
       ticks: this.ticks,
+      clockJumps: this.clock.backwardJumps,
       watchdog: { tripped: this.silent, trips: this.trips },
       limits: s.limits,
     };
