@@ -36,7 +36,7 @@ describe('BridgeClient', () => {
     s.deliver(welcome());
     expect(s.sent[1]).toEqual({ op: 'subscribe', streams: ['joints', 'wrench', 'status', 'events', 'health', 'camera:scene', 'camera:wrist'], maxRateHz: 30 });
     s.deliver({ op: 'lease', holder: 'c2', holderName: 'Ben' });
-    s.deliver({ op: 'state', estopped: false, gates: [{ name: 'estop', open: true }], leaseHolder: 'c2', lastOutput: null, safetyMode: 1 });
+    s.deliver({ op: 'state', estopped: false, gates: { estop: true }, leaseHolder: 'c2', lastOutput: null, safetyMode: 1 });
 
     let notified = 0;
     client.store.subscribe(() => notified++);
@@ -157,12 +157,12 @@ describe('BridgeClient', () => {
     client.start();
     sockets[0].open();
     sockets[0].deliver(welcome());
-    sockets[0].deliver({ op: 'state', estopped: true, gates: [{ name: 'estop', open: false }], leaseHolder: null, lastOutput: null, safetyMode: 3 });
+    sockets[0].deliver({ op: 'state', estopped: true, gates: { estop: false }, leaseHolder: null, lastOutput: null, safetyMode: 3 });
     const ids = state().problems.map((p) => p.id);
     expect(ids).toEqual(['estop', 'mode:3']);
     expect(state().problems[1].tip).toMatch(/Unlock/);
     const before = state().problems;
-    sockets[0].deliver({ op: 'state', estopped: true, gates: [{ name: 'estop', open: false }], leaseHolder: null, lastOutput: null, safetyMode: 3 });
+    sockets[0].deliver({ op: 'state', estopped: true, gates: { estop: false }, leaseHolder: null, lastOutput: null, safetyMode: 3 });
     expect(state().problems).toBe(before);
   });
 

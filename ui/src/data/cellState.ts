@@ -5,7 +5,7 @@
  * all of it. High-rate telemetry and camera frames live elsewhere
  * (Telemetry.ts, CameraFrames.ts) and never pass through here.
  */
-import type { GateStatus, HealthMessage, OutputCommand, ServerMessage, WelcomeMessage } from '@cellkit/bridge/protocol';
+import type { HealthMessage, OutputCommand, ServerMessage, StateMessage, WelcomeMessage } from '@cellkit/bridge/protocol';
 import { derive as deriveProblems, type Problem } from './problems.ts';
 import { feedbackFromError, feedbackFromSafety, type Feedback } from './feedback.ts';
 
@@ -25,7 +25,11 @@ export interface LinkStatus {
 
 export interface ControlState {
   estopped: boolean;
-  gates: GateStatus[];
+  /** Who pressed the e-stop, why and when, while latched. */
+  estop: StateMessage['estop'];
+  /** Gate name → open. */
+  gates: Record<string, boolean>;
+  motion: string | undefined;
   leaseHolder: string | null;
   safetyMode: number | null;
   lastOutput: OutputCommand | null;
@@ -88,8 +92,10 @@ export function reduceServerMessage(s: CellState, msg: ServerMessage, ctx: Reduc
     case 'state': {
       const prev = s.control;
       const gates = prev && sameJson(prev.gates, msg.gates) ? prev.gates : msg.gates;
-      const control: ControlState = { estopped: msg.estopped, gates, leaseHolder: msg.leaseHolder, safetyMode: msg.safetyMode, lastOutput: msg.lastOutput };
-      return withProblems({ ...s, control });
+      const estop = prev && sameJson(prev.estop, msg.estop) ? prev.estop : msg.estop;
+      const control: ControlState = { estopped: msg.estopped, estop, gates, motion: msg.motion, leaseHolder: msg.leaseHolder, safetyMode: msg.safetyMode, lastOutput: msg.lastOutput };
+      const speedScaling = msg.speedScaling ?? s.speedScaling;
+      return withProblems({ ...s, control, speedScaling });
     }
     case 'telemetry': {
       if (!msg.status) return s;

@@ -67,21 +67,21 @@ export function derive(s: ProblemInputs): Problem[] {
     out.push({
       id: 'estop',
       severity: 'danger',
-      message: 'E-STOP latched — the robot will not move',
+      message: `E-STOP latched${c.estop ? ` by ${c.estop.by.replace(/\s*\[[^\]]*\]$/, '')}` : ''} — the robot will not move`,
       tip: canControl ? 'When everyone is clear of the robot, press Reset at the top right.' : 'When everyone is clear, ask an operator to reset it.',
     });
   }
   const mode = safetyModeProblem(c?.safetyMode);
   if (mode) out.push({ id: `mode:${c?.safetyMode}`, ...mode });
-  for (const g of c?.gates ?? []) {
-    if (g.open) continue;
-    if (g.name === 'force') {
-      out.push({ id: 'gate:force', severity: 'danger', message: 'Force limit reached — the tool pushed too hard', tip: 'Jog the arm away from the contact. Motion resumes when the force drops.' });
-    } else if (g.name === 'inputs') {
-      out.push({ id: 'gate:inputs', severity: 'warning', message: 'The bridge does not trust the robot data — motion is paused', tip: `Check the robot driver and the bridge log.${g.reason ? ` (${g.reason})` : ''}` });
-    } else if (g.name === 'connection' && (!health || health.state === 'connected')) {
-      out.push({ id: 'gate:connection', severity: 'warning', message: 'Robot data is arriving late — motion is paused', tip: 'Check the network between the robot PC and the robot. It resumes by itself.' });
-    }
+  const gates = c?.gates ?? {};
+  if (gates.force === false) {
+    out.push({ id: 'gate:force', severity: 'danger', message: 'Force limit reached — the tool pushed too hard', tip: 'Jog the arm away from the contact. Motion resumes when the force drops.' });
+  }
+  if (gates.inputs === false) {
+    out.push({ id: 'gate:inputs', severity: 'warning', message: 'The bridge does not trust the robot data — motion is paused', tip: 'Check the robot driver and the bridge log.' });
+  }
+  if (gates.connection === false && (!health || health.state === 'connected')) {
+    out.push({ id: 'gate:connection', severity: 'warning', message: 'Robot data is arriving late — motion is paused', tip: 'Check the network between the robot PC and the robot. It resumes by itself.' });
   }
   if (s.welcome && !canControl) {
     out.push({ id: 'role', severity: 'info', message: 'You can watch and press E-STOP, but not move the robot', tip: 'To move it, ask an admin for an operator token.' });

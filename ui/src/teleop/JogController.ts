@@ -56,6 +56,8 @@ export class JogController {
   speed = 0.25;
   /** Frames sent since construction (tests and the debug readout). */
   framesSent = 0;
+  /** Bumped whenever mode, frame, speed, enablement or held axes change (for `useSyncExternalStore`). */
+  revision = 0;
 
   constructor(opts: JogControllerOptions) {
     this.send = opts.send;
@@ -153,10 +155,10 @@ export class JogController {
     return (axis < 3 ? l.maxTcpSpeed : l.maxAngularSpeed) * this.speed;
   }
 
-  subscribe(listener: () => void): () => void {
+  subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
     return () => void this.listeners.delete(listener);
-  }
+  };
 
   private recombine(): void {
     const c = new Float64Array(AXES);
@@ -217,6 +219,7 @@ export class JogController {
   }
 
   private changed(): void {
+    this.revision++;
     for (const l of [...this.listeners]) l();
   }
 }
