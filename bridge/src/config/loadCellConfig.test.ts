@@ -96,3 +96,12 @@ describe('cell config', () => {
     await expect(loadCellConfig(join(dir, 'missing.yaml'))).rejects.toThrow(/could not read cell config .*missing\.yaml/);
   });
 });
+
+describe('cell.example.yaml', () => {
+  it('parses and resolves (the documented example stays valid)', async () => {
+    const cell = resolveCellConfig(await loadCellConfig(new URL('./cell.example.yaml', import.meta.url).pathname));
+    expect(cell.profile.name).toBe('ur');
+    expect(cell.adapter.description).toMatchObject({ cameras: ['scene', 'wrist'], hasGripper: true });
+    expect(cell.limits.maxForce).toBe(60);
+  });
+});
