@@ -102,14 +102,6 @@ export interface HealthMessage {
   serverTime: number;
 }
 
-/** One gate of the safety layer: motion is allowed only while every gate is open. */
-export interface GateStatus {
-  name: string;
-  open: boolean;
-  /** Why it is closed, for a person. */
-  reason?: string;
-}
-
 /**
  * The control layer's state. Sent to every client after `welcome` and when
  * e-stop, gates or lease change; to `status` subscribers also periodically
@@ -118,12 +110,22 @@ export interface GateStatus {
 export interface StateMessage {
   op: 'state';
   estopped: boolean;
-  gates: GateStatus[];
+  /** Who pressed the e-stop, why and when (s), while it is latched. */
+  estop?: { by: string; reason?: string; time: number };
+  /**
+   * The safety layer's gates by name (`estop`, `inputs`, `connection`,
+   * `safetyMode`, `force`, `lease`), true = open. Motion needs all open.
+   */
+  gates: Record<string, boolean>;
+  /** What the output is doing: `moving`, or why not (`deadman`, `no_command`, `gated`). */
+  motion?: string;
   leaseHolder: string | null;
   /** The command actually sent to the robot on the latest control tick; null before the first. */
   lastOutput: OutputCommand | null;
   /** The robot's safety mode (UR SafetyMode numbering), null if unknown. */
   safetyMode: number | null;
+  /** 0..1, the robot's speed slider. */
+  speedScaling?: number;
 }
 
 /** A refused or malformed request. The connection stays open unless the code says otherwise (`unauthorized`, `version_mismatch`). */
@@ -172,7 +174,7 @@ const SERVER_CHECKS: Record<ServerOp, (m: Record<string, unknown>) => boolean> =
   lease: (m) => (m.holder === null || isStr(m.holder)) && (m.holderName === null || isStr(m.holderName)),
   safety: (m) => isPlainObject(m.event),
   health: (m) => isPlainObject(m.connection) && isNum(m.uptime) && isNum(m.clients),
-  state: (m) => typeof m.estopped === 'boolean' && Array.isArray(m.gates),
+  state: (m) => typeof m.estopped === 'boolean' && isPlainObject(m.gates),
   error: (m) => isStr(m.code) && isStr(m.message),
   pong: (m) => isNum(m.t) && isNum(m.serverTime),
 };

@@ -193,7 +193,7 @@ export class ClientSession {
         return this.subscribe(msg.streams, msg.maxRateHz);
       case 'lease.acquire': {
         const holder = ctl.leaseHolder;
-        if (holder !== null && holder !== this.id) {
+        if (holder !== undefined && holder !== this.id) {
           return this.refuse(msg.op, { accepted: false, code: ERROR_CODES.leaseHeld, message: `the lease is held by ${this.ctx.holderName(holder)}; wait until it is released` });
         }
         return this.result(msg.op, ctl.acquireLease(this.id), true);
@@ -294,7 +294,7 @@ export class ClientSession {
     return {
       accepted: false,
       code: ERROR_CODES.notLeaseHolder,
-      message: holder === null ? 'expected this client to hold the lease, found it free' : `expected this client to hold the lease, found ${this.ctx.holderName(holder)} holding it`,
+      message: holder === undefined ? 'expected this client to hold the lease, found it free' : `expected this client to hold the lease, found ${this.ctx.holderName(holder)} holding it`,
     };
   }
 

@@ -4,9 +4,10 @@
  * itself: every jog, lease and e-stop goes through this port, which is the
  * authority on whether it is accepted. The server only pre-checks roles and
  * the lease so it can answer with a clear code without a round trip.
+ *
+ * A structural subset of `CellController` (bridge/src/control): the
+ * controller is passed as is (ControlPort.test.ts checks that it fits).
  */
-import type { ConnectionHealth } from '../cell/Cell.ts';
-import type { GateStatus, TeleopLimits } from '../protocol/ServerMessage.ts';
 import type { OutputCommand } from '../safety/JointVelocityCommand.ts';
 import type { SafetyEvent } from '../safety/SafetyEvent.ts';
 
@@ -27,12 +28,21 @@ export interface Twist {
 
 export interface ControlStatus {
   estopped: boolean;
-  gates: GateStatus[];
-  leaseHolder: string | null;
-  lastOutput: OutputCommand | null;
-  /** UR SafetyMode numbering; null before the first status from the cell. */
-  safetyMode: number | null;
-  health: ConnectionHealth;
+  /** Who pressed it, why, when (s), while latched. */
+  estop?: { by: string; reason?: string; time: number };
+  /** Gate name → open. */
+  gates: Record<string, boolean>;
+  /** `moving`, `deadman`, `no_command` or `gated`. */
+  motion?: string;
+  leaseHolder?: string;
+  /** The command actually sent on the latest tick. */
+  lastOutput?: OutputCommand;
+  /** UR SafetyMode numbering. */
+  safetyMode?: number;
+  /** 0..1. */
+  speedScaling?: number;
+  /** The safety limits in force; the UI gets the teleop ones in `welcome.limits.teleop`. */
+  limits: { maxJointVelocity: number[]; maxTcpSpeed: number; deadmanTimeout: number };
 }
 
 export interface ControlEvents {
@@ -40,14 +50,13 @@ export interface ControlEvents {
   output: (o: OutputCommand) => void;
   /** A clamp, refusal, stop or reset. */
   event: (e: SafetyEvent) => void;
-  /** The lease holder changed (null: free). */
-  lease: (holder: string | null) => void;
+  /** The lease holder changed (undefined: free). */
+  lease: (holder: string | undefined) => void;
 }
 
 export interface ControlPort {
-  /** Limits the UI needs for its sliders and jog pacing. */
-  readonly limits: TeleopLimits;
-  readonly leaseHolder: string | null;
+  /** The client id holding the control lease, undefined when free. */
+  readonly leaseHolder: string | undefined;
   acquireLease(clientId: string): ControlResult;
   releaseLease(clientId: string): ControlResult;
   /** rad/s per joint, `description.jointNames` order. */
@@ -56,7 +65,7 @@ export interface ControlPort {
   /** 0 open … 1 closed. */
   setGripper(clientId: string, position: number): ControlResult;
   /** `by` names a person for the event log (`<clientName> [<clientId>]`). */
-  estop(by: string, reason: string): ControlResult;
+  estop(by: string, reason?: string): ControlResult;
   resetEstop(by: string): ControlResult;
   status(): ControlStatus;
   on<K extends keyof ControlEvents>(event: K, listener: ControlEvents[K]): () => void;

@@ -100,7 +100,7 @@ describe('Outbox', () => {
       outbox.setLatest('camera:wrist', packr.pack({ op: 'camera', camera: 'wrist', stamp: n, data: new Uint8Array([n]) }));
       outbox.flush();
     }
-    outbox.setLatest('state', { op: 'state', estopped: true, gates: [], leaseHolder: null, lastOutput: null, safetyMode: 1 });
+    outbox.setLatest('state', { op: 'state', estopped: true, gates: {}, leaseHolder: null, lastOutput: null, safetyMode: 1 });
     outbox.flush();
     expect(socket.sent).toEqual([]);
     socket.bufferedAmount = 0;

@@ -13,7 +13,7 @@ import type { CellConnection } from '../cell/Cell.ts';
 import type { StreamName } from '../protocol/ClientMessage.ts';
 import type { Role } from '../protocol/Role.ts';
 import { CLOSE_CODES, MAX_RATE_HZ, MSGPACK_OPTIONS } from '../protocol/protocolConstants.ts';
-import type { HealthMessage, LeaseMessage, ServerMessage, SessionLimits, StateMessage } from '../protocol/ServerMessage.ts';
+import type { HealthMessage, LeaseMessage, ServerMessage, SessionLimits, StateMessage, TeleopLimits } from '../protocol/ServerMessage.ts';
 import { ClientSession } from './ClientSession.ts';
 import type { ControlPort } from './ControlPort.ts';
 import type { LogFn, SessionContext, SessionOptions } from './SessionContext.ts';
@@ -89,7 +89,7 @@ export class SessionHub implements SessionContext {
       setInterval(() => this.pollState(), 1000 / this.options.stateRateHz),
       setInterval(() => this.sendHealth(), 1000 / this.options.healthRateHz),
     );
-    this.lastLease = this.control.leaseHolder;
+    this.lastLease = this.control.leaseHolder ?? null;
   }
 
   /** Welcomed clients. */
@@ -138,7 +138,7 @@ export class SessionHub implements SessionContext {
       maxMessagesPerSecond: this.options.maxMessagesPerSecond,
       defaultRateHz: this.options.defaultRateHz,
       maxRateHz: MAX_RATE_HZ,
-      teleop: this.control.limits,
+      teleop: teleopLimits(this.control.status().limits),
     };
   }
 
@@ -147,13 +147,24 @@ export class SessionHub implements SessionContext {
   }
 
   leaseMessage(): LeaseMessage {
-    const holder = this.control.leaseHolder;
+    const holder = this.control.leaseHolder ?? null;
     return { op: 'lease', holder, holderName: holder === null ? null : this.holderName(holder) };
   }
 
   stateMessage(): StateMessage {
     const s = this.control.status();
-    return { op: 'state', estopped: s.estopped, gates: s.gates, leaseHolder: s.leaseHolder, lastOutput: s.lastOutput, safetyMode: s.safetyMode };
+    const msg: StateMessage = {
+      op: 'state',
+      estopped: s.estopped,
+      gates: { ...s.gates },
+      leaseHolder: s.leaseHolder ?? null,
+      lastOutput: s.lastOutput ?? null,
+      safetyMode: s.safetyMode ?? null,
+    };
+    if (s.estop) msg.estop = { ...s.estop };
+    if (s.motion !== undefined) msg.motion = s.motion;
+    if (s.speedScaling !== undefined) msg.speedScaling = s.speedScaling;
+    return msg;
   }
 
   healthMessage(): HealthMessage {
@@ -161,7 +172,7 @@ export class SessionHub implements SessionContext {
   }
 
   leaseChanged(): void {
-    const holder = this.control.leaseHolder;
+    const holder = this.control.leaseHolder ?? null;
     if (holder === this.lastLease) return;
     this.lastLease = holder;
     const msg = this.leaseMessage();
@@ -203,6 +214,11 @@ export class SessionHub implements SessionContext {
   private forEach(stream: StreamName, fn: (s: ClientSession) => void): void {
     for (const s of this.sessions.values()) if (s.subscribedTo(stream)) fn(s);
   }
+}
+
+/** Only the teleop fields: the rest of the safety limits are the bridge's business. */
+function teleopLimits(l: TeleopLimits): TeleopLimits {
+  return { maxJointVelocity: [...l.maxJointVelocity], maxTcpSpeed: l.maxTcpSpeed, deadmanTimeout: l.deadmanTimeout };
 }
 
 function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {

@@ -234,7 +234,7 @@ describe('lease, teleop and e-stop', () => {
     const mark = watcher.mark();
     await holder.close();
     await watcher.next<LeaseMessage>((m) => m.op === 'lease' && (m as LeaseMessage).holder === null, mark);
-    expect(control.leaseHolder).toBeNull();
+    expect(control.leaseHolder).toBeUndefined();
     expect(control.callsOf('releaseLease').at(-1)).toEqual({ op: 'releaseLease', clientId: holderId });
     // The controller sent zeros when the lease went.
     expect(control.lastOutput?.velocities).toEqual([0, 0, 0, 0, 0, 0]);
@@ -249,7 +249,8 @@ describe('lease, teleop and e-stop', () => {
     const mark = operator.mark();
     viewer.send({ op: 'estop', reason: 'person in the cell' });
     const state = await operator.next<StateMessage>((m) => m.op === 'state' && (m as StateMessage).estopped, mark);
-    expect(state.gates.find((g) => g.name === 'estop')).toMatchObject({ open: false });
+    expect(state.gates.estop).toBe(false);
+    expect(state.estop).toMatchObject({ reason: 'person in the cell', by: expect.stringContaining('wall') });
     await operator.next((m) => m.op === 'safety' && (m as { event: { kind: string } }).event.kind === 'estop', mark);
     expect(control.callsOf('estop').at(-1)).toMatchObject({ reason: 'person in the cell', by: expect.stringContaining('wall') });
 

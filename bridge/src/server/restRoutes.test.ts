@@ -62,7 +62,7 @@ describe('REST on loopback (no token)', () => {
     expect(body.limits.teleop).toEqual(control.limits);
     expect(body.limits.maxFrameBytes).toBe(256 * 1024);
     expect(body.status).toMatchObject({ estopped: true, leaseHolder: null, lastOutput: null, safetyMode: 1 });
-    expect(body.status.gates).toContainEqual({ name: 'estop', open: false, reason: 'e-stop pressed' });
+    expect(body.status.gates).toEqual({ estop: false, connection: true, lease: false });
   });
 
   it('GET /api/session names the caller admin on loopback', async () => {

@@ -50,7 +50,7 @@ export async function restRoutes(app: FastifyInstance, opts: { hub: SessionHub }
       connection,
       uptime: Date.now() / 1000 - hub.startedAt,
       clients: hub.clientCount,
-      leaseHolder: status.leaseHolder,
+      leaseHolder: status.leaseHolder ?? null,
       estopped: status.estopped,
     };
   });

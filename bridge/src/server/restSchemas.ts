@@ -60,10 +60,13 @@ export const controlStateSchema = {
   required: ['estopped', 'gates', 'leaseHolder', 'lastOutput', 'safetyMode'],
   properties: {
     estopped: { type: 'boolean' },
-    gates: {
-      type: 'array',
-      items: { type: 'object', required: ['name', 'open'], properties: { name: { type: 'string' }, open: { type: 'boolean' }, reason: { type: 'string' } } },
+    estop: {
+      type: 'object',
+      required: ['by', 'time'],
+      properties: { by: { type: 'string' }, reason: { type: 'string' }, time: { type: 'number' } },
     },
+    gates: { type: 'object', additionalProperties: { type: 'boolean' } },
+    motion: { type: 'string' },
     leaseHolder: nullable('string'),
     lastOutput: {
       type: ['object', 'null'],
@@ -74,9 +77,12 @@ export const controlStateSchema = {
         source: { type: 'string' },
         stop: { type: 'string' },
         limited: { type: 'array', items: { type: 'string' } },
+        sent: { type: 'boolean' },
+        trigger: { type: 'string' },
       },
     },
     safetyMode: nullable('number'),
+    speedScaling: { type: 'number' },
   },
 } as const;
 

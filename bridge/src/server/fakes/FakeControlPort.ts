@@ -5,7 +5,6 @@
  */
 import type { OutputCommand } from '../../safety/JointVelocityCommand.ts';
 import type { SafetyEvent } from '../../safety/SafetyEvent.ts';
-import type { TeleopLimits } from '../../protocol/ServerMessage.ts';
 import type { ControlEvents, ControlPort, ControlResult, ControlStatus, Twist } from '../ControlPort.ts';
 import type { CellConnection } from '../../cell/Cell.ts';
 
@@ -20,18 +19,19 @@ export type FakeControlCall =
 type Listeners = { [K in keyof ControlEvents]: Set<ControlEvents[K]> };
 
 export class FakeControlPort implements ControlPort {
-  readonly limits: TeleopLimits = { maxJointVelocity: [1, 1, 1, 1, 1, 1], maxTcpSpeed: 0.25, deadmanTimeout: 0.1 };
+  readonly limits: ControlStatus['limits'] = { maxJointVelocity: [1, 1, 1, 1, 1, 1], maxTcpSpeed: 0.25, deadmanTimeout: 0.1 };
   readonly calls: FakeControlCall[] = [];
-  leaseHolder: string | null = null;
+  leaseHolder: string | undefined;
+  estopInfo: { by: string; reason?: string; time: number } | undefined;
   estopped = false;
-  lastOutput: OutputCommand | null = null;
+  lastOutput: OutputCommand | undefined;
   private readonly listeners: Listeners = { output: new Set(), event: new Set(), lease: new Set() };
 
   constructor(private readonly cell: CellConnection) {}
 
   acquireLease(clientId: string): ControlResult {
     this.calls.push({ op: 'acquireLease', clientId });
-    if (this.leaseHolder !== null && this.leaseHolder !== clientId) return { accepted: false, code: 'lease_held', message: `held by ${this.leaseHolder}` };
+    if (this.leaseHolder !== undefined && this.leaseHolder !== clientId) return { accepted: false, code: 'lease_held', message: `held by ${this.leaseHolder}` };
     this.setHolder(clientId);
     return { accepted: true };
   }
@@ -39,7 +39,7 @@ export class FakeControlPort implements ControlPort {
   releaseLease(clientId: string): ControlResult {
     this.calls.push({ op: 'releaseLease', clientId });
     if (this.leaseHolder !== clientId) return { accepted: false, code: 'not_lease_holder', message: `held by ${this.leaseHolder}` };
-    this.setHolder(null);
+    this.setHolder(undefined);
     // The real controller sends zero velocity when the lease goes.
     this.output({ velocities: [0, 0, 0, 0, 0, 0], stamp: Date.now() / 1000, stop: 'no_lease', limited: [] });
     return { accepted: true };
@@ -60,9 +60,10 @@ export class FakeControlPort implements ControlPort {
     return this.motion(clientId, () => {});
   }
 
-  estop(by: string, reason: string): ControlResult {
+  estop(by: string, reason = ''): ControlResult {
     this.calls.push({ op: 'estop', by, reason });
     this.estopped = true;
+    this.estopInfo = { by, reason, time: Date.now() / 1000 };
     this.event({ time: Date.now() / 1000, kind: 'estop', code: 'estop', message: `e-stop by ${by}: ${reason}` });
     return { accepted: true };
   }
@@ -70,22 +71,24 @@ export class FakeControlPort implements ControlPort {
   resetEstop(by: string): ControlResult {
     this.calls.push({ op: 'resetEstop', by });
     this.estopped = false;
+    this.estopInfo = undefined;
     this.event({ time: Date.now() / 1000, kind: 'estop_reset', code: 'estop_reset', message: `reset by ${by}` });
     return { accepted: true };
   }
 
   status(): ControlStatus {
-    return {
+    const s: ControlStatus = {
       estopped: this.estopped,
-      gates: [
-        { name: 'estop', open: !this.estopped, ...(this.estopped ? { reason: 'e-stop pressed' } : {}) },
-        { name: 'lease', open: this.leaseHolder !== null },
-      ],
-      leaseHolder: this.leaseHolder,
-      lastOutput: this.lastOutput,
+      gates: { estop: !this.estopped, connection: this.cell.health().state === 'connected', lease: this.leaseHolder !== undefined },
+      motion: 'no_command',
       safetyMode: 1,
-      health: this.cell.health(),
+      speedScaling: 1,
+      limits: this.limits,
     };
+    if (this.estopInfo) s.estop = this.estopInfo;
+    if (this.leaseHolder !== undefined) s.leaseHolder = this.leaseHolder;
+    if (this.lastOutput) s.lastOutput = this.lastOutput;
+    return s;
   }
 
   on<K extends keyof ControlEvents>(event: K, listener: ControlEvents[K]): () => void {
@@ -114,7 +117,7 @@ export class FakeControlPort implements ControlPort {
     for (const l of this.listeners.output) l(o);
   }
 
-  private setHolder(holder: string | null): void {
+  private setHolder(holder: string | undefined): void {
     this.leaseHolder = holder;
     for (const l of this.listeners.lease) l(holder);
   }
