@@ -67,7 +67,6 @@ export class RosCellConnection implements CellConnection {
   private readonly adapter: ProfileAdapter;
   private readonly opts: Required<Omit<RosCellConnectionOptions, 'onProblem' | 'reconnect' | 'adapter'>> & {
     reconnect: Required<NonNullable<RosCellConnectionOptions['reconnect']>>;
-    onProblem?: (p: Problem) => void;
   };
   private readonly emitter = new TypedEmitter<CellEvents>();
   private session?: Session;
@@ -78,6 +77,8 @@ export class RosCellConnection implements CellConnection {
   private everConnected = false;
   private attempt = 0;
   private lastMessageAt?: number;
+  /** The cell's clock: stamps commands for drivers that check their age. */
+  private latestJointStamp?: number;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
   private readonly silenceTimer: ReturnType<typeof setInterval>;
   private status: CellStatusSample;
@@ -96,7 +97,6 @@ export class RosCellConnection implements CellConnection {
       serviceTimeoutMs: opts.serviceTimeoutMs ?? 5000,
       clock: opts.clock ?? (() => Date.now() / 1000),
       transportFactory: opts.transportFactory ?? wsTransportFactory,
-      onProblem: opts.onProblem,
     };
     this.description = { ...opts.adapter.description, url: opts.url };
     this.problemLog = new ProblemLog(opts.onProblem);
@@ -222,8 +222,6 @@ export class RosCellConnection implements CellConnection {
     this.setState('closed', undefined);
     for (const w of this.firstConnect.splice(0)) w.reject(new Error(`connection to ${this.opts.url} closed before it was established`));
   }
-
-  private latestJointStamp?: number;
 
   private startAttempt(): void {
     if (this.state === 'closed') return;
