@@ -29,7 +29,7 @@ beforeAll(async () => {
     access: openAccess(),
     auditLog: AuditLog.inMemory().audit,
     log: () => {},
-    session: { maxMessagesPerSecond: 20, lowWaterBytes: LOW_WATER, maxBatchSamples: MAX_BATCH },
+    session: { maxMessagesPerSecond: 20, lowWaterBytes: LOW_WATER, maxBatchSamples: MAX_BATCH, helloTimeoutMs: 300 },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   url = `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/ws`;
@@ -45,6 +45,19 @@ async function connect(name: string): Promise<{ client: TestClient; id: string }
   clients.push(client);
   return { client, id: welcome.clientId };
 }
+
+describe('connections', () => {
+  it('closes a connection that never says hello, with hello_required and 4003', async () => {
+    const client = await TestClient.connect(url);
+    const err = await client.next<ErrorMessage>((m) => m.op === 'error');
+    expect(err.code).toBe('hello_required');
+    expect((await client.closed).code).toBe(4003);
+  });
+
+  it('refuses upgrades on other paths', async () => {
+    await expect(TestClient.connect(url.replace('/ws', '/socket'))).rejects.toThrow(/404/);
+  });
+});
 
 describe('inbound flood', () => {
   it('drops messages over the rate with one rate_limited error, and the connection lives on', async () => {
