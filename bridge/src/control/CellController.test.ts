@@ -161,3 +161,23 @@ describe('twistToJointVelocities', () => {
     tool.forEach((v, i) => expect(v).toBeCloseTo(base[i], 9));
   });
 });
+
+describe('FakeCellConnection.stream', () => {
+  it('keeps the controller fresh across wall-clock waits (no watchdog trip)', async () => {
+    const cell = new FakeCellConnection();
+    const ctl = new CellController({ connection: cell, arm: UR5E });
+    controllers.push(ctl);
+    cell.status(1);
+    const stop = cell.stream();
+    try {
+      await new Promise((r) => setTimeout(r, 150));
+      ctl.acquireLease('op');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(ctl.jogJoints('op', [0.1, 0, 0, 0, 0, 0]).accepted).toBe(true);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(cell.sent.some((c) => c.velocities[0] > 0)).toBe(true);
+    } finally {
+      stop();
+    }
+  });
+});

@@ -61,6 +61,19 @@ export class FakeCellConnection implements CellConnection {
     this.emitter.emit('joints', s);
   }
 
+  /**
+   * Stream joint samples like a live cell: every ~2 ms of wall time, stamped
+   * `start` + wall time elapsed. A controller's wall-clock watchdog treats a
+   * cell that only speaks in test-driven bursts as silent (and stops); use
+   * this when a test waits on sockets between samples. Returns a stop function.
+   */
+  stream(opts: { start?: number; position?: number[] } = {}): () => void {
+    const t0 = performance.now();
+    const start = opts.start ?? 1000;
+    const timer = setInterval(() => this.joints(start + (performance.now() - t0) / 1000, opts.position), 2);
+    return () => clearInterval(timer);
+  }
+
   wrench(stamp: number, force: [number, number, number], torque: [number, number, number] = [0, 0, 0]): void {
     this.emitter.emit('wrench', { stamp, receivedAt: stamp, force, torque });
   }
