@@ -106,7 +106,7 @@ export class ClientSession {
     if (!this.bucket.take()) {
       // An e-stop is never rate limited: a client flooding (or a UI bug) must not mute its own stop button.
       const estop = isBinary ? this.estopIn(data) : undefined;
-      if (estop) return this.dispatch(estop);
+      if (estop) return this.run(estop);
       this.reportRateLimited();
       return;
     }
@@ -126,12 +126,16 @@ export class ClientSession {
       this.error({ code: problem.code, message: problem.message, requestOp: problem.op });
       return;
     }
+    this.run(value as ClientMessage);
+  }
+
+  private run(msg: ClientMessage): void {
     try {
-      this.dispatch(value as ClientMessage);
+      this.dispatch(msg);
     } catch (err) {
       // A bug or a throwing control port must not take the connection (or the server) down.
-      this.ctx.log('error', `handling ${(value as ClientMessage).op} from ${this.label}: ${(err as Error).stack ?? err}`);
-      this.error({ code: ERROR_CODES.internal, message: `the bridge failed handling ${(value as ClientMessage).op}: ${(err as Error).message}`, requestOp: (value as ClientMessage).op });
+      this.ctx.log('error', `handling ${msg.op} from ${this.label}: ${(err as Error).stack ?? err}`);
+      this.error({ code: ERROR_CODES.internal, message: `the bridge failed handling ${msg.op}: ${(err as Error).message}`, requestOp: msg.op });
     }
   }
 
@@ -158,9 +162,13 @@ export class ClientSession {
     clearInterval(this.flushTimer);
     this.outbox.clear();
     if (this.welcomed && this.ctx.control.leaseHolder === this.id) {
-      const r = this.ctx.control.releaseLease(this.id);
-      this.audit('lease.release', r, { reason: 'disconnect' });
-      this.ctx.leaseChanged();
+      try {
+        const r = this.ctx.control.releaseLease(this.id);
+        this.audit('lease.release', r, { reason: 'disconnect' });
+        this.ctx.leaseChanged();
+      } catch (err) {
+        this.ctx.log('error', `releasing the lease of ${this.label} on disconnect: ${(err as Error).stack ?? err}`);
+      }
     }
   }
 
