@@ -286,8 +286,10 @@ export class CellController {
   }
 
   /**
-   * Trip when neither a joint sample nor a tick happened for `watchdogPeriods`
-   * periods of wall time. A stale reading is confirmed after the event loop
+   * Trip when no joint sample (so no sample tick) arrived for `watchdogPeriods`
+   * periods of wall time; stop ticks (lease, e-stop) do not count as the cell
+   * being alive. Samples that arrive but do not cross the tick grid do: a sim
+   * running slower than real time is slow, not silent. A stale reading is confirmed after the event loop
    * has polled I/O (setImmediate runs after the poll phase): after a long GC
    * pause timers run first, and samples already waiting in the socket must
    * not count as silence.
@@ -333,7 +335,6 @@ export class CellController {
     const sent = this.connection.send(cmd);
     if (sent && cmd.gripper !== undefined) this.gripperSent = cmd.gripper;
     this.ticks++;
-    this.lastLifeWall = this.wallClock();
     const t3 = this.wallClock();
 
     // emit: the command actually handed to the cell is the recorded action.
