@@ -13,7 +13,7 @@ import { UR5E } from '../kinematics/index.ts';
 import type { LeaseMessage, StateMessage } from '../protocol/ServerMessage.ts';
 import { buildApp } from './buildApp.ts';
 import type { ControlPort } from './ControlPort.ts';
-import { TestClient } from './fakes/TestClient.ts';
+import { TestClient } from './testing/TestClient.ts';
 
 let app: FastifyInstance;
 let url: string;

@@ -9,9 +9,9 @@ import { openAccess } from '../access/AccessPolicy.ts';
 import { AuditLog } from '../access/AuditLog.ts';
 import type { CameraMessage, ErrorMessage, TelemetryMessage } from '../protocol/ServerMessage.ts';
 import { buildApp } from './buildApp.ts';
-import { FakeCell } from './fakes/FakeCell.ts';
-import { FakeControlPort } from './fakes/FakeControlPort.ts';
-import { TestClient } from './fakes/TestClient.ts';
+import { FakeCell } from './testing/FakeCell.ts';
+import { FakeControlPort } from './testing/FakeControlPort.ts';
+import { TestClient } from './testing/TestClient.ts';
 
 const LOW_WATER = 64 * 1024;
 const MAX_BATCH = 200;

@@ -8,9 +8,9 @@ import type { JointSample, WrenchSample } from '../cell/Cell.ts';
 import type { CameraMessage, ErrorMessage, LeaseMessage, StateMessage, TelemetryMessage } from '../protocol/ServerMessage.ts';
 import { MSGPACK_OPTIONS, PROTOCOL_VERSION } from '../protocol/protocolConstants.ts';
 import { buildApp } from './buildApp.ts';
-import { FakeCell } from './fakes/FakeCell.ts';
-import { FakeControlPort } from './fakes/FakeControlPort.ts';
-import { TestClient } from './fakes/TestClient.ts';
+import { FakeCell } from './testing/FakeCell.ts';
+import { FakeControlPort } from './testing/FakeControlPort.ts';
+import { TestClient } from './testing/TestClient.ts';
 
 const packr = new Packr({ ...MSGPACK_OPTIONS });
 // Tokens the fake verifier knows: the server asks a token of everyone here, so roles can be tested.

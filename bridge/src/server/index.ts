@@ -3,5 +3,5 @@ export * from './startServer.ts';
 export * from './ControlPort.ts';
 export * from './SessionContext.ts';
 export * from './HttpError.ts';
-export { SessionHub } from './SessionHub.ts';
+export { SessionHub, type ClientInfo } from './SessionHub.ts';
 export { originAllowed } from './attachWebSocket.ts';

@@ -7,8 +7,8 @@ import { openAccess, tokenAccess } from '../access/AccessPolicy.ts';
 import { AuditLog } from '../access/AuditLog.ts';
 import { PROTOCOL_VERSION } from '../protocol/protocolConstants.ts';
 import { buildApp } from './buildApp.ts';
-import { FakeCell } from './fakes/FakeCell.ts';
-import { FakeControlPort } from './fakes/FakeControlPort.ts';
+import { FakeCell } from './testing/FakeCell.ts';
+import { FakeControlPort } from './testing/FakeControlPort.ts';
 
 const uiDir = mkdtempSync(join(tmpdir(), 'cellkit-ui-'));
 writeFileSync(join(uiDir, 'index.html'), '<!doctype html><title>cellkit</title>');

@@ -8,9 +8,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { TokenStore } from '../access/TokenStore.ts';
 import type { ErrorMessage } from '../protocol/ServerMessage.ts';
 import { PROTOCOL_VERSION } from '../protocol/protocolConstants.ts';
-import { FakeCell } from './fakes/FakeCell.ts';
-import { FakeControlPort } from './fakes/FakeControlPort.ts';
-import { TestClient } from './fakes/TestClient.ts';
+import { FakeCell } from './testing/FakeCell.ts';
+import { FakeControlPort } from './testing/FakeControlPort.ts';
+import { TestClient } from './testing/TestClient.ts';
 import { type RunningServer, startServer } from './startServer.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cellkit-access-'));
