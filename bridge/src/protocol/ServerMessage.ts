@@ -59,7 +59,7 @@ export interface TelemetryMessage {
   op: 'telemetry';
   joints: JointSample[];
   wrench: WrenchSample[];
-  /** The latest cell status, when it changed since the previous batch. */
+  /** The latest cell status, when one arrived since the previous batch. */
   status?: CellStatusSample;
   /** Samples dropped for this client since the previous batch because it read too slowly. */
   dropped?: { joints: number; wrench: number };
