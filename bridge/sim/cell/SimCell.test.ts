@@ -213,8 +213,11 @@ describe('reset, tasks and object poses', () => {
     const a = cell.objectPoses();
     cell.setJointVelocityCommand([0.3, 0, 0, 0, 0, 0]);
     seconds(0.5);
+    const before = cell.time;
     cell.reset({ task: 'push', seed: 7 });
-    expect(cell.time).toBe(0);
+    // A new episode starts, but the cell's clock never goes back.
+    expect(cell.episodeTime).toBe(0);
+    expect(cell.time).toBeCloseTo(before, 9);
     expect(cell.objectPoses()).toEqual(a);
     armQ().forEach((q, i) => expect(q).toBeCloseTo(CELL_LAYOUT.homeJointPositions[i], 9));
     // The old command does not survive a reset.

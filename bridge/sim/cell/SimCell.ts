@@ -78,6 +78,7 @@ export class SimCell {
   readonly timestep: number;
 
   private readonly ids: CellIds;
+  private episodeStart = 0;
   private v: CellViews;
   private readonly servo: JointVelocityServo;
   private readonly opts: Required<Omit<SimCellOptions, 'task' | 'seed'>>;
@@ -125,9 +126,18 @@ export class SimCell {
     this.reset({ task: opts.task ?? 'reach', seed: opts.seed ?? 0 });
   }
 
-  /** Sim seconds since the last reset. */
+  /**
+   * Sim seconds since the cell was created. Like a real robot's clock it never
+   * goes back: a reset is a new episode, not a clock jump (stamps stay
+   * monotonic for recorders, and a real-time runner does not fast-forward).
+   */
   get time(): number {
     return this.data.time;
+  }
+
+  /** Sim seconds since the last reset. */
+  get episodeTime(): number {
+    return this.data.time - this.episodeStart;
   }
 
   step(): void {
@@ -243,7 +253,7 @@ export class SimCell {
 
   /**
    * Arm to home at rest, command cleared, gripper open, NORMAL safety mode,
-   * objects laid out for (task, seed); time back to 0. An omitted task or seed
+   * objects laid out for (task, seed); `episodeTime` back to 0 (`time` goes on). An omitted task or seed
    * keeps the current one (so `reset({})` replays the same episode layout).
    */
   reset(opts: { task?: TaskName; seed?: number } = {}): void {
@@ -252,7 +262,10 @@ export class SimCell {
     const seed = opts.seed ?? this.layout.seed;
     this.layout = sampleTaskLayout(task, seed);
     const m = this.mujoco;
+    const now = this.data.time;
     m.mj_resetData(this.model, this.data);
+    this.data.time = now;
+    this.episodeStart = now;
     const v = this.views();
     const ids = this.ids;
     const home = CELL_LAYOUT.homeJointPositions;

@@ -55,7 +55,7 @@ export function runExpertEpisode(cell: SimCell, expert: Expert, opts: RunExpertE
     cell.setGripperCommand(action.gripper);
     if (action.done) {
       done = true;
-      duration = cell.time;
+      duration = cell.episodeTime;
       break;
     }
     for (let k = 0; k < stepsPerTick; k++) {
