@@ -14,6 +14,8 @@ export interface Feedback {
   at: number;
   area: FeedbackArea;
   tone: FeedbackTone;
+  /** The safety event's kind, or 'error' for an error reply. */
+  kind: SafetyEvent['kind'] | 'error';
   code: string;
   message: string;
   tip?: string;
@@ -63,7 +65,7 @@ function areaOfOp(op: string | undefined): FeedbackArea {
 export function feedbackFromError(e: ErrorMessage, at: { id: number; at: number }): Feedback {
   const code = String(e.code);
   const area = code === 'rate_limited' ? 'jog' : areaOfOp(e.requestOp);
-  return { id: at.id, at: at.at, area, tone: 'warning', code, message: e.message, tip: e.tip ?? tipFor(code), mine: true };
+  return { id: at.id, at: at.at, area, tone: 'warning', kind: 'error', code, message: e.message, tip: e.tip ?? tipFor(code), mine: true };
 }
 
 export function feedbackFromSafety(ev: SafetyEvent, at: { id: number; at: number; mine: boolean }): Feedback {
@@ -88,7 +90,7 @@ export function feedbackFromSafety(ev: SafetyEvent, at: { id: number; at: number
       area = 'cell';
       tone = ev.kind === 'force_stop' ? 'danger' : 'info';
   }
-  const f: Feedback = { id: at.id, at: at.at, area, tone, code: ev.code, message: ev.message, tip: tipFor(ev.code) ?? tipFor(ev.kind), mine: at.mine };
+  const f: Feedback = { id: at.id, at: at.at, area, tone, kind: ev.kind, code: ev.code, message: ev.message, tip: tipFor(ev.code) ?? tipFor(ev.kind), mine: at.mine };
   if (ev.suppressed) f.suppressed = ev.suppressed;
   return f;
 }

@@ -60,15 +60,15 @@ function ArmScene({ model, workspace }: { model: DhModel; workspace?: WorkspaceB
 
     const camera = new THREE.PerspectiveCamera(40, 4 / 3, 0.01, 20);
     camera.up.set(0, 0, 1);
-    camera.position.set(1.5, -1.7, 1.1);
+    camera.position.set(1.05, -1.2, 0.85);
     const controls = new OrbitControls(camera, renderer.domElement);
-    controls.target.set(0, 0, 0.3);
+    controls.target.set(-0.1, 0, 0.3);
     controls.enablePan = false;
     controls.minDistance = 0.6;
     controls.maxDistance = 5;
     controls.update();
 
-    const grid = new THREE.GridHelper(2, 20, 0xb0b8c0, 0xd4d9de);
+    const grid = new THREE.GridHelper(1.6, 16, 0xb0b8c0, 0xd4d9de);
     grid.rotation.x = Math.PI / 2;
     scene.add(grid);
     scene.add(new THREE.AxesHelper(0.15));

@@ -20,13 +20,23 @@ export function LivePage() {
   const joints = useCell((s) => s.welcome?.cell.jointNames.length ?? 6);
   const hasWrench = useCell((s) => s.welcome?.cell.hasWrench ?? true);
   const jointChannels = Array.from({ length: joints }, (_, i) => ({ index: i, label: `J${i + 1}` }));
-  const shownCameras = (cameras ?? ['scene', 'wrist']).slice(0, 2);
+  // Always two camera tiles, so the layout does not depend on the cell.
+  const shownCameras = (cameras ?? []).slice(0, 2);
+  const emptySlots = 2 - shownCameras.length;
   return (
     <div className="live">
       <div className="live-main">
         <div className="views">
           {shownCameras.map((c) => (
             <CameraView key={c} camera={c} title={CAMERA_TITLES[c] ?? `Camera ${c}`} />
+          ))}
+          {Array.from({ length: emptySlots }, (_, i) => (
+            <figure className="tile camera" key={`none-${i}`}>
+              <figcaption className="tile-title">Camera</figcaption>
+              <div className="tile-body">
+                <div className="tile-note">{cameras === null ? 'Waiting for the cell…' : 'This cell has no camera here.'}</div>
+              </div>
+            </figure>
           ))}
           <ArmView />
         </div>

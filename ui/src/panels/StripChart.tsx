@@ -176,5 +176,6 @@ function drawChart(canvas: HTMLCanvasElement, ts: TimeSeries, p: StripChartProps
 
 function formatTick(v: number, span: number): string {
   const digits = span < 0.5 ? 2 : span < 5 ? 1 : 0;
-  return v.toFixed(digits);
+  const text = v.toFixed(digits);
+  return /^-0(\.0+)?$/.test(text) ? text.slice(1) : text;
 }

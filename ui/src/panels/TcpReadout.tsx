@@ -26,7 +26,7 @@ export function TcpReadout() {
     const p = tcpPose(model, q.current);
     const values = [...p.position.map((v) => v * 1000), ...p.rotationVector.map((v) => v * DEG)];
     values.forEach((v, i) => {
-      const text = v.toFixed(1);
+      const text = (Math.abs(v) < 0.05 ? 0 : v).toFixed(1);
       const el = refs.current[i];
       if (el && shown.current[i] !== text) {
         el.textContent = text;

@@ -19,6 +19,14 @@ const DEG = 180 / Math.PI;
 const JOINT_LABELS = ['Base', 'Shoulder', 'Elbow', 'Wrist 1', 'Wrist 2', 'Wrist 3'];
 const CART_LABELS = ['X', 'Y', 'Z', 'Rx', 'Ry', 'Rz'];
 
+/** Clamps that are the normal shape of every jog (the gentle start), not worth a message. */
+const QUIET_CODES = new Set(['joint_acceleration']);
+
+/** One decimal, without a "-0.0". */
+function fixed1(v: number): string {
+  return (Math.abs(v) < 0.05 ? 0 : v).toFixed(1);
+}
+
 function useJogState(jog: JogController): number {
   return useSyncExternalStore(jog.subscribe, () => jog.revision);
 }
@@ -49,7 +57,7 @@ function ControlSection() {
   const mayControl = role !== null && roleAllows(role, 'control');
   const otherHolds = holder !== null && !mine;
   return (
-    <section className="card">
+    <section className="card control-card">
       <div className="control-row">
         {mine ? (
           <button type="button" className="btn btn-big btn-release" data-testid="release-control" onClick={() => actions.releaseControl()}>
@@ -60,11 +68,14 @@ function ControlSection() {
             Take control
           </button>
         )}
-        <p className="control-text" data-testid="control-text">
-          {!open ? 'Not connected.' : mine ? 'You are moving the robot. Release control when you are done.' : otherHolds ? `${holderName ?? 'Another operator'} has control.` : 'Nobody is moving the robot.'}
-        </p>
+        {feedback ? (
+          <FeedbackLine feedback={feedback} testId="lease-feedback" />
+        ) : (
+          <p className="control-text" data-testid="control-text">
+            {!open ? 'Not connected.' : mine ? 'You have control. Release it when you are done.' : otherHolds ? `${holderName ?? 'Another operator'} has control.` : 'Nobody is moving the robot.'}
+          </p>
+        )}
       </div>
-      <FeedbackLine feedback={feedback} testId="lease-feedback" />
     </section>
   );
 }
@@ -101,7 +112,9 @@ function JogSection({ disabledReason }: { disabledReason: string | undefined }) 
   const telemetry = useTelemetry();
   const arm = useCell((s) => s.welcome?.cell.arm ?? null);
   const jointCount = useCell((s) => s.welcome?.cell.jointNames.length ?? 6);
-  const feedback = useFeedback('jog');
+  const latestJog = useFeedback('jog');
+  // After letting go, the bridge's deadman reports the stop it was told to make: not news.
+  const feedback = latestJog && ((latestJog.kind === 'deadman' && !jog.moving) || QUIET_CODES.has(latestJog.code)) ? undefined : latestJog;
   const valueRefs = useRef<(HTMLSpanElement | null)[]>([]);
   const q = useRef(new Float64Array(16));
   const disabled = disabledReason !== undefined;
@@ -128,7 +141,7 @@ function JogSection({ disabledReason }: { disabledReason: string | undefined }) 
       units = values.map(() => '°');
     }
     for (let i = 0; i < rows; i++) {
-      const text = `${values[i].toFixed(1)} ${units[i]}`;
+      const text = `${fixed1(values[i])} ${units[i]}`;
       const el = valueRefs.current[i];
       if (el && shown.current[i] !== text) {
         el.textContent = text;
@@ -147,22 +160,33 @@ function JogSection({ disabledReason }: { disabledReason: string | undefined }) 
         <button type="button" className={!cart ? 'seg seg-on' : 'seg'} onClick={() => jog.setMode('joints')} data-testid="mode-joints">
           Joints
         </button>
-        <button type="button" className={cart ? 'seg seg-on' : 'seg'} onClick={() => jog.setMode('cartesian')} data-testid="mode-tool">
-          Tool position
+        <button
+          type="button"
+          className={cart && jog.frame === 'base' ? 'seg seg-on' : 'seg'}
+          onClick={() => {
+            jog.setMode('cartesian');
+            jog.setFrame('base');
+          }}
+          data-testid="mode-tool-base"
+        >
+          Tool: robot axes
         </button>
-      </div>
-      <div className="segmented segmented-small" role="group" aria-label="Directions relative to">
-        <span className="seg-label">Directions:</span>
-        <button type="button" disabled={!cart} className={cart && jog.frame === 'base' ? 'seg seg-on' : 'seg'} onClick={() => jog.setFrame('base')}>
-          Robot base
-        </button>
-        <button type="button" disabled={!cart} className={cart && jog.frame === 'tool' ? 'seg seg-on' : 'seg'} onClick={() => jog.setFrame('tool')}>
-          Tool
+        <button
+          type="button"
+          className={cart && jog.frame === 'tool' ? 'seg seg-on' : 'seg'}
+          onClick={() => {
+            jog.setMode('cartesian');
+            jog.setFrame('tool');
+          }}
+          data-testid="mode-tool-tool"
+        >
+          Tool: own axes
         </button>
       </div>
       <label className="speed">
         <span className="speed-label">
-          Speed <strong data-testid="speed-value">{speedPct} %</strong> <span className="speed-detail">{speedText}</span>
+          Speed <strong data-testid="speed-value">{speedPct} %</strong>
+          <span className="speed-detail">{speedText}</span>
         </span>
         <input type="range" min={5} max={100} step={5} value={speedPct} onChange={(e) => jog.setSpeed(Number(e.target.value) / 100)} data-testid="speed" />
       </label>
@@ -186,26 +210,30 @@ function JogSection({ disabledReason }: { disabledReason: string | undefined }) 
             </div>
           );
         })}
+        <GripperRow disabled={disabled} />
       </div>
-      <div className="jog-reason" data-testid="jog-reason">
-        {disabledReason ?? 'Hold a button to move; let go to stop.'}
-      </div>
-      <FeedbackLine feedback={feedback} testId="jog-feedback" />
+      {feedback && !disabled ? (
+        <FeedbackLine feedback={feedback} testId="jog-feedback" />
+      ) : (
+        <div className="feedback jog-reason" data-testid="jog-reason">
+          {disabledReason ?? 'Hold a button (or key) to move. Let go to stop.'}
+        </div>
+      )}
     </section>
   );
 }
 
-function GripperSection({ disabled }: { disabled: boolean }) {
+/** Gripper open/close as one more row of the jog grid; refusals show in the jog feedback slot. */
+function GripperRow({ disabled }: { disabled: boolean }) {
   const actions = useActions();
   const hasGripper = useCell((s) => s.welcome?.cell.hasGripper ?? false);
   const telemetry = useTelemetry();
-  const feedback = useFeedback('gripper');
   const valueRef = useRef<HTMLSpanElement>(null);
   const g = useRef(new Float64Array(1));
   const shown = useRef('');
   useFrameLoop(() => {
     if (!telemetry.gripper.latest(g.current) || !valueRef.current) return;
-    const text = `${Math.round(g.current[0] * 100)} % closed`;
+    const text = `${Math.round(g.current[0] * 100)} %`;
     if (text !== shown.current) {
       shown.current = text;
       valueRef.current.textContent = text;
@@ -213,21 +241,23 @@ function GripperSection({ disabled }: { disabled: boolean }) {
   });
   if (!hasGripper) return null;
   return (
-    <section className="card gripper">
-      <div className="gripper-row">
-        <span className="gripper-name">Gripper</span>
-        <button type="button" className="btn" disabled={disabled} onClick={() => actions.gripper(0)} data-testid="gripper-open">
-          Open <kbd>{KEY_GRIPPER_OPEN.label}</kbd>
-        </button>
-        <button type="button" className="btn" disabled={disabled} onClick={() => actions.gripper(1)} data-testid="gripper-close">
-          Close <kbd>{KEY_GRIPPER_CLOSE.label}</kbd>
-        </button>
-        <span className="gripper-value" ref={valueRef}>
+    <div className="jog-row gripper-row">
+      <button type="button" className="btn grip-btn" disabled={disabled} onClick={() => actions.gripper(0)} data-testid="gripper-open">
+        Open
+      </button>
+      <div className="jog-mid">
+        <span className="jog-name">Gripper</span>
+        <span className="jog-value" ref={valueRef} data-testid="gripper-value">
           —
         </span>
+        <span className="jog-keys">
+          {KEY_GRIPPER_OPEN.label} / {KEY_GRIPPER_CLOSE.label} · closed
+        </span>
       </div>
-      <FeedbackLine feedback={feedback} />
-    </section>
+      <button type="button" className="btn grip-btn" disabled={disabled} onClick={() => actions.gripper(1)} data-testid="gripper-close">
+        Close
+      </button>
+    </div>
   );
 }
 
@@ -342,7 +372,6 @@ export function TeleopPanel() {
     <aside className="teleop" data-testid="teleop">
       <ControlSection />
       <JogSection disabledReason={reason} />
-      <GripperSection disabled={reason !== undefined} />
       <Shortcuts pad={pad} />
     </aside>
   );
