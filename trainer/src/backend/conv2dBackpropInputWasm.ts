@@ -11,7 +11,7 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { SCRATCH_FLOATS } from './conv2dBackpropFilterWasm.ts';
-import { allocF32, blockRows, convGeometry, floatOffset, forEachTap, heapF32, matMul3 } from './wasmHeap.ts';
+import { allocF32, blockRows, convGeometry, floatOffset, forEachFilterRow, heapF32, matMul3 } from './wasmHeap.ts';
 
 interface Attrs {
   strides: [number, number] | number;
@@ -56,11 +56,11 @@ function conv2dBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInf
     const src = floatOffset(backend, dcols);
     const dst = floatOffset(backend, dx);
     const CI = g.CI;
-    forEachTap(g, r0, R, (col, xi) => {
-      if (xi < 0) return;
+    forEachFilterRow(g, r0, R, (col, xi, kw0, kw1) => {
+      const n = (kw1 - kw0) * CI;
       const s = src + col;
       const d = dst + xi;
-      for (let c = 0; c < CI; c++) heap[d + c] += heap[s + c];
+      for (let i = 0; i < n; i++) heap[d + i] += heap[s + i];
     });
     backend.disposeData(dcols.dataId);
     if (owned) backend.disposeData(dyBlock.dataId);

@@ -60,26 +60,32 @@ export function convGeometry(
 }
 
 /**
- * Visits the im2col layout of rows [r0, r0+R): for every output pixel r
- * (b,oh,ow) and filter tap (kh,kw), calls `fn(colIndex, xIndex)` with the
- * float index of the `CI`-long run in cols (relative, row-major [R, K]) and in
- * x (absolute NHWC index, or -1 where the tap falls in the zero padding).
+ * Visits the im2col layout of rows [r0, r0+R) one filter row at a time: for
+ * every output pixel r = (b,oh,ow) and filter row kh, calls
+ * `fn(col, x, kw0, kw1)` where `col` is the float index (relative, row-major
+ * [R, FH·FW·CI]) of the (kh, kw0) tap and `x` the absolute NHWC index of the
+ * input pixel under it; taps kw ∈ [kw0, kw1) are inside the image and their
+ * inputs are contiguous (stride 1 in x). Taps outside [kw0, kw1), and whole
+ * rows outside the image, are padding and are not visited. Batching a filter
+ * row into one call matters: the first layer has 3 channels, so per-tap calls
+ * spent more time in the call than in the copy.
  */
-export function forEachTap(g: ConvGeometry, r0: number, R: number, fn: (col: number, x: number) => void): void {
+export function forEachFilterRow(g: ConvGeometry, r0: number, R: number, fn: (col: number, x: number, kw0: number, kw1: number) => void): void {
   const { H, W, CI, OH, OW, FH, FW, SH, SW, top, left } = g;
+  const rowLen = FW * CI;
   let col = 0;
   for (let r = r0; r < r0 + R; r++) {
     const ow = r % OW;
     const t = (r - ow) / OW;
     const oh = t % OH;
     const b = (t - oh) / OH;
+    const iw0 = ow * SW - left;
+    const kw0 = Math.max(0, -iw0);
+    const kw1 = Math.min(FW, W - iw0);
     for (let kh = 0; kh < FH; kh++) {
       const ih = oh * SH + kh - top;
-      for (let kw = 0; kw < FW; kw++) {
-        const iw = ow * SW + kw - left;
-        fn(col, ih < 0 || ih >= H || iw < 0 || iw >= W ? -1 : ((b * H + ih) * W + iw) * CI);
-        col += CI;
-      }
+      if (ih >= 0 && ih < H && kw1 > kw0) fn(col + kw0 * CI, ((b * H + ih) * W + iw0 + kw0) * CI, kw0, kw1);
+      col += rowLen;
     }
   }
 }

@@ -46,9 +46,11 @@ export class SpatialSoftmax extends tf.layers.Layer {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       const [b, h, w, c] = x.shape;
       const logits = x.reshape([b, h * w, c]).div(this.temperature!.read());
-      // exp(l − max) / Σ exp(l − max): a numerically safe softmax over axis 1. The
-      // max needs no stop-gradient: softmax is shift-invariant, its terms cancel.
-      const shifted = logits.sub(logits.max(1, true));
+      // exp(l − max) / Σ exp(l − max): a numerically safe softmax over axis 1.
+      // The max gets a zero gradient: softmax is shift-invariant, so its true
+      // gradient terms cancel exactly, and tfjs' Max gradient (a broadcast
+      // Equal) was the second most expensive kernel of a training step on wasm.
+      const shifted = logits.sub(constantMax(logits));
       const e = shifted.exp();
       const p = e.div(e.sum(1, true));
       const [posX, posY] = pixelGrid(h, w);
@@ -62,6 +64,12 @@ export class SpatialSoftmax extends tf.layers.Layer {
     return { ...super.getConfig(), temperature: this.initialTemperature, learnTemperature: this.learnTemperature };
   }
 }
+
+/** max over axis 1 (keepDims), treated as a constant by autodiff. */
+const constantMax = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x]);
+  return { value: x.max(1, true), gradFunc: (_dy: tf.Tensor, saved: tf.Tensor[]) => tf.zerosLike(saved[0]) };
+}) as never) as (x: tf.Tensor) => tf.Tensor;
 
 /** [1, H·W, 1] x and y coordinates of each flattened pixel, in [−1, 1]. */
 function pixelGrid(h: number, w: number): [tf.Tensor, tf.Tensor] {

@@ -1,0 +1,246 @@
+// The training loop: behavior cloning of a registered policy on in-memory
+// episodes. One readable function with named phases — prepare (split,
+// normalization, model), resume, then per epoch: train steps, validation,
+// early stopping, checkpoint. All I/O goes through the CheckpointStore seam.
+import * as tf from '@tensorflow/tfjs';
+import { batchInputs, batchLoss } from './batchLoss.ts';
+import type { Checkpoint, CheckpointStore, NamedArray, TrainingHistory } from './checkpoint/Checkpoint.ts';
+import { modelWeights, setModelWeights, toNamedArrays, toTensors } from './checkpoint/tensorArrays.ts';
+import { BatchBuilder } from './data/BatchBuilder.ts';
+import { buildWindows } from './data/buildWindows.ts';
+import type { SampleRef } from './data/buildWindows.ts';
+import { computeStats } from './data/Normalization.ts';
+import type { Normalization } from './data/Normalization.ts';
+import { Rng } from './data/Rng.ts';
+import { splitEpisodes } from './data/splitEpisodes.ts';
+import type { EpisodeSplit } from './data/splitEpisodes.ts';
+import { cameraNames, validateTrainingData } from './data/TrainingData.ts';
+import type { TrainingData } from './data/TrainingData.ts';
+import type { PolicyIO, PolicyTraits } from './policies/PolicyDefinition.ts';
+import { getPolicy } from './policies/registry.ts';
+
+export interface TrainProgress {
+  /** 0-based epoch. */
+  epoch: number;
+  epochs: number;
+  /** 1-based step within the epoch. */
+  step: number;
+  steps: number;
+  /** Running mean training loss of this epoch. */
+  loss: number;
+  /** Set on the last report of an epoch, after validation. */
+  valLoss?: number;
+  samplesPerSec: number;
+  /** Estimated seconds to finish all epochs at the current speed. */
+  etaSec: number;
+}
+
+export interface TrainOptions {
+  data: TrainingData;
+  /** Registered policy name: 'mlp' | 'chunk' | … */
+  policy: string;
+  /** Policy options over its defaults (see each policy's options type). */
+  policyOptions?: object;
+  /** Default 50. */
+  epochs?: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** Adam learning rate. Default 1e-3. */
+  learningRate?: number;
+  /** Seeds the split, initialization, shuffling and augmentation. Default 0. */
+  seed?: number;
+  /** Fraction of episodes held out for validation. Default 0.1. */
+  validationFraction?: number;
+  /** Stop after this many epochs without a better validation loss; 0 = never. Default 10. */
+  earlyStoppingPatience?: number;
+  /** Cap on optimizer steps per epoch (default: one pass over the training samples). */
+  stepsPerEpoch?: number;
+  /** Where a checkpoint is saved after every epoch. */
+  checkpoint?: CheckpointStore;
+  /** Continue from the store's latest checkpoint if there is one. Default false. */
+  resume?: boolean;
+  onProgress?: (p: TrainProgress) => void;
+  /** Abort between steps; the last completed epoch's checkpoint remains. */
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  model: tf.LayersModel;
+  policy: string;
+  policyOptions: object;
+  traits: PolicyTraits;
+  io: PolicyIO;
+  normalization: Normalization;
+  split: EpisodeSplit;
+  history: TrainingHistory;
+  /** Epochs completed (including ones done before a resume). */
+  epochsRun: number;
+  stoppedEarly: boolean;
+  /** Epoch index training resumed at (0 when it started fresh). */
+  resumedFromEpoch: number;
+}
+
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const epochs = opts.epochs ?? 50;
+  const batchSize = opts.batchSize ?? 32;
+  const seed = opts.seed ?? 0;
+  const patience = opts.earlyStoppingPatience ?? 10;
+  const { data } = opts;
+
+  // Prepare: policy, split by episode, normalization from training episodes, model.
+  const def = getPolicy(opts.policy);
+  const policyOptions = def.resolveOptions(opts.policyOptions as never);
+  const traits = def.traits(policyOptions);
+  const cameras = traits.usesImages ? cameraNames(data) : [];
+  validateTrainingData(data, cameras);
+  const split = splitEpisodes(data.episodes.length, { validationFraction: opts.validationFraction ?? 0.1, seed });
+  const normalization: Normalization = {
+    state: computeStats(split.train.map((e) => data.episodes[e].states), data.stateNames.length),
+    action: computeStats(split.train.map((e) => data.episodes[e].actions), data.actionNames.length),
+  };
+  const io: PolicyIO = {
+    stateDim: data.stateNames.length,
+    actionDim: data.actionNames.length,
+    cameras: cameras.map((name) => ({ name, shape: data.imageShapes![name] })),
+  };
+  const model = def.build(io, policyOptions, seed);
+  const optimizer = tf.train.adam(opts.learningRate ?? 1e-3);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const trainRefs = buildWindows(data, split.train);
+  const valRefs = buildWindows(data, split.validation);
+  const builder = (shiftPad: number): BatchBuilder => new BatchBuilder({ data, normalization, horizon: traits.horizon, cameras, shiftPad });
+  const trainBatches = builder(traits.shiftPad);
+  const valBatches = builder(0);
+  const lossOpts = { horizon: traits.horizon, actionDim: io.actionDim, loss: traits.loss };
+  const steps = Math.min(opts.stepsPerEpoch ?? Infinity, Math.ceil(trainRefs.length / batchSize));
+
+  let rng = new Rng(seed ^ 0x5eed5eed);
+  let history: TrainingHistory = { trainLoss: [], valLoss: [], bestEpoch: -1, bestValLoss: Infinity, samplesPerSec: [] };
+  let bestWeights: NamedArray[] | null = null;
+  let startEpoch = 0;
+  let stopped = false;
+
+  // Resume: weights, optimizer slots, RNG and history from the latest checkpoint.
+  if (opts.resume && opts.checkpoint != null) {
+    const ck = await opts.checkpoint.load();
+    if (ck != null) {
+      if (ck.policy !== opts.policy) {
+        throw new Error(`train: checkpoint is for policy '${ck.policy}', expected '${opts.policy}'; use another checkpoint folder or resume: false`);
+      }
+      setModelWeights(model, ck.weights);
+      if (ck.optimizer.length > 0) await optimizer.setWeights(toTensors(ck.optimizer));
+      rng = new Rng(ck.rngState);
+      history = ck.history;
+      bestWeights = ck.bestWeights;
+      startEpoch = ck.epoch;
+      stopped = ck.stopped;
+    }
+  }
+
+  const started = performance.now();
+  let stepsDone = 0;
+  let lastYield = started;
+  for (let epoch = startEpoch; epoch < epochs && !stopped; epoch++) {
+    // Train: one shuffled pass (or `steps` batches), reporting after every step.
+    const order = rng.shuffle(trainRefs.slice());
+    const epochStart = performance.now();
+    let lossSum = 0;
+    let samples = 0;
+    for (let step = 0; step < steps; step++) {
+      if (opts.signal?.aborted) throw new Error(`train: aborted at epoch ${epoch}, step ${step}; resume from the checkpoint of epoch ${epoch}`);
+      const refs = order.slice(step * batchSize, (step + 1) * batchSize);
+      const batch = trainBatches.build(refs, rng);
+      const inputs = batchInputs(batch, io.stateDim, io.cameras);
+      const loss = optimizer.minimize(() => batchLoss(model, inputs, batch, { ...lossOpts, training: true }), true, variables)!;
+      const value = (await loss.data())[0];
+      tf.dispose([loss, ...inputs]);
+      if (!Number.isFinite(value)) {
+        throw new Error(`train: loss became ${value} at epoch ${epoch}, step ${step}; lower the learning rate (now ${opts.learningRate ?? 1e-3}) or check the data for NaN`);
+      }
+      lossSum += value * batch.size;
+      samples += batch.size;
+      stepsDone++;
+      const elapsed = (performance.now() - epochStart) / 1000;
+      const perStep = (performance.now() - started) / 1000 / stepsDone;
+      opts.onProgress?.({
+        epoch, epochs, step: step + 1, steps, loss: lossSum / samples,
+        samplesPerSec: samples / Math.max(elapsed, 1e-9),
+        etaSec: perStep * ((epochs - epoch - 1) * steps + (steps - step - 1)),
+      });
+      if (performance.now() - lastYield > 50) {
+        await yieldToEventLoop();
+        lastYield = performance.now();
+      }
+    }
+    const samplesPerSec = samples / Math.max((performance.now() - epochStart) / 1000, 1e-9);
+
+    // Validate: the same loss, no augmentation, no dropout.
+    const valLoss = valRefs.length > 0 ? evaluate(model, valBatches, valRefs, batchSize, io, lossOpts) : NaN;
+    history.trainLoss.push(lossSum / samples);
+    history.valLoss.push(valLoss);
+    history.samplesPerSec.push(samplesPerSec);
+    opts.onProgress?.({ epoch, epochs, step: steps, steps, loss: lossSum / samples, valLoss, samplesPerSec, etaSec: 0 });
+
+    // Early stopping on validation loss; keep the best weights to restore.
+    if (Number.isFinite(valLoss) && valLoss < history.bestValLoss) {
+      history.bestValLoss = valLoss;
+      history.bestEpoch = epoch;
+      bestWeights = await modelWeights(model);
+    } else if (patience > 0 && history.bestEpoch >= 0 && epoch - history.bestEpoch >= patience) {
+      stopped = true;
+    }
+
+    // Checkpoint: the state after this epoch, so a crash loses at most one epoch.
+    if (opts.checkpoint != null) {
+      await opts.checkpoint.save({
+        version: 1, policy: opts.policy, policyOptions, epoch: epoch + 1,
+        weights: await modelWeights(model), bestWeights,
+        optimizer: await toNamedArrays(await optimizer.getWeights()),
+        rngState: rng.state, history, normalization, split, stopped,
+      });
+    }
+  }
+  if (bestWeights != null) setModelWeights(model, bestWeights);
+  optimizer.dispose();
+  return {
+    model, policy: opts.policy, policyOptions, traits, io, normalization, split, history,
+    epochsRun: history.trainLoss.length, stoppedEarly: stopped, resumedFromEpoch: startEpoch,
+  };
+}
+
+function evaluate(
+  model: tf.LayersModel, builder: BatchBuilder, refs: SampleRef[], batchSize: number, io: PolicyIO,
+  lossOpts: { horizon: number; actionDim: number; loss: 'mse' | 'l1' },
+): number {
+  let sum = 0;
+  for (let i = 0; i < refs.length; i += batchSize) {
+    const batch = builder.build(refs.slice(i, i + batchSize));
+    const inputs = batchInputs(batch, io.stateDim, io.cameras);
+    const loss = batchLoss(model, inputs, batch, { ...lossOpts, training: false });
+    sum += loss.dataSync()[0] * batch.size;
+    tf.dispose([loss, ...inputs]);
+  }
+  return sum / refs.length;
+}
+
+/** Lets timers, progress UIs and abort signals run between steps (every ~50 ms, not per step). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** The `metrics.json` document of a run. */
+export function trainingMetrics(result: TrainResult): Record<string, unknown> {
+  const h = result.history;
+  return {
+    policy: result.policy,
+    epochs: result.epochsRun,
+    stoppedEarly: result.stoppedEarly,
+    bestEpoch: h.bestEpoch,
+    bestValLoss: Number.isFinite(h.bestValLoss) ? h.bestValLoss : null,
+    trainLoss: h.trainLoss,
+    valLoss: h.valLoss.map((v) => (Number.isFinite(v) ? v : null)),
+    samplesPerSec: h.samplesPerSec,
+    trainEpisodes: result.split.train.length,
+    validationEpisodes: result.split.validation.length,
+  };
+}
