@@ -20,6 +20,7 @@ const shots = fileURLToPath(new URL('../../artifacts/ui/', import.meta.url));
 
 let outDir: string;
 let stack: TestStack;
+let stackClosed = false;
 let browser: Browser;
 let ctxA: BrowserContext;
 let ctxB: BrowserContext;
@@ -77,7 +78,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await stack?.close();
+  if (!stackClosed) await stack?.close();
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
@@ -191,5 +192,18 @@ describe('operator page on the real stack', () => {
       await shot(anna, `08-tablet-${w}x${h}`);
     }
     await anna.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('says so when the cell goes away, and that the E-STOP could not be sent', async () => {
+    stackClosed = true;
+    await stack.close();
+    await waitFor(async () => (await anna.getByTestId('connection').getAttribute('data-state')) !== 'open', 'the page to notice the lost connection');
+    await expect.poll(() => anna.getByTestId('problems').textContent()).toContain('Connection to the cell lost');
+    expect(await anna.getByTestId('problems').textContent()).toContain('network');
+    expect(await anna.getByTestId('control').textContent()).toContain('not connected');
+    expect(await anna.getByTestId('jog-0-plus').isDisabled()).toBe(true);
+    await anna.getByTestId('estop').click();
+    await expect.poll(() => anna.getByTestId('estop').textContent()).toContain('NOT SENT');
+    await shot(anna, '09-connection-lost');
   });
 });

@@ -5,7 +5,7 @@
  * arrive during a decode are skipped (backpressure), never queued.
  */
 import { useRef } from 'react';
-import { useCameraFrames, useFrameLoop } from '../app/CellContext.tsx';
+import { useCameraFrames, useCell, useFrameLoop } from '../app/CellContext.tsx';
 
 const STALE_MS = 2000;
 
@@ -14,6 +14,7 @@ export function CameraView({ camera, title }: { camera: string; title: string })
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const noteRef = useRef<HTMLDivElement>(null);
   const state = useRef({ seq: 0, decoding: false, drawn: 0, lastNewAt: 0, note: '' });
+  const online = useCell((s) => s.link.state === 'open');
 
   useFrameLoop((now) => {
     const canvas = canvasRef.current;
@@ -38,7 +39,13 @@ export function CameraView({ camera, title }: { camera: string; title: string })
           s.decoding = false;
         });
     }
-    const note = !f ? `Waiting for the ${title.toLowerCase()} picture…` : now - s.lastNewAt > STALE_MS ? 'Picture frozen — the camera sent nothing new' : '';
+    const note = !f
+      ? `Waiting for the ${title.toLowerCase()} picture…`
+      : !online
+        ? 'Old picture — not connected to the cell'
+        : now - s.lastNewAt > STALE_MS
+          ? 'Picture frozen — the camera sent nothing new'
+          : '';
     if (note !== s.note && noteRef.current) {
       s.note = note;
       noteRef.current.textContent = note;

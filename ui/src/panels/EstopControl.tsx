@@ -5,7 +5,7 @@
  * robot. If the stop cannot even leave the screen, it says to use the
  * hardware button.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { roleAllows } from '@cellkit/bridge/protocol';
 import { useActions, useCell, useJog } from '../app/CellContext.tsx';
 
@@ -16,6 +16,10 @@ export function EstopControl() {
   const role = useCell((s) => s.welcome?.role ?? null);
   const [unsent, setUnsent] = useState(false);
   const canReset = role !== null && roleAllows(role, 'control');
+  const online = useCell((s) => s.link.state === 'open');
+  useEffect(() => {
+    if (online) setUnsent(false);
+  }, [online]);
 
   const press = (): void => {
     jog.releaseAll();

@@ -19,13 +19,15 @@ export function LivePage() {
   const cameras = useCell((s) => s.welcome?.cell.cameras ?? null);
   const joints = useCell((s) => s.welcome?.cell.jointNames.length ?? 6);
   const hasWrench = useCell((s) => s.welcome?.cell.hasWrench ?? true);
+  // While not connected everything shown is old: dim it so nobody trusts it.
+  const online = useCell((s) => s.link.state === 'open');
   const jointChannels = Array.from({ length: joints }, (_, i) => ({ index: i, label: `J${i + 1}` }));
   // Always two camera tiles, so the layout does not depend on the cell.
   const shownCameras = (cameras ?? []).slice(0, 2);
   const emptySlots = 2 - shownCameras.length;
   return (
     <div className="live">
-      <div className="live-main">
+      <div className={online ? 'live-main' : 'live-main live-stale'}>
         <div className="views">
           {shownCameras.map((c) => (
             <CameraView key={c} camera={c} title={CAMERA_TITLES[c] ?? `Camera ${c}`} />
