@@ -37,7 +37,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined | false>, what: str
   }
 }
 
-/** Joint `i` as the jog panel shows it, in degrees. */
+/** Row `i` of the jog panel as a number: a joint in degrees, or a tool coordinate in mm or degrees. */
 async function jointDeg(page: Page, i: number): Promise<number> {
   const text = (await page.getByTestId(`jog-value-${i}`).textContent()) ?? '';
   const v = Number.parseFloat(text);
@@ -173,6 +173,19 @@ describe('operator page on the real stack', () => {
     await waitFor(async () => (await jointDeg(anna, 0)) < before - 2, 'joint 1 to move with the A key after reset');
     await anna.keyboard.up('KeyA');
     await shot(anna, '07-reset-moving-again');
+  });
+
+  it('moves the tool straight up in Cartesian mode', async () => {
+    await anna.getByTestId('mode-tool-base').click();
+    await expect.poll(() => anna.getByTestId('jog-value-2').textContent()).toContain('mm');
+    const z0 = await jointDeg(anna, 2);
+    const box = (await anna.getByTestId('jog-2-plus').boundingBox())!;
+    await anna.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await anna.mouse.down();
+    await waitFor(async () => (await jointDeg(anna, 2)) > z0 + 10, 'the tool to rise by more than 10 mm while +Z is held');
+    await anna.mouse.up();
+    await shot(anna, '07b-cartesian-up');
+    await anna.getByTestId('mode-joints').click();
   });
 
   it('fits tablet screens without losing the header or the jog controls', async () => {
