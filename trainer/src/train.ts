@@ -64,8 +64,20 @@ export interface TrainOptions {
   signal?: AbortSignal;
 }
 
+/** What a trained policy was trained on; copied into the policy bundle. */
+export interface TrainedOn {
+  stateNames: string[];
+  actionNames: string[];
+  rate: number;
+  datasetId: string | null;
+  datasetHash: string | null;
+  robotProfile: string | null;
+  jointNames: string[];
+}
+
 export interface TrainResult {
   model: tf.LayersModel;
+  trainedOn: TrainedOn;
   policy: string;
   policyOptions: object;
   traits: PolicyTraits;
@@ -202,8 +214,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   if (bestWeights != null) setModelWeights(model, bestWeights);
   optimizer.dispose();
+  const trainedOn: TrainedOn = {
+    stateNames: [...data.stateNames], actionNames: [...data.actionNames], rate: data.rate,
+    datasetId: data.datasetId ?? null, datasetHash: data.datasetHash ?? null,
+    robotProfile: data.robotProfile ?? null, jointNames: [...(data.jointNames ?? [])],
+  };
   return {
-    model, policy: opts.policy, policyOptions, traits, io, normalization, split, history,
+    model, trainedOn, policy: opts.policy, policyOptions, traits, io, normalization, split, history,
     epochsRun: history.trainLoss.length, stoppedEarly: stopped, resumedFromEpoch: startEpoch,
   };
 }

@@ -1,0 +1,2 @@
+export { DirBundleStore } from './DirBundleStore.ts';
+export { DirCheckpointStore } from './DirCheckpointStore.ts';
