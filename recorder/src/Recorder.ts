@@ -404,7 +404,7 @@ export class Recorder {
     if (this.#error) {
       // disk_stalled: what was queued is written; close the episode as it stands.
       try {
-        this.#error.meta = await this.#finish(session, null, `recording stopped: ${this.#error.message}`);
+        this.#error.meta = await this.#finish(session, null, this.#error.message);
       } catch (error) {
         this.#writeFailed(session, error);
       }

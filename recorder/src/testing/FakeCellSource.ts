@@ -41,6 +41,8 @@ export type SimulatedCellOptions = {
   gaps?: { stream: string; from: number; to: number }[];
   /** Receive latency, s (cameras get +20 ms for exposure and transfer). Default 1 ms. */
   latency?: number;
+  /** Give every camera its own images (default) or share one pool (cheaper to make for many large cameras). */
+  cameraImages?: 'distinct' | 'shared';
 };
 
 export type SimulatedSample = { [K in RecordingSourceKind]: { kind: K; sample: Parameters<RecordingSourceEvents[K]>[0] } }[RecordingSourceKind] & { receivedAt: number };
@@ -88,7 +90,7 @@ export function simulatedCell(options: SimulatedCellOptions): SimulatedSample[] 
   }));
   each('status', rates.status, (_k, t) => ({ kind: 'status', receivedAt: t + latency, sample: { receivedAt: t + latency, safetyMode: 1, speedScaling: 1 } }));
   for (const [c, name] of cameras.entries()) {
-    const pool = Array.from({ length: 30 }, (_, k) => syntheticJpeg(k, width, height, c + 1));
+    const pool = jpegPool(width, height, options.cameraImages === 'shared' ? 1 : c + 1);
     each(`camera/${name}`, rates.camera, (k, t) => ({
       kind: 'camera',
       receivedAt: t + 0.02 + latency,
@@ -97,6 +99,16 @@ export function simulatedCell(options: SimulatedCellOptions): SimulatedSample[] 
   }
   out.push({ kind: 'event', receivedAt: start, sample: { stamp: start, receivedAt: start, kind: 'marker', code: 'start', message: 'simulated episode' } });
   return out.sort((a, b) => a.receivedAt - b.receivedAt);
+}
+
+const pools = new Map<string, Uint8Array[]>();
+
+/** 30 synthetic JPEGs (one marker period), made once per size and seed. */
+function jpegPool(width: number, height: number, seed: number): Uint8Array[] {
+  const key = `${width}x${height}:${seed}`;
+  let pool = pools.get(key);
+  if (!pool) pools.set(key, (pool = Array.from({ length: 30 }, (_, k) => syntheticJpeg(k, width, height, seed))));
+  return pool;
 }
 
 /** A settable clock for `Recorder({ now })`. */
