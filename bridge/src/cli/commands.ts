@@ -1,6 +1,7 @@
 import type { Command } from './Command.ts';
+import { bridgeCommand } from './bridgeCommand.ts';
 import { simCommand } from './simCommand.ts';
 import { startCommand } from './startCommand.ts';
 
 /** Every `cellkit` subcommand, in the order `--help` lists them. */
-export const commands: Command[] = [startCommand, simCommand];
+export const commands: Command[] = [startCommand, simCommand, bridgeCommand];

@@ -62,8 +62,9 @@ export function parseSimArgs(argv: string[]): SimArgs {
   return { host: values.host!, port, task: values.task as TaskName, seed, cameras, cameraSize: { width, height }, speed };
 }
 
-export function logToConsole(level: 'info' | 'warn' | 'error', msg: string): void {
-  (level === 'info' ? console.log : console.error)(`${new Date().toISOString()} ${level.padEnd(5)} ${msg}`);
+export function logToConsole(level: 'debug' | 'info' | 'warn' | 'error', msg: string): void {
+  if (level === 'debug' && !process.env.CELLKIT_DEBUG) return;
+  (level === 'info' || level === 'debug' ? console.log : console.error)(`${new Date().toISOString()} ${level.padEnd(5)} ${msg}`);
 }
 
 export const simCommand: Command = {

@@ -1,14 +1,60 @@
+import { parseArgs } from 'node:util';
+import { startStack } from '../app/startStack.ts';
+import { defaultUiDir } from '../app/defaultUiDir.ts';
 import type { Command } from './Command.ts';
-import { simCommand } from './simCommand.ts';
+import { parsePort } from './bridgeCommand.ts';
+import { logToConsole, parseSimArgs } from './simCommand.ts';
+import { waitForShutdown } from './waitForShutdown.ts';
 
-const usage = `Usage: cellkit start [sim options]
+const usage = `Usage: cellkit start [options]
 
-The main job: runs the simulated cell (see \`cellkit sim --help\` for its
-options). The bridge and the web UI join it as they land.`;
+The main job on one machine: the simulated UR5e cell, the bridge (safety
+layer, browser API) and the web UI. Open the printed address in a browser.
+
+Options:
+  --host <addr>        address to serve the UI on (default 127.0.0.1)
+  --port <n>           UI/API port (default 8080)
+  --sim-port <n>       the sim's rosbridge port (default 9090)
+  --task, --seed, --cameras, --camera-size, --speed   as for \`cellkit sim\``;
 
 export const startCommand: Command = {
   name: 'start',
-  summary: 'run everything on this machine: the simulated cell (bridge and UI as they land)',
+  summary: 'run everything on this machine: simulated cell + bridge + web UI',
   usage,
-  run: (argv) => simCommand.run(argv),
+  async run(argv) {
+    const { values, tokens } = parseArgs({
+      args: argv,
+      options: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'string', default: '8080' },
+        'sim-port': { type: 'string', default: '9090' },
+        task: { type: 'string' },
+        seed: { type: 'string' },
+        cameras: { type: 'string' },
+        'camera-size': { type: 'string' },
+        speed: { type: 'string' },
+      },
+      strict: true,
+      tokens: true,
+    });
+    // The sim's own options parse (and fail) exactly as `cellkit sim` does; it binds to loopback.
+    const simArgv = tokens.flatMap((t) =>
+      t.kind === 'option' && ['task', 'seed', 'cameras', 'camera-size', 'speed'].includes(t.name) ? [t.rawName, t.value!] : [],
+    );
+    const sim = parseSimArgs([...simArgv, '--port', values['sim-port']!]);
+    const stack = await startStack({
+      sim: { ...sim, host: '127.0.0.1', log: logToConsole },
+      host: values.host,
+      port: parsePort(values.port!),
+      uiDir: defaultUiDir(logToConsole),
+      log: logToConsole,
+    });
+    console.log(
+      `cellkit: simulated ${sim.task} cell (seed ${sim.seed}, speed ${sim.speed}) at ${stack.sim!.url}\n` +
+        `cellkit: open ${stack.url} in a browser (Ctrl-C to stop)`,
+    );
+    await waitForShutdown();
+    await stack.close();
+    return 0;
+  },
 };
