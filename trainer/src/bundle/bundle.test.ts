@@ -1,0 +1,116 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../backend/initBackend.ts';
+import { DirBundleStore } from '../node/DirBundleStore.ts';
+import { DirCheckpointStore } from '../node/DirCheckpointStore.ts';
+import { syntheticData, UR_JOINTS } from '../testing/syntheticData.ts';
+import { train } from '../train.ts';
+import type { TrainResult } from '../train.ts';
+import { MemoryBundleStore } from './BundleStore.ts';
+import { checkBundleFits } from './checkBundleFits.ts';
+import { loadBundle } from './loadBundle.ts';
+import { PolicyRuntime } from './PolicyRuntime.ts';
+import { saveBundle } from './saveBundle.ts';
+
+let dir: string;
+let chunk: TrainResult;
+const data = syntheticData({ episodes: 3, length: 12, cameras: ['top', 'wrist'], imageSize: 16 });
+
+beforeAll(async () => {
+  await initBackend({ prefer: 'wasm' });
+  dir = await mkdtemp(join(tmpdir(), 'cellkit-trainer-'));
+  chunk = await train({
+    data, policy: 'chunk', epochs: 2, batchSize: 8, seed: 1, validationFraction: 0.34,
+    policyOptions: { filters: [4, 8], kernelSizes: [3, 3], strides: [2, 1], hiddenUnits: [16], horizon: 4 },
+    checkpoint: new DirCheckpointStore(join(dir, 'ckpt')),
+  });
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('policy bundle', () => {
+  it('save → load from a folder gives identical predictions, and policy.json says what it needs', async () => {
+    const manifest = await saveBundle(chunk, new DirBundleStore(join(dir, 'policy')));
+    expect((await readdir(join(dir, 'policy'))).sort()).toEqual(['model.json', 'policy.json', 'weights.bin']);
+    expect(manifest).toMatchObject({
+      policy: 'chunk', rate: 10, robotProfile: 'ur', jointNames: UR_JOINTS,
+      dataset: { id: 'synthetic', hash: 'synthetic-1' }, outputs: { horizon: 4, action: data.actionNames },
+    });
+    expect(manifest.inputs.state).toEqual(data.stateNames);
+    expect(manifest.inputs.cameras.map((c) => c.name)).toEqual(['top', 'wrist']);
+    expect((manifest.training.trainLoss as number[]).length).toBe(2);
+
+    const loaded = await loadBundle(join(dir, 'policy'));
+    expect(loaded.manifest).toEqual(JSON.parse(JSON.stringify(manifest)));
+    const original = new PolicyRuntime({ manifest, model: chunk.model });
+    const restored = new PolicyRuntime(loaded);
+    const ep = data.episodes[0];
+    const S = data.stateNames.length;
+    for (let t = 0; t < 6; t++) {
+      const obs = {
+        state: ep.states.subarray(t * S, (t + 1) * S),
+        images: { top: ep.images!.top.subarray(t * 768, (t + 1) * 768), wrist: ep.images!.wrist.subarray(t * 768, (t + 1) * 768) },
+      };
+      const a = original.predict(obs);
+      const b = restored.predict(obs);
+      expect(a).toHaveLength(data.actionNames.length);
+      expect(Array.from(b)).toEqual(Array.from(a));
+    }
+    expect(() => restored.predict({ state: [1, 2] })).toThrow(/expected 19 state values/);
+  });
+
+  it('the runtime de-normalizes and temporally ensembles chunks', async () => {
+    const runtime = new PolicyRuntime({ manifest: await saveBundle(chunk, new MemoryBundleStore()), model: chunk.model });
+    const ep = data.episodes[1];
+    const S = data.stateNames.length;
+    const A = data.actionNames.length;
+    const obs = (t: number) => ({
+      state: ep.states.subarray(t * S, (t + 1) * S),
+      images: { top: ep.images!.top.subarray(t * 768, (t + 1) * 768), wrist: ep.images!.wrist.subarray(t * 768, (t + 1) * 768) },
+    });
+    const c0 = runtime.predictChunk(obs(0));
+    const c1 = runtime.predictChunk(obs(1));
+    runtime.reset();
+    const a0 = runtime.predict(obs(0));
+    const a1 = runtime.predict(obs(1));
+    expect(Array.from(a0)).toEqual(Array.from(c0.slice(0, A)));
+    const w = Math.exp(-0.01);
+    for (let k = 0; k < A; k++) expect(a1[k]).toBeCloseTo((c0[A + k] + w * c1[k]) / (1 + w), 4);
+    runtime.reset();
+    expect(Array.from(runtime.predict(obs(1)))).toEqual(Array.from(c1.slice(0, A)));
+  });
+
+  it('checkBundleFits reports joint, profile and camera mismatches with tips', async () => {
+    const { manifest } = { manifest: await saveBundle(chunk, new MemoryBundleStore()) };
+    const cameras = { top: [16, 16, 3] as [number, number, 3], wrist: [16, 16, 3] as [number, number, 3] };
+    expect(checkBundleFits(manifest, { profile: 'ur', jointNames: UR_JOINTS, cameras })).toEqual([]);
+    const franka = ['fr3_joint1', 'fr3_joint2', 'fr3_joint3', 'fr3_joint4', 'fr3_joint5', 'fr3_joint6', 'fr3_joint7'];
+    const problems = checkBundleFits({ manifest }, { profile: 'franka', jointNames: franka, cameras: { top: [480, 640, 3] } });
+    expect(problems.map((p) => p.code)).toEqual(['profile', 'joints', 'camera-shape', 'camera-missing']);
+    expect(problems[1].message).toBe(`policy expects joints [${UR_JOINTS.join(', ')}], the cell has [${franka.join(', ')}]`);
+    expect(problems[2].message).toMatch(/expects camera 'top' at 16×16 \(h×w\), the cell delivers 480×640/);
+    expect(problems[3].message).toMatch(/expects camera 'wrist' \(16×16\), the cell has \[top\]/);
+    const reordered = [...UR_JOINTS].reverse();
+    expect(checkBundleFits(manifest, { profile: 'ur', jointNames: reordered, cameras })[0].tip).toMatch(/another order/);
+  });
+
+  it('a folder checkpoint round-trips and resume continues from it', async () => {
+    const store = new DirCheckpointStore(join(dir, 'ckpt'));
+    const ck = await store.load();
+    expect(ck?.epoch).toBe(2);
+    expect(ck?.weights.length).toBe(chunk.model.weights.length);
+    expect((await readdir(join(dir, 'ckpt'))).sort()).toEqual(['checkpoint-2.bin', 'checkpoint.json']);
+    const resumed = await train({
+      data, policy: 'chunk', epochs: 3, batchSize: 8, seed: 1, validationFraction: 0.34,
+      policyOptions: { filters: [4, 8], kernelSizes: [3, 3], strides: [2, 1], hiddenUnits: [16], horizon: 4 },
+      checkpoint: store, resume: true,
+    });
+    expect(resumed.resumedFromEpoch).toBe(2);
+    expect(resumed.history.trainLoss.slice(0, 2)).toEqual(chunk.history.trainLoss);
+    expect(resumed.history.trainLoss).toHaveLength(3);
+  });
+});
