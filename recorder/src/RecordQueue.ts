@@ -32,16 +32,19 @@ export class RecordQueue<T> {
     this.#bytes += bytes;
   }
 
-  /** Removes and returns up to `max` items, oldest first. */
-  take(max: number): T[] {
+  /** Removes and returns up to `max` items and about `maxBytes` (at least one item), oldest first. */
+  take(max: number, maxBytes = Infinity): T[] {
     const end = Math.min(this.#items.length, this.#head + max);
     const out: T[] = [];
-    for (let i = this.#head; i < end; i++) {
+    let bytes = 0;
+    let i = this.#head;
+    for (; i < end && (out.length === 0 || bytes + this.#sizes[i]! <= maxBytes); i++) {
       out.push(this.#items[i]!);
       this.#items[i] = undefined;
+      bytes += this.#sizes[i]!;
       this.#bytes -= this.#sizes[i]!;
     }
-    this.#head = end;
+    this.#head = i;
     // Compact once the consumed prefix dominates, so memory follows what is held.
     if (this.#head > 4096 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);

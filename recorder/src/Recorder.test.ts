@@ -230,6 +230,15 @@ describe('Recorder', () => {
     expect((await reopened.getEpisode(0)).status).toBe('complete');
   });
 
+  it('refuses a dataset recorded for other joints, saying which', async () => {
+    const other = await createDatasetDir(join(dir, 'other'), { name: 'other', robot: 'ur', features: featuresFor({ joints: ['a', 'b'], gripper: false, cameras: [] }), tasks: [] }, { cache: 'none' });
+    const recorder = new Recorder({ source: new FakeCellSource() });
+    const error = (await recorder.start(startOptions(other)).catch((e: unknown) => e)) as RecorderError;
+    expect(error.problem.code).toBe('layout_mismatch');
+    expect(error.message).toMatch(/\[a, b, gripper\].*shoulder_pan_joint/);
+    expect(recorder.state).toBe('idle');
+  });
+
   it('refuses to start on a read-only target with what to do', async () => {
     const root = join(dir, 'ro');
     const storage = new FailingStorage({ root });

@@ -36,6 +36,8 @@ export type RecorderOptions = {
   maxQueueBytes?: number;
   /** Messages handed to the writer per batch (its backpressure unit). Default 512. */
   batchSize?: number;
+  /** …and at most about this many bytes per batch, so the writer never holds much beyond the bounded queue. Default 8 MiB. */
+  batchBytes?: number;
   /** Close the open chunk (durability) after this long without messages, s. Default 0.5. */
   idleFlush?: number;
   /** Seconds of receive time per MCAP chunk; bounds what a crash loses. Default 0.5. */
@@ -140,6 +142,7 @@ export class Recorder {
       maxLag: 10,
       maxQueueBytes: 256 * MiB,
       batchSize: 512,
+      batchBytes: 8 * MiB,
       idleFlush: 0.5,
       chunkDuration: 0.5,
       ...options,
@@ -180,6 +183,7 @@ export class Recorder {
     try {
       const cameras = options.cameras.map((c) => (typeof c === 'string' ? { name: c } : c));
       const dataset = await this.#openDataset(options, cameras);
+      checkLayout(dataset, options.jointNames);
       if (!dataset.info.tasks.includes(options.task)) await dataset.updateInfo({ tasks: [...dataset.info.tasks, options.task] });
       const recording = await dataset.startEpisode({
         task: options.task,
@@ -376,7 +380,7 @@ export class Recorder {
       }
       // take
       const t0 = t();
-      const batch = this.#queue.take(this.#options.batchSize);
+      const batch = this.#queue.take(this.#options.batchSize, this.#options.batchBytes);
       const t1 = t();
       // write: encoding happens here, then the batch is awaited (backpressure).
       try {
@@ -467,6 +471,19 @@ export class Recorder {
     const features = reconcileFeatures(session.dataset.info.features, { cameraSizes: session.cameraSizes, gripper: session.sawGripper, jointNames: session.jointNames });
     if (features) await session.dataset.updateInfo({ features });
     return meta;
+  }
+}
+
+/** A dataset holds one cell layout: its action names must be this cell's joints (then the gripper). */
+function checkLayout(dataset: Dataset, jointNames: string[]): void {
+  const action = dataset.info.features.find((f) => f.name === 'action');
+  const expected = [...jointNames, 'gripper'];
+  if (action?.names && JSON.stringify(action.names) !== JSON.stringify(expected)) {
+    throw new RecorderError({
+      code: 'layout_mismatch',
+      message: `Dataset "${dataset.info.name}" records actions for [${action.names.join(', ')}], this cell sends [${expected.join(', ')}]`,
+      tip: 'Record into a new dataset for this cell (or check the robot profile\'s joint names).',
+    });
   }
 }
 
