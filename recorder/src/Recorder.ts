@@ -1,10 +1,10 @@
 import { EPISODE_TOPICS, cameraTopic, featuresFor } from '@cellkit/datasets/core';
-import type { Dataset, DatasetInfo, EpisodeMeta, EpisodeRecording } from '@cellkit/datasets/core';
+import type { Dataset, EpisodeMeta, EpisodeRecording } from '@cellkit/datasets/core';
 
-import { QualityMonitor, type QualityMonitorOptions, type QualityReport } from './QualityMonitor.ts';
+import { QualityMonitor } from './QualityMonitor.ts';
 import { RecordQueue } from './RecordQueue.ts';
 import { RecorderError, type RecorderProblem } from './RecorderError.ts';
-import type { ActionSampleLike, RecordingSource, RecorderEventLike } from './RecordingSource.ts';
+import type { ActionSampleLike, RecorderEventLike } from './RecordingSource.ts';
 import {
   SPEED_SCALING_TOPIC,
   actionMessage,
@@ -17,71 +17,10 @@ import {
   wrenchMessage,
 } from './episodeStreams.ts';
 import { reconcileFeatures } from './reconcileFeatures.ts';
+import { checkLayout, joinNotes, problems } from './recorderProblems.ts';
+import type { RecorderOptions, RecorderState, RecorderStatus, StartOptions, StopOptions } from './recorderOptions.ts';
 
-/** What `start()` needs to create a dataset folder that does not exist yet. */
-export type NewDatasetInit = Omit<DatasetInfo, 'schemaVersion' | 'createdAt'>;
-
-export type RecorderOptions = {
-  source: RecordingSource;
-  /** Opens or creates a dataset folder (see `openOrCreateDataset`); needed only when `start` gets a path. */
-  openDataset?: (path: string, init: NewDatasetInit) => Promise<Dataset>;
-  /** Clock for receive times of actions/events and for queue lag, epoch s. Default `Date.now() / 1000`. */
-  now?: () => number;
-  quality?: QualityMonitorOptions;
-  /** Report a `disk_lag` warning once the writer is this many seconds behind. Default 1 s. */
-  warnLag?: number;
-  /** Stop recording (error `disk_stalled`) once the writer is this far behind. Default 10 s. */
-  maxLag?: number;
-  /** …or once the queue holds this many bytes. Default 256 MiB. */
-  maxQueueBytes?: number;
-  /** Messages handed to the writer per batch (its backpressure unit). Default 512. */
-  batchSize?: number;
-  /** …and at most about this many bytes per batch, so the writer never holds much beyond the bounded queue. Default 8 MiB. */
-  batchBytes?: number;
-  /** Close the open chunk (durability) after this long without messages, s. Default 0.5. */
-  idleFlush?: number;
-  /** Seconds of receive time per MCAP chunk; bounds what a crash loses. Default 0.5. */
-  chunkDuration?: number;
-};
-
-export type CameraDecl = string | { name: string; width?: number; height?: number };
-
-export type StartOptions = {
-  /** A Dataset, or a folder path (opened, or created with features for this cell). */
-  dataset: Dataset | string;
-  task: string;
-  operator?: string;
-  notes?: string;
-  /** Robot profile name, e.g. `ur`; the dataset's `robot`. */
-  robotProfile: string;
-  /** Arm joints, command order (no gripper). */
-  jointNames: string[];
-  cameras: CameraDecl[];
-  /** Whether the cell has a gripper (features of a new dataset). Default: true once a joint sample carries one. */
-  gripper?: boolean;
-};
-
-export type StopOptions = {
-  /** `discard` keeps the file and marks the episode; training, stats and export skip it. */
-  outcome: 'success' | 'failure' | 'discard';
-  notes?: string;
-};
-
-export type RecorderState = 'idle' | 'starting' | 'recording' | 'stopping' | 'failed';
-
-export type RecorderStatus = {
-  state: RecorderState;
-  episode?: number;
-  /** Queue between listeners and the writer. `lag`: age of the oldest queued message, s. */
-  queue: { items: number; bytes: number; lag: number };
-  written: number;
-  /** Actions the connection did not send (`sent: false`), not recorded as actions. */
-  unsent: number;
-  problems: RecorderProblem[];
-  quality: QualityReport | null;
-  /** Cumulative seconds per phase of the write loop. */
-  timing: { batches: number; take: number; write: number; observe: number; flush: number };
-};
+export type { CameraDecl, NewDatasetInit, RecorderOptions, RecorderState, RecorderStatus, StartOptions, StopOptions } from './recorderOptions.ts';
 
 type RecorderEvents = {
   problem: (problem: RecorderProblem) => void;
@@ -330,14 +269,10 @@ export class Recorder {
     const bytes = this.#queue.bytes;
     const size = `${lag.toFixed(1)} s of data queued (${(bytes / MiB).toFixed(1)} MB)`;
     if (lag > this.#options.maxLag || bytes > this.#options.maxQueueBytes) {
-      this.#fault({
-        code: 'disk_stalled',
-        message: `Recording stopped: the disk is not keeping up, ${size}, over the limit of ${this.#options.maxLag} s / ${(this.#options.maxQueueBytes / MiB).toFixed(0)} MB`,
-        tip: 'Check free space and disk health (or record fewer/smaller camera streams). Everything queued is still being written; the episode is kept up to that point.',
-      });
+      this.#fault(problems.diskStalled(size, this.#options.maxLag, this.#options.maxQueueBytes));
     } else if (!this.#lagWarned && lag > this.#options.warnLag) {
       this.#lagWarned = true;
-      this.#report({ severity: 'warning', code: 'disk_lag', message: `Disk is not keeping up: ${size}`, tip: 'Check free space / disk health; recording stops if the backlog exceeds the limit.' });
+      this.#report(problems.diskLag(size));
     } else if (this.#lagWarned && lag < this.#options.warnLag / 2) {
       this.#lagWarned = false;
       this.#problems = this.#problems.filter((p) => p.code !== 'disk_lag');
@@ -433,14 +368,7 @@ export class Recorder {
     this.#queue.clear();
     // The file is not closed: a close after a failed write could write a
     // summary over a torn tail. Left `recording`, Dataset.open recovers it.
-    this.#fault(
-      {
-        code: 'write_failed',
-        message: `Recording stopped: could not write episode ${index} (${cause}); expected a writable dataset folder with free space`,
-        tip: 'Free disk space or fix the folder permissions, then reopen the dataset: the episode is recovered up to its last complete chunk (at most 0.5 s lost) and earlier episodes are untouched.',
-      },
-      error,
-    );
+    this.#fault(problems.writeFailed(index, cause), error);
   }
 
   #fault(problem: Omit<RecorderProblem, 'severity'>, cause?: unknown): void {
@@ -472,21 +400,4 @@ export class Recorder {
     if (features) await session.dataset.updateInfo({ features });
     return meta;
   }
-}
-
-/** A dataset holds one cell layout: its action names must be this cell's joints (then the gripper). */
-function checkLayout(dataset: Dataset, jointNames: string[]): void {
-  const action = dataset.info.features.find((f) => f.name === 'action');
-  const expected = [...jointNames, 'gripper'];
-  if (action?.names && JSON.stringify(action.names) !== JSON.stringify(expected)) {
-    throw new RecorderError({
-      code: 'layout_mismatch',
-      message: `Dataset "${dataset.info.name}" records actions for [${action.names.join(', ')}], this cell sends [${expected.join(', ')}]`,
-      tip: 'Record into a new dataset for this cell (or check the robot profile\'s joint names).',
-    });
-  }
-}
-
-function joinNotes(a: string | undefined, b: string | undefined): string {
-  return [a, b].filter((s) => s !== undefined && s.length > 0).join('\n');
 }
