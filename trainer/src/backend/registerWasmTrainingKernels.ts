@@ -9,12 +9,18 @@ import { conv2dBackpropInputWasm } from './conv2dBackpropInputWasm.ts';
 
 export const wasmTrainingKernels: readonly KernelConfig[] = [conv2dBackpropFilterWasm, conv2dBackpropInputWasm];
 
+/** The backend's own kernels we replaced, kept so benchmarks can compare against them. */
+export const replacedWasmKernels = new Map<string, KernelConfig>();
+
 /** Registers (or re-registers) our kernels for the 'wasm' backend; returns their names. */
 export function registerWasmTrainingKernels(): string[] {
   for (const config of wasmTrainingKernels) {
     const existing = getKernel(config.kernelName, 'wasm');
     if (existing?.kernelFunc === config.kernelFunc) continue;
-    if (existing != null) unregisterKernel(config.kernelName, 'wasm');
+    if (existing != null) {
+      replacedWasmKernels.set(config.kernelName, existing);
+      unregisterKernel(config.kernelName, 'wasm');
+    }
     registerKernel(config);
   }
   return wasmTrainingKernels.map((k) => k.kernelName);
