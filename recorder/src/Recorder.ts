@@ -267,12 +267,13 @@ export class Recorder {
     const oldest = this.#queue.oldestTime;
     const lag = oldest === undefined ? 0 : now - oldest;
     const bytes = this.#queue.bytes;
-    const size = `${lag.toFixed(1)} s of data queued (${(bytes / MiB).toFixed(1)} MB)`;
+    // Runs on every push: numbers only; text is built when there is something to say.
+    const size = (): string => `${lag.toFixed(1)} s of data queued (${(bytes / MiB).toFixed(1)} MB)`;
     if (lag > this.#options.maxLag || bytes > this.#options.maxQueueBytes) {
-      this.#fault(problems.diskStalled(size, this.#options.maxLag, this.#options.maxQueueBytes));
+      this.#fault(problems.diskStalled(size(), this.#options.maxLag, this.#options.maxQueueBytes));
     } else if (!this.#lagWarned && lag > this.#options.warnLag) {
       this.#lagWarned = true;
-      this.#report(problems.diskLag(size));
+      this.#report(problems.diskLag(size()));
     } else if (this.#lagWarned && lag < this.#options.warnLag / 2) {
       this.#lagWarned = false;
       this.#problems = this.#problems.filter((p) => p.code !== 'disk_lag');
