@@ -2,6 +2,7 @@ import { Topic, type Ros } from 'roslib';
 import { SimCellServer, UR_TOPICS, cameraTopic } from '@cellkit/bridge/sim';
 import { connectRos } from '../bridge/src/ros/connectRos.ts';
 import { result, type BenchResult } from './BenchResult.ts';
+import { runExpertOverRos } from '../bridge/sim/node/ExpertClient.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
 
@@ -102,6 +103,38 @@ async function maxSpeed(cameras: string[]): Promise<BenchResult> {
   }
 }
 
+const expertSeeds = Number(process.env.BENCH_EXPERT_SEEDS ?? 50);
+
+/** Scripted experts driving the cell over rosbridge (public topics only) at --speed max, seeds 0..N-1. */
+async function expertSuccess(): Promise<BenchResult[]> {
+  const sim = await SimCellServer.start({ port: 0, speed: 'max', cameras: [], log: () => {} });
+  const ros = await connectRos(sim.url);
+  const out: BenchResult[] = [];
+  try {
+    for (const task of ['reach', 'push', 'pick_place'] as const) {
+      let ok = 0;
+      const t0 = performance.now();
+      for (let seed = 0; seed < expertSeeds; seed++) if ((await runExpertOverRos({ ros, task, seed, timeout: 40 })).success) ok++;
+      const rate = ok / expertSeeds;
+      out.push(
+        result({
+          name: `sim ${task} expert success over rosbridge at --speed max, ${expertSeeds} seeds (${((performance.now() - t0) / 1000).toFixed(0)} s wall)`,
+          value: rate,
+          unit: '',
+          against: 'all seeds',
+          reference: 1,
+          target: '≥ 0.95',
+          met: rate >= 0.95,
+        }),
+      );
+    }
+  } finally {
+    ros.close();
+    await sim.close();
+  }
+  return out;
+}
+
 export async function simBench(): Promise<BenchResult[]> {
-  return [...(await realTimeRates()), await maxSpeed([]), await maxSpeed(['scene', 'wrist'])];
+  return [...(await realTimeRates()), await maxSpeed([]), await maxSpeed(['scene', 'wrist']), ...(await expertSuccess())];
 }
