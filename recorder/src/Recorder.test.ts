@@ -285,6 +285,43 @@ describe('Recorder', () => {
   });
 });
 
+describe('Recorder on a hung disk', () => {
+  it('gives up stopping after the timeout, with the episode left for recovery', async () => {
+    const root = join(dir, 'ds');
+    const storage = new FailingStorage({ root });
+    const dataset = await newDataset(root, storage);
+    const source = new FakeCellSource();
+    const clock = new FakeClock(START);
+    const recorder = new Recorder({ source, now: clock.now });
+    await recorder.start(startOptions(dataset));
+    await playSimulated(source, simulatedCell({ duration: 1, cameras: CAMERAS, start: START }), { clock });
+    storage.stall();
+    await playSimulated(source, simulatedCell({ duration: 1, cameras: CAMERAS, start: START + 1 }), { clock });
+    const error = (await recorder.stop({ outcome: 'success', timeout: 0.3 }).catch((e: unknown) => e)) as RecorderError;
+    expect(error).toBeInstanceOf(RecorderError);
+    expect(error.problem.code).toBe('stop_timeout');
+    expect(error.tip).toMatch(/recovers it/);
+    expect(recorder.state).toBe('idle');
+    expect((await dataset.getEpisode(0)).status).toBe('recording');
+    storage.fail();
+    const reopened = await openDatasetDir(root, { cache: 'none' });
+    expect((await reopened.getEpisode(0)).status).toBe('recovered');
+
+    // The abandoned writer's failure does not leak into the next episode.
+    storage.failAfter = Infinity;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(recorder.state).toBe('idle');
+    await recorder.start(startOptions(reopened));
+    const nextSamples = simulatedCell({ duration: 0.5, cameras: CAMERAS, start: START + 5 });
+    await playSimulated(source, nextSamples, { clock });
+    const next = await recorder.stop({ outcome: 'success' });
+    expect(next.status).toBe('complete');
+    const { byTopic } = await readEpisode(join(root, reopened.mcapPath(next.index)));
+    expect(byTopic.get(EPISODE_TOPICS.jointStates.topic)!.length).toBe(countOf(nextSamples, 'joints'));
+    storage.close();
+  });
+});
+
 async function sha(path: string): Promise<string> {
   return createHash('sha256').update(await readFile(path)).digest('hex');
 }
@@ -307,6 +344,11 @@ class FailingStorage implements DatasetStorage {
   resume(): void {
     this.#open?.();
     this.#gate = undefined;
+  }
+  /** Ends a stall with every pending and later write failing (the disk never came back). */
+  fail(): void {
+    this.failAfter = 0;
+    this.resume();
   }
   close(): void {
     for (const w of this.#writables) void w.close().catch(() => undefined);

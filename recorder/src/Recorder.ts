@@ -41,6 +41,8 @@ type Session = {
   cameraSizes: Map<string, { width: number; height: number }>;
   sawGripper: boolean;
   loop?: Promise<void>;
+  /** Set when stop() gave up on a hung writer: its loop must never touch a later session. */
+  abandoned?: boolean;
 };
 
 const MiB = 1024 * 1024;
@@ -177,7 +179,20 @@ export class Recorder {
     this.#unsubscribe(session);
     this.#stopping = true;
     this.#wakeUp();
-    await session.loop;
+    const timeout = options.timeout ?? 120;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const drained = await Promise.race([
+      session.loop!.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeout * 1000))),
+    ]);
+    clearTimeout(timer);
+    if (!drained) {
+      session.abandoned = true;
+      this.#session = undefined;
+      this.#state = 'idle';
+      this.#queue.clear();
+      throw new RecorderError(problems.stopTimeout(session.recording.meta.index, timeout, this.#written));
+    }
     try {
       if (this.#error) {
         if (this.#error.meta) this.#error.meta = await session.dataset.relabel(this.#error.meta.index, { outcome: options.outcome, notes: joinNotes(this.#error.meta.notes, options.notes) });
@@ -298,6 +313,7 @@ export class Recorder {
     const writer = session.recording.writer;
     const t = (): number => performance.now() / 1000;
     for (;;) {
+      if (session.abandoned) return;
       if (this.#queue.length === 0) {
         if (this.#stopping || this.#error?.problem.code === 'disk_stalled') break;
         const idle = await this.#waitForWork(this.#dirty ? this.#options.idleFlush : undefined);
@@ -364,6 +380,7 @@ export class Recorder {
   }
 
   #writeFailed(session: Session, error: unknown): void {
+    if (session.abandoned) return;
     const index = session.recording.meta.index;
     const cause = (error as Error).message ?? String(error);
     this.#queue.clear();
@@ -383,6 +400,9 @@ export class Recorder {
 
   #report(problem: RecorderProblem, event: keyof RecorderEvents = 'problem'): void {
     this.#problems.push(problem);
+    // The episode says what happened to it, too (written if the writer still can).
+    const now = this.#options.now();
+    this.#queue.push({ topic: EPISODE_TOPICS.events.topic, stream: 'events', stamp: now, receivedAt: now, msg: { kind: 'info', code: `recorder.${problem.code}`, message: problem.message } }, 200, now);
     for (const listener of this.#listeners[event]) listener(problem);
   }
 

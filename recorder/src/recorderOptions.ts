@@ -51,6 +51,13 @@ export type StopOptions = {
   /** `discard` keeps the file and marks the episode; training, stats and export skip it. */
   outcome: 'success' | 'failure' | 'discard';
   notes?: string;
+  /**
+   * Seconds to wait for the writer to drain what is queued. Past it, stop
+   * rejects with `stop_timeout` and the episode is left `recording` (the next
+   * Dataset.open recovers it). Default 120 s: a slow disk gets to finish, a
+   * hung one does not hang the operator.
+   */
+  timeout?: number;
 };
 
 export type RecorderState = 'idle' | 'starting' | 'recording' | 'stopping' | 'failed';

@@ -17,6 +17,11 @@ export const problems = {
     message: `Recording stopped: the disk is not keeping up, ${size}, over the limit of ${maxLag} s / ${(maxBytes / MiB).toFixed(0)} MB`,
     tip: 'Check free space and disk health (or record fewer/smaller camera streams). Everything queued is still being written; the episode is kept up to that point.',
   }),
+  stopTimeout: (index: number, timeout: number, written: number): Omit<RecorderProblem, 'severity'> => ({
+    code: 'stop_timeout',
+    message: `Stop gave up after ${timeout} s: the disk did not take the rest of episode ${index} (${written} messages were written)`,
+    tip: 'Check the disk (free space, health, a hung network mount). The episode stays marked recording; reopening the dataset recovers it up to its last complete chunk.',
+  }),
   writeFailed: (index: number, cause: string): Omit<RecorderProblem, 'severity'> => ({
     code: 'write_failed',
     message: `Recording stopped: could not write episode ${index} (${cause}); expected a writable dataset folder with free space`,
