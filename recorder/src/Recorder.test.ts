@@ -206,8 +206,11 @@ describe('Recorder', () => {
     failing.failAfter = 300_000;
     const errors: RecorderProblem[] = [];
     recorder.on('error', (p) => errors.push(p));
+    // The writer drains concurrently; wait for the failure rather than assume when it lands.
+    const failed = new Promise((resolve) => recorder.on('error', resolve));
     await recorder.start(startOptions(dataset));
     await playSimulated(source, simulatedCell({ duration: 3, cameras: CAMERAS, start: START + 10 }), { clock });
+    await failed;
     expect(errors).toHaveLength(1);
     expect(errors[0]!.code).toBe('write_failed');
     expect(errors[0]!.message).toMatch(/ENOSPC/);
