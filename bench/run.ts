@@ -1,11 +1,12 @@
 import { formatResult, type BenchResult } from './BenchResult.ts';
 import { simBench } from './simBench.ts';
+import { bridgeBench } from './bridgeBench.ts';
 
 /**
  * `npm run bench [name…]`: each suite prints its figures as it finishes.
  * Suites: sim. Environment: BENCH_SECONDS scales the long real-time runs (default 60).
  */
-const suites: Record<string, () => Promise<BenchResult[]>> = { sim: simBench };
+const suites: Record<string, () => Promise<BenchResult[]>> = { sim: simBench, bridge: bridgeBench };
 
 const wanted = process.argv.slice(2);
 for (const name of wanted) {
