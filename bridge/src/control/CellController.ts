@@ -84,6 +84,8 @@ export interface ControllerStatus {
   watchdog: { tripped: boolean; trips: number };
   timing?: TickTiming;
   limits: SafetyLimits;
+  /** m, the tool point in the flange frame (absent: the flange). */
+  toolOffset?: [number, number, number];
 }
 
 /**
@@ -232,6 +234,7 @@ export class CellController {
       watchdog: { tripped: this.silent, trips: this.trips },
       limits: s.limits,
     };
+    if (this.toolOffset) out.toolOffset = [...this.toolOffset];
     if (s.estop) out.estop = s.estop;
     if (this.lastOutput) out.lastOutput = { ...this.lastOutput, velocities: this.lastOutput.velocities.slice() };
     if (this.clock.now !== undefined) out.cellTime = this.clock.now;

@@ -22,6 +22,10 @@ export interface TeleopLimits {
   maxTcpSpeed: number;
   /** s. A jog frame older than this is replaced by zero velocity: send frames faster than this while a key is held. */
   deadmanTimeout: number;
+  /** m, base frame: the box the tool point must stay in (draw it; jogs toward its walls are stopped there). */
+  workspace: { min: [number, number, number]; max: [number, number, number] };
+  /** m, the tool point in the flange frame: TCP readouts and Cartesian jogs refer to this point. */
+  toolOffset: [number, number, number];
 }
 
 /** The protocol limits of this connection. */

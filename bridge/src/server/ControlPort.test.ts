@@ -49,7 +49,13 @@ describe('server + CellController', () => {
     const { client, welcome } = await TestClient.welcomed(url, 'ui');
     clients.push(client);
     const limits = controller.status().limits;
-    expect(welcome.limits.teleop).toEqual({ maxJointVelocity: limits.maxJointVelocity, maxTcpSpeed: limits.maxTcpSpeed, deadmanTimeout: limits.deadmanTimeout });
+    expect(welcome.limits.teleop).toEqual({
+      maxJointVelocity: limits.maxJointVelocity,
+      maxTcpSpeed: limits.maxTcpSpeed,
+      deadmanTimeout: limits.deadmanTimeout,
+      workspace: limits.workspace,
+      toolOffset: [0, 0, 0],
+    });
     const state = await client.next<StateMessage>((m) => m.op === 'state');
     expect(state.gates).toMatchObject({ estop: true, lease: false });
   });

@@ -42,7 +42,14 @@ export interface ControlStatus {
   /** 0..1. */
   speedScaling?: number;
   /** The safety limits in force; the UI gets the teleop ones in `welcome.limits.teleop`. */
-  limits: { maxJointVelocity: number[]; maxTcpSpeed: number; deadmanTimeout: number };
+  limits: {
+    maxJointVelocity: number[];
+    maxTcpSpeed: number;
+    deadmanTimeout: number;
+    workspace: { min: [number, number, number]; max: [number, number, number] };
+  };
+  /** m, the tool point in the flange frame (absent: the flange). */
+  toolOffset?: [number, number, number];
 }
 
 export interface ControlEvents {

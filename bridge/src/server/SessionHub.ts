@@ -15,7 +15,7 @@ import type { Role } from '../protocol/Role.ts';
 import { CLOSE_CODES, MAX_RATE_HZ, MSGPACK_OPTIONS } from '../protocol/protocolConstants.ts';
 import type { HealthMessage, LeaseMessage, ServerMessage, SessionLimits, StateMessage, TeleopLimits } from '../protocol/ServerMessage.ts';
 import { ClientSession } from './ClientSession.ts';
-import type { ControlPort } from './ControlPort.ts';
+import type { ControlPort, ControlStatus } from './ControlPort.ts';
 import type { LogFn, SessionContext, SessionOptions } from './SessionContext.ts';
 
 export interface SessionHubDeps {
@@ -138,7 +138,7 @@ export class SessionHub implements SessionContext {
       maxMessagesPerSecond: this.options.maxMessagesPerSecond,
       defaultRateHz: this.options.defaultRateHz,
       maxRateHz: MAX_RATE_HZ,
-      teleop: teleopLimits(this.control.status().limits),
+      teleop: teleopLimits(this.control.status()),
     };
   }
 
@@ -217,8 +217,15 @@ export class SessionHub implements SessionContext {
 }
 
 /** Only the teleop fields: the rest of the safety limits are the bridge's business. */
-function teleopLimits(l: TeleopLimits): TeleopLimits {
-  return { maxJointVelocity: [...l.maxJointVelocity], maxTcpSpeed: l.maxTcpSpeed, deadmanTimeout: l.deadmanTimeout };
+function teleopLimits(status: ControlStatus): TeleopLimits {
+  const l = status.limits;
+  return {
+    maxJointVelocity: [...l.maxJointVelocity],
+    maxTcpSpeed: l.maxTcpSpeed,
+    deadmanTimeout: l.deadmanTimeout,
+    workspace: { min: [...l.workspace.min], max: [...l.workspace.max] },
+    toolOffset: status.toolOffset ? [...status.toolOffset] : [0, 0, 0],
+  };
 }
 
 function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {

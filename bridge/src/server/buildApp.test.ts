@@ -69,7 +69,8 @@ describe('hello', () => {
     const welcome = await client.hello('ui', 'viewer-token');
     expect(welcome).toMatchObject({ op: 'welcome', version: PROTOCOL_VERSION, role: 'viewer', cell: cell.description });
     expect(welcome.clientId).toMatch(/^client-\d+$/);
-    expect(welcome.limits.teleop).toEqual(control.limits);
+    // Without a tool offset the tool point is the flange.
+    expect(welcome.limits.teleop).toEqual({ ...control.limits, toolOffset: [0, 0, 0] });
     expect(welcome.limits.maxFrameBytes).toBe(256 * 1024);
     await client.next((m) => m.op === 'lease');
     await client.next((m) => m.op === 'state');

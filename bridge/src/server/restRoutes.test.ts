@@ -59,7 +59,7 @@ describe('REST on loopback (no token)', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.description).toEqual(cell.description);
-    expect(body.limits.teleop).toEqual(control.limits);
+    expect(body.limits.teleop).toEqual({ ...control.limits, toolOffset: [0, 0, 0] });
     expect(body.limits.maxFrameBytes).toBe(256 * 1024);
     expect(body.status).toMatchObject({ estopped: true, leaseHolder: null, lastOutput: null, safetyMode: 1 });
     expect(body.status.gates).toEqual({ estop: false, connection: true, lease: false });

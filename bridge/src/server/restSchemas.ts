@@ -49,8 +49,14 @@ export const sessionLimitsSchema = {
     maxRateHz: { type: 'number' },
     teleop: {
       type: 'object',
-      required: ['maxJointVelocity', 'maxTcpSpeed', 'deadmanTimeout'],
-      properties: { maxJointVelocity: numbers, maxTcpSpeed: { type: 'number' }, deadmanTimeout: { type: 'number' } },
+      required: ['maxJointVelocity', 'maxTcpSpeed', 'deadmanTimeout', 'workspace', 'toolOffset'],
+      properties: {
+        maxJointVelocity: numbers,
+        maxTcpSpeed: { type: 'number' },
+        deadmanTimeout: { type: 'number' },
+        workspace: { type: 'object', required: ['min', 'max'], properties: { min: numbers, max: numbers } },
+        toolOffset: numbers,
+      },
     },
   },
 } as const;

@@ -132,7 +132,13 @@ export function welcome(over: Partial<WelcomeMessage> = {}): WelcomeMessage {
       maxMessagesPerSecond: 200,
       defaultRateHz: 30,
       maxRateHz: 120,
-      teleop: { maxJointVelocity: UR5E_JOINTS.map(() => 1), maxTcpSpeed: 0.25, deadmanTimeout: 0.1 },
+      teleop: {
+        maxJointVelocity: UR5E_JOINTS.map(() => 1),
+        maxTcpSpeed: 0.25,
+        deadmanTimeout: 0.1,
+        workspace: { min: [-0.85, -0.6, 0.01], max: [-0.15, 0.45, 0.7] },
+        toolOffset: [0, 0, 0.1475],
+      },
     },
     ...over,
   };

@@ -86,8 +86,16 @@ export function rotationVector(m: Mat4): [number, number, number] {
   return [(r21 - r12) * k, (r02 - r20) * k, (r10 - r01) * k];
 }
 
-export function tcpPose(model: DhModel, q: ArrayLike<number>): Pose {
+/** The tool point's pose: the flange frame moved by `toolOffset` (m, flange frame; the cell's TCP). */
+export function tcpPose(model: DhModel, q: ArrayLike<number>, toolOffset: readonly number[] = [0, 0, 0]): Pose {
   const frames = jointFrames(model, q);
   const f = frames[frames.length - 1];
-  return { position: [f[12], f[13], f[14]], rotationVector: rotationVector(f) };
+  const [ox, oy, oz] = toolOffset;
+  // Column-major 4×4: the offset is rotated by the flange orientation, then added.
+  const position: [number, number, number] = [
+    f[12] + f[0] * ox + f[4] * oy + f[8] * oz,
+    f[13] + f[1] * ox + f[5] * oy + f[9] * oz,
+    f[14] + f[2] * ox + f[6] * oy + f[10] * oz,
+  ];
+  return { position, rotationVector: rotationVector(f) };
 }

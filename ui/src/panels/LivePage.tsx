@@ -19,6 +19,7 @@ export function LivePage() {
   const cameras = useCell((s) => s.welcome?.cell.cameras ?? null);
   const joints = useCell((s) => s.welcome?.cell.jointNames.length ?? 6);
   const hasWrench = useCell((s) => s.welcome?.cell.hasWrench ?? true);
+  const workspace = useCell((s) => s.welcome?.limits.teleop.workspace);
   // While not connected everything shown is old: dim it so nobody trusts it.
   const online = useCell((s) => s.link.state === 'open');
   const jointChannels = Array.from({ length: joints }, (_, i) => ({ index: i, label: `J${i + 1}` }));
@@ -40,7 +41,7 @@ export function LivePage() {
               </div>
             </figure>
           ))}
-          <ArmView />
+          <ArmView workspace={workspace} />
         </div>
         <TcpReadout />
         <div className="charts">

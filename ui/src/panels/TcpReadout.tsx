@@ -17,13 +17,14 @@ const FIELDS = [
 export function TcpReadout() {
   const arm = useCell((s) => s.welcome?.cell.arm ?? null);
   const model = arm ? armModel(arm) : undefined;
+  const toolOffset = useCell((s) => s.welcome?.limits.teleop.toolOffset);
   const telemetry = useTelemetry();
   const refs = useRef<(HTMLSpanElement | null)[]>([]);
   const q = useRef(new Float64Array(16));
   const shown = useRef<string[]>([]);
   useFrameLoop(() => {
     if (!model || !telemetry.positions.latest(q.current)) return;
-    const p = tcpPose(model, q.current);
+    const p = tcpPose(model, q.current, toolOffset);
     const values = [...p.position.map((v) => v * 1000), ...p.rotationVector.map((v) => v * DEG)];
     values.forEach((v, i) => {
       const text = (Math.abs(v) < 0.05 ? 0 : v).toFixed(1);

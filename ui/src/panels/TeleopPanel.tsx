@@ -53,6 +53,7 @@ function ControlSection() {
   const holder = useCell((s) => s.lease.holder);
   const holderName = useCell((s) => s.lease.holderName);
   const role = useCell((s) => s.welcome?.role ?? null);
+  const toolOffset = useCell((s) => s.welcome?.limits.teleop.toolOffset);
   const feedback = useFeedback('lease');
   const mayControl = role !== null && roleAllows(role, 'control');
   const otherHolds = holder !== null && !mine;
@@ -111,6 +112,7 @@ function JogSection({ disabledReason }: { disabledReason: string | undefined }) 
   useJogState(jog);
   const telemetry = useTelemetry();
   const arm = useCell((s) => s.welcome?.cell.arm ?? null);
+  const toolOffset = useCell((s) => s.welcome?.limits.teleop.toolOffset);
   const jointCount = useCell((s) => s.welcome?.cell.jointNames.length ?? 6);
   const latestJog = useFeedback('jog');
   // After letting go, the bridge's deadman reports the stop it was told to make: not news.
@@ -133,7 +135,7 @@ function JogSection({ disabledReason }: { disabledReason: string | undefined }) 
     let units: string[];
     if (cart) {
       if (!model) return;
-      const p = tcpPose(model, q.current);
+      const p = tcpPose(model, q.current, toolOffset);
       values = [...p.position.map((v) => v * 1000), ...p.rotationVector.map((v) => v * DEG)];
       units = ['mm', 'mm', 'mm', '°', '°', '°'];
     } else {

@@ -19,7 +19,12 @@ export type FakeControlCall =
 type Listeners = { [K in keyof ControlEvents]: Set<ControlEvents[K]> };
 
 export class FakeControlPort implements ControlPort {
-  readonly limits: ControlStatus['limits'] = { maxJointVelocity: [1, 1, 1, 1, 1, 1], maxTcpSpeed: 0.25, deadmanTimeout: 0.1 };
+  readonly limits: ControlStatus['limits'] = {
+    maxJointVelocity: [1, 1, 1, 1, 1, 1],
+    maxTcpSpeed: 0.25,
+    deadmanTimeout: 0.1,
+    workspace: { min: [-0.8, -0.8, 0.05], max: [0.8, 0.8, 0.9] },
+  };
   readonly calls: FakeControlCall[] = [];
   leaseHolder: string | undefined;
   estopInfo: { by: string; reason?: string; time: number } | undefined;
