@@ -17,11 +17,11 @@ export type FeatureLayout = {
 export function featuresFor(layout: FeatureLayout): FeatureSpec[] {
   const { joints } = layout;
   const features: FeatureSpec[] = [
-    { name: 'observation.joint_position', dtype: 'float32', shape: [joints.length], names: joints, units: 'rad', topic: EPISODE_TOPICS.jointStates.topic },
+    { name: 'observation.joint_position', dtype: 'float32', shape: [joints.length], names: joints, units: '0 open … 1 closed', topic: EPISODE_TOPICS.jointStates.topic },
     { name: 'observation.joint_velocity', dtype: 'float32', shape: [joints.length], names: joints, units: 'rad/s', topic: EPISODE_TOPICS.jointStates.topic },
   ];
   if (layout.gripper) {
-    features.push({ name: 'observation.gripper', dtype: 'float32', shape: [1], names: [GRIPPER_JOINT], units: 'rad', topic: EPISODE_TOPICS.jointStates.topic });
+    features.push({ name: 'observation.gripper', dtype: 'float32', shape: [1], names: [GRIPPER_JOINT], units: '0 open … 1 closed', topic: EPISODE_TOPICS.jointStates.topic });
   }
   features.push(
     {
@@ -37,7 +37,7 @@ export function featuresFor(layout: FeatureLayout): FeatureSpec[] {
       dtype: 'float32',
       shape: [joints.length + 1],
       names: [...joints, 'gripper'],
-      units: [...joints.map(() => 'rad/s'), 'rad'],
+      units: [...joints.map(() => 'rad/s'), '0 open … 1 closed'],
       topic: EPISODE_TOPICS.action.topic,
     },
   );

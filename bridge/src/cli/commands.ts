@@ -1,7 +1,8 @@
 import type { Command } from './Command.ts';
 import { bridgeCommand } from './bridgeCommand.ts';
+import { datasetCommand } from './datasetCommand.ts';
 import { simCommand } from './simCommand.ts';
 import { startCommand } from './startCommand.ts';
 
 /** Every `cellkit` subcommand, in the order `--help` lists them. */
-export const commands: Command[] = [startCommand, simCommand, bridgeCommand];
+export const commands: Command[] = [startCommand, simCommand, bridgeCommand, datasetCommand];

@@ -4,7 +4,7 @@ import { createDatasetDir, openDatasetDir, validateDataset, type Dataset, type E
 
 // LeRobot export/import live in @cellkit/datasets (src/lerobot); imported by
 // path until the package exports its `./lerobot` subpath.
-import { exportLerobotDir, importLerobotDir, type LerobotProgress } from '../../../datasets/src/lerobot/index.ts';
+import { exportLerobotDir, importLerobotDir, type LerobotProgress } from '@cellkit/datasets/lerobot';
 import { UsageError, type Command } from './Command.ts';
 
 const usage = `Usage: cellkit dataset <action> <path> [options]

@@ -113,8 +113,9 @@ string[] name
 # stopped the robot.
 float64[] velocity
 
-# Gripper position command for finger_joint, rad (as in /joint_states).
-# NaN when the cell has no gripper.
+# Gripper command, 0 open ... 1 closed: cellkit's canonical gripper unit (the
+# robot profile converts the driver's own unit), as finger_joint is recorded
+# in /joint_states. NaN when the cell has no gripper.
 float64 gripper
 `;
 
@@ -155,6 +156,7 @@ const DEFINITIONS: Record<string, Ros2Definition> = {
     text: FLOAT64_MULTI_ARRAY,
     dependencies: ['std_msgs/MultiArrayLayout'],
   },
+  'std_msgs/msg/Float64': { text: 'float64 data\n', dependencies: [] },
   'cellkit_msgs/msg/JointCommand': { text: JOINT_COMMAND, dependencies: ['std_msgs/Header'] },
   'cellkit_msgs/msg/Event': { text: EVENT, dependencies: ['std_msgs/Header'] },
 };
