@@ -3,6 +3,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../data/Rng.ts';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { filterGradViaConv2D, filterGradViaMatMul } from './conv2dBackpropFilterWasm.ts';
+import { inputGradViaConv2D, inputGradViaMatMul } from './conv2dBackpropInputWasm.ts';
 import { initBackend } from './initBackend.ts';
 import { convGeometry } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
@@ -18,7 +21,38 @@ const cases: Case[] = [
   { x: [1, 9, 9, 1], f: [3, 3, 1, 5], strides: 3, pad: 'same' },
   { x: [2, 6, 6, 3], f: [3, 3, 3, 2], strides: 1, pad: 1 },
   { x: [3, 4, 4, 20], f: [1, 1, 20, 6], strides: 1, pad: 'valid' },
+  // 'valid' with an unused last row/column: the XNNPACK path would need
+  // negative padding, so this exercises the matmul path through the kernel.
+  { x: [2, 7, 7, 3], f: [2, 2, 3, 4], strides: 2, pad: 'valid' },
 ];
+
+/** Runs one input-gradient path directly on the wasm backend. */
+function inputPath(path: 'conv' | 'matmul', c: Case, w: Float32Array, dy: Float32Array, dyShape: number[]): Float32Array | null {
+  const backend = tf.backend() as unknown as BackendWasm;
+  const g = convGeometry(c.x, c.f, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' }, 'test');
+  const wt = tf.tensor(w, c.f);
+  const dyt = tf.tensor(dy, dyShape);
+  const out = path === 'conv' ? inputGradViaConv2D(dyt, wt, g, backend) : inputGradViaMatMul(dyt, wt, g, c.x, backend);
+  tf.dispose([wt, dyt]);
+  if (out == null) return null;
+  const values = backend.readSync(out.dataId) as Float32Array;
+  backend.disposeData(out.dataId);
+  return values;
+}
+
+/** Runs one filter-gradient path directly on the wasm backend. */
+function filterPath(path: 'conv' | 'matmul', c: Case, x: Float32Array, dy: Float32Array, dyShape: number[]): Float32Array | null {
+  const backend = tf.backend() as unknown as BackendWasm;
+  const g = convGeometry(c.x, c.f, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' }, 'test');
+  const xt = tf.tensor(x, c.x);
+  const dyt = tf.tensor(dy, dyShape);
+  const out = path === 'conv' ? filterGradViaConv2D(xt, dyt, g, backend) : filterGradViaMatMul(xt, dyt, g, backend);
+  tf.dispose([xt, dyt]);
+  if (out == null) return null;
+  const values = backend.readSync(out.dataId) as Float32Array;
+  backend.disposeData(out.dataId);
+  return values;
+}
 
 function random(shape: number[], rng: Rng): Float32Array {
   return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.next() * 2 - 1);
@@ -104,11 +138,22 @@ describe('wasm conv gradient kernels', () => {
       expect(maxAbsDiff(dxWasm, numericGrad('x', x64, w64, dy64, g))).toBeLessThan(1e-3);
       expect(maxAbsDiff(dwWasm, dwCpu)).toBeLessThan(1e-4);
       expect(maxAbsDiff(dxWasm, dxCpu)).toBeLessThan(1e-4);
+
+      // Both filter-gradient paths, whichever the kernel picked.
+      await tf.setBackend('wasm');
+      expect(maxAbsDiff(filterPath('matmul', c, x, dy, dyShape)!, dwCpu)).toBeLessThan(1e-4);
+      const viaConv = filterPath('conv', c, x, dy, dyShape);
+      if (viaConv != null) expect(maxAbsDiff(viaConv, dwCpu)).toBeLessThan(1e-4);
+      else expect(c.pad).toBe('valid');
+      expect(maxAbsDiff(inputPath('matmul', c, w, dy, dyShape)!, dxCpu)).toBeLessThan(1e-4);
+      const dxConv = inputPath('conv', c, w, dy, dyShape);
+      if (dxConv != null) expect(maxAbsDiff(dxConv, dxCpu)).toBeLessThan(1e-4);
+      else expect(c.strides !== 1 || c.pad === 'valid').toBe(true);
     });
   });
 
   it('blocks large inputs without changing the result (more rows than one scratch block)', async () => {
-    // 4×96×96 rows × 75 taps > the 4 M-float scratch budget → several blocks.
+    // 4×192×96 rows × 75 taps > the 1 M-float scratch budget → several blocks.
     const c: Case = { x: [4, 192, 96, 3], f: [5, 5, 3, 4], strides: 1, pad: 'same' };
     const rng = new Rng(7);
     const dyShape = [4, 192, 96, 4];
@@ -122,10 +167,14 @@ describe('wasm conv gradient kernels', () => {
     const dwCpu = run('cpu', 'Conv2DBackpropFilter', c, x, w, dy, dyShape);
     const dxCpu = run('cpu', 'Conv2DBackpropInput', c, x, w, dy, dyShape);
     await tf.setBackend('wasm');
+    const dwBlocked = filterPath('matmul', c, x, dy, dyShape)!;
+    const dxBlocked = inputPath('matmul', c, w, dy, dyShape)!;
     // dW sums ~74k products of magnitude ≤ 1: compare relative to its scale.
     const scale = Math.max(...Array.from(dwCpu, Math.abs));
     expect(maxAbsDiff(dwWasm, dwCpu) / scale).toBeLessThan(1e-4);
+    expect(maxAbsDiff(dwBlocked, dwCpu) / scale).toBeLessThan(1e-4);
     expect(maxAbsDiff(dxWasm, dxCpu)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(dxBlocked, dxCpu)).toBeLessThan(1e-4);
   });
 
   it('does not leak heap tensors', async () => {

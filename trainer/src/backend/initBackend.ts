@@ -54,7 +54,9 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
         return info;
       }
     } catch (err) {
-      failures.push(`${candidate}: ${(err as Error).message ?? String(err)}`);
+      // First line only, without Node's "imported from <path>" tail: this goes on one status line.
+      const message = String((err as Error)?.message ?? err).split('\n')[0].replace(/ imported from .*$/, '');
+      failures.push(`${candidate}: ${message}`);
     }
   }
   throw new Error(`initBackend: expected one of node, wasm, cpu to start, none did: ${failures.join('; ')}`);
@@ -82,8 +84,7 @@ async function tryBackend(b: BackendPreference, opts: InitBackendOptions): Promi
       name: 'wasm',
       simd,
       threads,
-      note: `wasm (XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}; `
-        + 'tfjs-node not installed; custom conv gradient kernels registered)',
+      note: `wasm (XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}; custom conv gradient kernels)`,
     };
   }
   if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend did not start');

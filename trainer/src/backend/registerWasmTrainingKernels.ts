@@ -1,7 +1,10 @@
 // Installs the gradient kernels the WASM backend needs to train conv nets.
 // Found empirically by training the `chunk` policy on wasm: only
-// Conv2DBackpropFilter is missing; Conv2DBackpropInput exists but is a scalar
-// loop ~15× slower than ours, so we replace it too. Idempotent.
+// Conv2DBackpropFilter is missing (training throws "Kernel
+// 'Conv2DBackpropFilter' not registered for backend 'wasm'"); every other
+// gradient the policies use exists. Conv2DBackpropInput exists but is a
+// scalar loop, 4–11× slower than ours on the chunk encoder's layers
+// (trainer/bench/trainerBench.ts), so we replace it too. Idempotent.
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { conv2dBackpropFilterWasm } from './conv2dBackpropFilterWasm.ts';

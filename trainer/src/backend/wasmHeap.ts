@@ -29,6 +29,13 @@ export function allocF32(backend: BackendWasm, shape: number[]): TensorInfo {
   return backend.makeOutput(shape, 'float32');
 }
 
+/** Runs one of the backend's own kernels on TensorInfos (no engine bookkeeping; dispose the result). */
+export function runWasmKernel(backend: BackendWasm, name: string, inputs: Record<string, TensorInfo>, attrs: Record<string, unknown>): TensorInfo {
+  const kernel = getKernel(name, 'wasm');
+  if (kernel == null) throw new Error(`wasm kernels: expected the ${name} kernel to be registered for wasm, found none; import @tensorflow/tfjs-backend-wasm first`);
+  return (kernel.kernelFunc as KernelFunc)({ inputs, backend, attrs: attrs as never }) as TensorInfo;
+}
+
 /** `a · b` for rank-3 [1,m,k]·[1,k,n] through the backend's own SIMD BatchMatMul. */
 export function matMul3(backend: BackendWasm, a: TensorInfo, b: TensorInfo): TensorInfo {
   const kernel = getKernel('BatchMatMul', 'wasm');
