@@ -11,18 +11,9 @@ import type { CellIds, CellViews } from './cellIds.ts';
 
 export type { TaskName } from '../tasks/index.ts';
 
-/** ur_dashboard_msgs/msg/SafetyMode constants. */
-export const SAFETY_MODE = {
-  NORMAL: 1,
-  REDUCED: 2,
-  PROTECTIVE_STOP: 3,
-  RECOVERY: 4,
-  SAFEGUARD_STOP: 5,
-  SYSTEM_EMERGENCY_STOP: 6,
-  ROBOT_EMERGENCY_STOP: 7,
-  VIOLATION: 8,
-  FAULT: 9,
-} as const;
+/** ur_dashboard_msgs/msg/SafetyMode constants: one definition, the safety layer's. */
+export { UR_SAFETY_MODE as SAFETY_MODE } from '../../src/safety/index.ts';
+import { UR_SAFETY_MODE as SAFETY_MODE } from '../../src/safety/index.ts';
 
 export interface SimCellOptions {
   /** Task laid out at start (default 'reach'). */

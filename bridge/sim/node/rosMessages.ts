@@ -24,18 +24,8 @@ export interface Pose { position: { x: number; y: number; z: number }; orientati
 export interface ObjectPoses { header: Header; names: string[]; poses: Pose[] }
 export interface ResetCellRequest { task?: string; seed?: number }
 
-/** ur_dashboard_msgs/msg/SafetyMode constants (the real driver's values). */
-export const SAFETY_MODE = {
-  NORMAL: 1,
-  REDUCED: 2,
-  PROTECTIVE_STOP: 3,
-  RECOVERY: 4,
-  SAFEGUARD_STOP: 5,
-  SYSTEM_EMERGENCY_STOP: 6,
-  ROBOT_EMERGENCY_STOP: 7,
-  VIOLATION: 8,
-  FAULT: 9,
-} as const;
+/** ur_dashboard_msgs/msg/SafetyMode constants (the real driver's values), defined once by the safety layer. */
+export { UR_SAFETY_MODE as SAFETY_MODE } from '../../src/safety/index.ts';
 
 /** Seconds since the epoch → ROS time (sec, nanosec), without float drift in nanosec. */
 export function toRosTime(t: number): Time {
