@@ -2,7 +2,7 @@
 // the `mlp` and `chunk` policies on this machine's backend, plus our WASM conv
 // gradient kernels against the backend's stock ones.
 //
-//   npx tsx trainer/bench/trainerBench.ts [--json] [--steps N]
+//   npx tsx trainer/bench/trainerBench.ts [--json] [--steps N]   (N: measured chunk steps, default 16)
 //
 // chunk: 2 cameras 96×96×3, batch 32, default options (H = 10). Numbers are
 // wall-clock on a possibly shared machine: run it on an idle one to compare.
@@ -20,7 +20,7 @@ import type { TrainResult } from '../src/train.ts';
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const stepsArg = args.indexOf('--steps');
-const chunkSteps = stepsArg >= 0 ? Number(args[stepsArg + 1]) : 8;
+const chunkSteps = stepsArg >= 0 ? Number(args[stepsArg + 1]) : 16;
 const log = (...m: unknown[]): void => {
   if (!json) console.log(...m);
 };
