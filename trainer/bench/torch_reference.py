@@ -5,7 +5,7 @@ ratio on the same machine.
 
     /usr/bin/python3 trainer/bench/torch_reference.py [--threads N] [--steps N] [--json]
 
-chunk: 2 cameras 96×96×3, conv [16 k5 s2, 32 k3 s2, 32 k3 s1, 64 k3 s1] +
+chunk: 2 cameras 96×96×3, conv [16 k5 s2, 32 k3 s2, 32 k3 s2, 64 k3 s1] +
 spatial softmax (learned temperature) per camera, concat state (19), MLP
 [512, 512] → 10×7, L1 loss; batches get the same replicate-pad-4 random shift.
 mlp: 19 → 256 → 256 → 7, MSE. Layouts are PyTorch-native (NCHW); 'same'
@@ -40,7 +40,7 @@ class SpatialSoftmax(nn.Module):
 
 def encoder():
     layers, cin = [], 3
-    for cout, k, s in [(16, 5, 2), (32, 3, 2), (32, 3, 1), (64, 3, 1)]:
+    for cout, k, s in [(16, 5, 2), (32, 3, 2), (32, 3, 2), (64, 3, 1)]:
         layers += [nn.Conv2d(cin, cout, k, s, padding=k // 2), nn.ReLU()]
         cin = cout
     return nn.Sequential(*layers, SpatialSoftmax())
