@@ -8,9 +8,11 @@ import type { AccessPolicy } from '../access/AccessPolicy.ts';
 import type { AuditLog } from '../access/AuditLog.ts';
 import type { CellConnection } from '../cell/Cell.ts';
 import { attachWebSocket } from './attachWebSocket.ts';
+import type { RecordingPort } from '../recording/RecordingPort.ts';
 import type { ControlPort } from './ControlPort.ts';
 import { installErrorHandler } from './HttpError.ts';
 import { restRoutes } from './restRoutes.ts';
+import { datasetRoutes } from './datasetRoutes.ts';
 import { serveUi } from './serveUi.ts';
 import { DEFAULT_SESSION_OPTIONS, type LogFn, type SessionOptions } from './SessionContext.ts';
 import { SessionHub } from './SessionHub.ts';
@@ -18,6 +20,8 @@ import { SessionHub } from './SessionHub.ts';
 export interface BuildAppOptions {
   cell: CellConnection;
   control: ControlPort;
+  /** Episode recording behind `record.start`/`record.stop`; absent, they are answered `not_implemented`. */
+  recording?: RecordingPort;
   /** Who may connect (`openAccess()` on loopback, `tokenAccess(store)` otherwise; see `accessForBind`). */
   access: AccessPolicy;
   auditLog: AuditLog;
@@ -27,6 +31,8 @@ export interface BuildAppOptions {
   log?: LogFn;
   /** WebSocket session tunables; see `SessionOptions` for defaults. */
   session?: Partial<SessionOptions>;
+  /** Serve the Datasets API at /api/datasets for the datasets under `dir` (one folder each). Default: none. */
+  datasets?: { dir: string; exportsDir?: string };
 }
 
 declare module 'fastify' {
@@ -44,13 +50,14 @@ export function buildApp(opts: BuildAppOptions): FastifyInstance {
   const log = opts.log ?? defaultLog;
   const options: SessionOptions = { ...DEFAULT_SESSION_OPTIONS, ...opts.session };
   const app = Fastify({ logger: false });
-  const hub = new SessionHub({ cell: opts.cell, control: opts.control, access: opts.access, audit: opts.auditLog, options, log });
+  const hub = new SessionHub({ cell: opts.cell, control: opts.control, recording: opts.recording, access: opts.access, audit: opts.auditLog, options, log });
   app.decorate('bridgeHub', hub);
   // Timers and subscriptions start with the hub; stop them even if the app never listened.
   app.addHook('onClose', async () => hub.close());
   installErrorHandler(app, log);
   attachWebSocket(app, hub);
   app.register(restRoutes, { prefix: '/api', hub });
+  if (opts.datasets) app.register(datasetRoutes, { prefix: '/api/datasets', hub, ...opts.datasets });
   app.register(serveUi, { uiDir: opts.uiDir });
   return app;
 }
