@@ -1,12 +1,23 @@
 import { formatResult, type BenchResult } from './BenchResult.ts';
 import { simBench } from './simBench.ts';
 import { bridgeBench } from './bridgeBench.ts';
+import { recorderBench } from '../recorder/bench/recorderBench.ts';
 
 /**
  * `npm run bench [name…]`: each suite prints its figures as it finishes.
- * Suites: sim. Environment: BENCH_SECONDS scales the long real-time runs (default 60).
+ * Suites: sim, bridge, recorder. Environment: BENCH_SECONDS scales the long
+ * real-time runs (default 60); BENCH_RECORDER_SECONDS is the recorder's stream
+ * mix (default 600: ten minutes of data); BENCH_EXPERT_SEEDS (default 50).
  */
-const suites: Record<string, () => Promise<BenchResult[]>> = { sim: simBench, bridge: bridgeBench };
+const suites: Record<string, () => Promise<BenchResult[]>> = {
+  sim: simBench,
+  bridge: bridgeBench,
+  recorder: () =>
+    recorderBench({
+      seconds: Number(process.env.BENCH_RECORDER_SECONDS ?? 600),
+      realTimeSeconds: Number(process.env.BENCH_SECONDS ?? 60),
+    }),
+};
 
 const wanted = process.argv.slice(2);
 for (const name of wanted) {
