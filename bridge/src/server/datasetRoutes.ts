@@ -126,6 +126,9 @@ export async function datasetRoutes(app: FastifyInstance, opts: DatasetRoutesOpt
     if (req.body.outcome !== undefined) patch.outcome = req.body.outcome;
     if (req.body.task !== undefined) patch.task = req.body.task.trim();
     if (req.body.notes !== undefined) patch.notes = req.body.notes;
+    if (Object.keys(patch).length === 0) {
+      throw new HttpError(400, 'nothing_to_change', 'expected at least one of outcome, task or notes, found none', 'send the label to change, e.g. { "outcome": "success" }');
+    }
     if (patch.task === '') throw new HttpError(400, 'invalid_task', 'task must not be blank', 'describe the task in a few words, e.g. "pick the red block"');
     const meta = await dataset.relabel(index, patch);
     // A new task name joins the dataset's task list (as `cellkit dataset relabel` does).
