@@ -1,6 +1,7 @@
 import { RosCellConnection } from '../cell/index.ts';
 import { loadCellConfig, resolveCellConfig, type CellConfig } from '../config/index.ts';
 import { CellController } from '../control/index.ts';
+import { CellRecording, CellRecordingSource, type CellRecordingOptions } from '../recording/index.ts';
 import { startServer, type RunningServer } from '../server/index.ts';
 import type { AuditLog } from '../access/index.ts';
 import { SimCellServer, type SimCellServerOptions } from '../../sim/index.ts';
@@ -26,6 +27,10 @@ export interface StartStackOptions {
   /** Audit log; default the file ~/.cellkit/audit.log. */
   auditLog?: AuditLog;
   tokenFile?: string;
+  /** Folder of the datasets `record.start` names (one subfolder each, created on first use). Default `./data`. */
+  dataDir?: string;
+  /** Recorder tunables and a dataset opener (tests inject failing storage). */
+  recording?: Pick<CellRecordingOptions, 'recorder' | 'openDataset'>;
   log?: LogFn;
 }
 
@@ -36,6 +41,8 @@ export interface RunningStack {
   sim?: SimCellServer;
   connection: RosCellConnection;
   controller: CellController;
+  /** Episode recording over the connection and controller (what `record.*` drives). */
+  recording: CellRecording;
   server: RunningServer;
   close(): Promise<void>;
 }
@@ -86,9 +93,21 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
       toolOffset: config.toolOffset,
     });
     closers.push(async () => controller.close());
+    const recording = new CellRecording({
+      ...opts.recording,
+      source: new CellRecordingSource({ connection, control: controller }),
+      cell: connection.description,
+      dataDir: opts.dataDir,
+      log: (level, message) => log(level, `[recorder] ${message}`),
+    });
+    // An episode still open at shutdown is closed as it stands (outcome discard), or left for recovery if the disk fails.
+    closers.push(async () => {
+      if (recording.status().state === 'recording') await recording.stop({ outcome: 'discard', notes: 'the bridge shut down while recording' }).then(() => undefined);
+    });
     const server = await startServer({
       cell: connection,
       control: controller,
+      recording,
       host: opts.host ?? '127.0.0.1',
       port: opts.port ?? 8080,
       uiDir: opts.uiDir,
@@ -98,7 +117,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
       announce: (line) => log('info', line),
     });
     closers.push(() => server.close());
-    return { url: server.url, wsUrl: server.wsUrl, sim, connection, controller, server, close: closeAll };
+    return { url: server.url, wsUrl: server.wsUrl, sim, connection, controller, recording, server, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

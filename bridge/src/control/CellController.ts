@@ -181,9 +181,9 @@ export class CellController {
     return { accepted: true };
   }
 
-  /** Joint velocities (rad/s, jointNames order) from a person. */
-  jogJoints(clientId: string, velocities: number[]): ControlResult {
-    return this.submit(clientId, 'teleop', velocities);
+  /** Joint velocities (rad/s, jointNames order) from a person; with `gripper` (0 open … 1 closed) both move in one command. */
+  jogJoints(clientId: string, velocities: number[], gripper?: number): ControlResult {
+    return this.submit(clientId, 'teleop', velocities, gripper);
   }
 
   /** A TCP twist from a person, converted at the measured joint positions. */

@@ -78,14 +78,19 @@ export interface PingMessage {
   t: number;
 }
 
-/** Reserved: start recording an episode. Answered `not_implemented` until the recorder lands. */
+/**
+ * Start recording an episode into the dataset named `dataset` (a name under
+ * the bridge's data folder, never a path; created on first use). Progress
+ * and faults arrive as `recording` messages.
+ */
 export interface RecordStartMessage {
   op: 'record.start';
+  /** Matches `DATASET_NAME_PATTERN`. */
   dataset: string;
   task: string;
 }
 
-/** Reserved: stop recording, with the episode's outcome. */
+/** Stop recording, with the episode's outcome (`discard`: kept on disk, skipped by training). */
 export interface RecordStopMessage {
   op: 'record.stop';
   outcome: 'success' | 'failure' | 'discard';
@@ -132,6 +137,9 @@ export const MAX_JOG_LINEAR = 2;
 export const MAX_JOG_ANGULAR = 10;
 
 const name = (maxLength: number): FieldSpec => ({ kind: 'string', minLength: 1, maxLength });
+/** A dataset is named, never addressed by path: lower case, digits, `_` and `-`, so no traversal is possible. */
+export const DATASET_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+export const DATASET_NAME_TEXT = '1..64 of a-z, 0-9, _ and -, starting with a letter or digit';
 const STREAM_PATTERN = /^(joints|wrench|status|events|health|camera:[A-Za-z0-9_./-]{1,64})$/;
 
 /** The schema of every client message. Exported so docs and tests can walk it. */
@@ -172,7 +180,9 @@ export const CLIENT_MESSAGE_SPECS: Readonly<Record<ClientOp, MessageSpec>> = {
   estop: { fields: { reason: { kind: 'string', maxLength: 500 } }, optional: ['reason'] },
   'estop.reset': { fields: {} },
   ping: { fields: { t: { kind: 'number' } } },
-  'record.start': { fields: { dataset: name(200), task: name(500) } },
+  'record.start': {
+    fields: { dataset: { kind: 'string', minLength: 1, maxLength: 64, pattern: DATASET_NAME_PATTERN, patternText: DATASET_NAME_TEXT }, task: name(500) },
+  },
   'record.stop': {
     fields: { outcome: { kind: 'enum', values: ['success', 'failure', 'discard'] }, notes: { kind: 'string', maxLength: 2000 } },
     optional: ['notes'],

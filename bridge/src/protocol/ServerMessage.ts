@@ -152,8 +152,70 @@ export interface PongMessage {
   serverTime: number;
 }
 
+/** A fault for the operator (STYLE.md: faults are data). */
+export interface RecordingProblem {
+  severity: 'error' | 'warning' | 'info';
+  /** Stable code, e.g. `disk_lag`, `write_failed`, `disk_stalled`. */
+  code: string;
+  message: string;
+  tip: string;
+}
+
+/** One stream of a recording, live. Stream names: `joints`, `wrench`, `action`, `status`, `events`, `camera/<name>`. */
+export interface RecordingStreamQuality {
+  count: number;
+  /** Hz, messages over the recording's span so far; null before two messages. */
+  rate: number | null;
+  /** Hz, the rate the stream should have; null when it has none (events, status). */
+  nominal: number | null;
+  /** Why the stream is flagged (too slow, drops, missing), if it is. */
+  flag?: string;
+}
+
+export interface RecordingQuality {
+  flagged: boolean;
+  /** One line per flagged stream. */
+  flags: string[];
+  streams: Record<string, RecordingStreamQuality>;
+}
+
+/** The episode closed last (or lost to a fault). */
+export interface RecordedEpisode {
+  dataset: string;
+  episode: number;
+  outcome: 'success' | 'failure' | 'discard' | null;
+  /** `complete`, or `recording` when a fault left it for recovery (the next open of the dataset recovers it). */
+  status: string;
+  /** s, the episode's length on the bridge's clock. */
+  duration: number | null;
+  /** Set when the episode ended with a fault. */
+  error?: string;
+}
+
+/**
+ * The recorder's state: to everyone after `welcome`, on every change, and
+ * about twice a second while recording (elapsed time and live quality).
+ */
+export interface RecordingMessage {
+  op: 'recording';
+  state: 'idle' | 'recording' | 'stopping';
+  /** While recording or stopping: the dataset's name, the task, the episode's index in the dataset. */
+  dataset?: string;
+  task?: string;
+  episode?: number;
+  /** s since the epoch (bridge clock). */
+  startedAt?: number;
+  /** s since `startedAt`. */
+  elapsed?: number;
+  quality?: RecordingQuality;
+  /** Live warnings while recording; after a fault, the error that stopped it (until the next start). */
+  problems: RecordingProblem[];
+  last?: RecordedEpisode;
+}
+
 export type ServerMessage =
   | WelcomeMessage
+  | RecordingMessage
   | TelemetryMessage
   | CameraMessage
   | LeaseMessage
@@ -165,7 +227,7 @@ export type ServerMessage =
 
 export type ServerOp = ServerMessage['op'];
 
-export const SERVER_OPS: readonly ServerOp[] = ['welcome', 'telemetry', 'camera', 'lease', 'safety', 'health', 'state', 'error', 'pong'];
+export const SERVER_OPS: readonly ServerOp[] = ['welcome', 'telemetry', 'camera', 'lease', 'safety', 'health', 'state', 'error', 'pong', 'recording'];
 
 const isStr = (x: unknown): x is string => typeof x === 'string';
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -181,6 +243,7 @@ const SERVER_CHECKS: Record<ServerOp, (m: Record<string, unknown>) => boolean> =
   state: (m) => typeof m.estopped === 'boolean' && isPlainObject(m.gates),
   error: (m) => isStr(m.code) && isStr(m.message),
   pong: (m) => isNum(m.t) && isNum(m.serverTime),
+  recording: (m) => isStr(m.state) && Array.isArray(m.problems),
 };
 
 export function isServerMessage(x: unknown): x is ServerMessage {
@@ -202,3 +265,4 @@ export const isHealth = guard<HealthMessage>('health');
 export const isState = guard<StateMessage>('state');
 export const isError = guard<ErrorMessage>('error');
 export const isPong = guard<PongMessage>('pong');
+export const isRecording = guard<RecordingMessage>('recording');

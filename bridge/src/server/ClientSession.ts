@@ -238,6 +238,7 @@ export class ClientSession {
       case 'record.stop':
       case 'policy.start':
       case 'policy.stop': {
+        if ((msg.op === 'record.start' || msg.op === 'record.stop') && this.ctx.recording) return this.record(msg);
         const { op, ...detail } = msg;
         return this.refuse(op, { accepted: false, code: ERROR_CODES.notImplemented, message: `${op} is reserved in protocol ${PROTOCOL_VERSION} but this bridge does not serve it yet` }, detail);
       }
@@ -262,6 +263,8 @@ export class ClientSession {
     this.send({ op: 'welcome', version: PROTOCOL_VERSION, clientId: this.id, role: principal.role, cell: this.ctx.cell.description, limits: this.ctx.limits() });
     this.send(this.ctx.leaseMessage());
     this.send(this.ctx.stateMessage());
+    const recording = this.ctx.recordingMessage();
+    if (recording) this.send(recording);
     if (this.ctx.access.requiresToken) this.audit('hello', { accepted: true }, { remote: this.remote });
     this.startFlushing();
     this.ctx.log('info', `client ${this.label} welcomed as ${principal.role} from ${this.remote}`);
@@ -283,6 +286,28 @@ export class ClientSession {
     // New subscribers see the slow streams at once rather than after their next period.
     if (added.includes('health')) this.outbox.setLatest('health', this.ctx.healthMessage());
     if (added.includes('status')) this.outbox.setLatest('state', this.ctx.stateMessage());
+  }
+
+  /**
+   * record.start / record.stop: no lease needed (an operator may record while
+   * another drives). The outcome reaches every client as a `recording`
+   * message; a refusal or failure is answered to this client as `error`.
+   */
+  private record(msg: Extract<ClientMessage, { op: 'record.start' | 'record.stop' }>): void {
+    const recording = this.ctx.recording!;
+    const { op, ...detail } = msg;
+    const done =
+      msg.op === 'record.start'
+        ? recording.start({ dataset: msg.dataset, task: msg.task, operator: this.name })
+        : recording.stop({ outcome: msg.outcome, ...(msg.notes === undefined ? {} : { notes: msg.notes }) });
+    done.then(
+      () => this.audit(op, { accepted: true }, detail),
+      (err: Error & { code?: string; tip?: string }) => {
+        const code = err.code ?? ERROR_CODES.internal;
+        this.audit(op, { accepted: false, code, message: err.message }, detail);
+        this.error({ code, message: err.message, requestOp: op, ...(err.tip ? { tip: err.tip } : {}) });
+      },
+    );
   }
 
   /** Jogs: the lease is checked here for a clear code; the control port still decides. */

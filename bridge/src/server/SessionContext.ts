@@ -7,7 +7,8 @@
 import type { AccessPolicy } from '../access/AccessPolicy.ts';
 import type { AuditLog } from '../access/AuditLog.ts';
 import type { CellConnection } from '../cell/Cell.ts';
-import type { HealthMessage, LeaseMessage, ServerMessage, SessionLimits, StateMessage } from '../protocol/ServerMessage.ts';
+import type { HealthMessage, LeaseMessage, RecordingMessage, ServerMessage, SessionLimits, StateMessage } from '../protocol/ServerMessage.ts';
+import type { RecordingPort } from '../recording/RecordingPort.ts';
 import type { ControlPort } from './ControlPort.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -37,6 +38,8 @@ export interface SessionOptions {
   stateRateHz: number;
   /** Hz, how often `health` goes to its subscribers. Default 1. */
   healthRateHz: number;
+  /** Hz, how often `recording` goes to every client while an episode records (elapsed, live quality). Default 2. */
+  recordingRateHz: number;
   /**
    * Browser origins allowed besides the bridge's own and loopback ones (a
    * page from elsewhere must not drive a robot through a loopback bridge
@@ -57,12 +60,15 @@ export const DEFAULT_SESSION_OPTIONS: Readonly<SessionOptions> = {
   teleopPauseSeconds: 1,
   stateRateHz: 10,
   healthRateHz: 1,
+  recordingRateHz: 2,
   allowedOrigins: [],
 };
 
 export interface SessionContext {
   readonly cell: CellConnection;
   readonly control: ControlPort;
+  /** Absent: `record.*` is answered `not_implemented`. */
+  readonly recording?: RecordingPort;
   readonly access: AccessPolicy;
   readonly audit: AuditLog;
   readonly options: Readonly<SessionOptions>;
@@ -74,6 +80,8 @@ export interface SessionContext {
   leaseMessage(): LeaseMessage;
   stateMessage(): StateMessage;
   healthMessage(): HealthMessage;
+  /** Undefined without a recording port. */
+  recordingMessage(): RecordingMessage | undefined;
   /** The lease may have changed: tell every client if it did. */
   leaseChanged(): void;
   /** E-stop or gates may have changed: send the state to every client. */

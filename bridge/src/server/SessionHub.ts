@@ -13,7 +13,8 @@ import type { CellConnection } from '../cell/Cell.ts';
 import type { StreamName } from '../protocol/ClientMessage.ts';
 import type { Role } from '../protocol/Role.ts';
 import { CLOSE_CODES, MAX_RATE_HZ, MSGPACK_OPTIONS } from '../protocol/protocolConstants.ts';
-import type { HealthMessage, LeaseMessage, ServerMessage, SessionLimits, StateMessage, TeleopLimits } from '../protocol/ServerMessage.ts';
+import type { HealthMessage, LeaseMessage, RecordingMessage, ServerMessage, SessionLimits, StateMessage, TeleopLimits } from '../protocol/ServerMessage.ts';
+import type { RecordingPort, RecordingStatus } from '../recording/RecordingPort.ts';
 import { ClientSession } from './ClientSession.ts';
 import type { ControlPort, ControlStatus } from './ControlPort.ts';
 import type { LogFn, SessionContext, SessionOptions } from './SessionContext.ts';
@@ -21,6 +22,7 @@ import type { LogFn, SessionContext, SessionOptions } from './SessionContext.ts'
 export interface SessionHubDeps {
   cell: CellConnection;
   control: ControlPort;
+  recording?: RecordingPort;
   access: AccessPolicy;
   audit: AuditLog;
   options: SessionOptions;
@@ -44,6 +46,7 @@ export interface ClientInfo {
 export class SessionHub implements SessionContext {
   readonly cell: CellConnection;
   readonly control: ControlPort;
+  readonly recording?: RecordingPort;
   readonly access: AccessPolicy;
   readonly audit: AuditLog;
   readonly options: SessionOptions;
@@ -61,6 +64,7 @@ export class SessionHub implements SessionContext {
   constructor(deps: SessionHubDeps) {
     this.cell = deps.cell;
     this.control = deps.control;
+    this.recording = deps.recording;
     this.access = deps.access;
     this.audit = deps.audit;
     this.options = deps.options;
@@ -90,6 +94,16 @@ export class SessionHub implements SessionContext {
       setInterval(() => this.sendHealth(), 1000 / this.options.healthRateHz),
     );
     this.lastLease = this.control.leaseHolder ?? null;
+    const recording = deps.recording;
+    if (recording) {
+      this.unsubscribe.push(
+        recording.on('change', (status) => this.sendRecording(status)),
+        // A fault stops recording by itself: tell everyone as an error too, not only in the state.
+        recording.on('fault', (p) => this.forEachWelcomed((c) => c.send({ op: 'error', code: p.code, message: p.message, tip: p.tip }))),
+      );
+      // Elapsed time and live quality while recording; nothing when idle.
+      this.timers.push(setInterval(() => recording.status().state !== 'idle' && this.sendRecording(recording.status()), 1000 / this.options.recordingRateHz));
+    }
   }
 
   /** Welcomed clients. */
@@ -171,6 +185,10 @@ export class SessionHub implements SessionContext {
     return { op: 'health', connection: this.cell.health(), uptime: Date.now() / 1000 - this.startedAt, clients: this.clientCount, serverTime: Date.now() / 1000 };
   }
 
+  recordingMessage(): RecordingMessage | undefined {
+    return this.recording ? { op: 'recording', ...this.recording.status() } : undefined;
+  }
+
   leaseChanged(): void {
     const holder = this.control.leaseHolder ?? null;
     if (holder === this.lastLease) return;
@@ -204,6 +222,16 @@ export class SessionHub implements SessionContext {
     for (const s of this.sessions.values()) {
       if (s.welcomed && (changed || s.subscribedTo('status'))) s.outbox.setLatest('state', msg);
     }
+  }
+
+  /** Latest-only, to every welcomed client. */
+  private sendRecording(status: RecordingStatus): void {
+    let bytes: Uint8Array | undefined;
+    this.forEachWelcomed((c) => c.outbox.setLatest('recording', (bytes ??= this.encode({ op: 'recording', ...status }))));
+  }
+
+  private forEachWelcomed(fn: (s: ClientSession) => void): void {
+    for (const s of this.sessions.values()) if (s.welcomed) fn(s);
   }
 
   private sendHealth(): void {
