@@ -1,8 +1,9 @@
 import type { Command } from './Command.ts';
 import { bridgeCommand } from './bridgeCommand.ts';
 import { datasetCommand } from './datasetCommand.ts';
+import { demoCommand } from './demoCommand.ts';
 import { simCommand } from './simCommand.ts';
 import { startCommand } from './startCommand.ts';
 
 /** Every `cellkit` subcommand, in the order `--help` lists them. */
-export const commands: Command[] = [startCommand, simCommand, bridgeCommand, datasetCommand];
+export const commands: Command[] = [startCommand, simCommand, bridgeCommand, datasetCommand, demoCommand];
