@@ -1,0 +1,286 @@
+// Adapts a recorded dataset (@cellkit/datasets) to the trainer's in-memory
+// `TrainingData`: every selected episode aligned to the policy rate, state =
+// joint positions, joint velocities, gripper and wrench (in that order, names
+// kept as `<feature>.<name>`), action = the recorded ACTION stream (the
+// commands actually sent after the safety layer), camera frames resized.
+//
+// Invalid frames are never invented. A frame is usable when every state
+// feature, the action and every selected camera are valid there (the aligned
+// reader marks stale / missing samples) and every value is finite. Unusable
+// frames at the start and end of an episode are trimmed; unusable frames
+// inside split the episode into segments (a window never spans a gap);
+// segments shorter than `minSegmentLength` are dropped. Every dropped frame is
+// counted in the report, by cause.
+import type { AlignedEpisode, Dataset, EpisodeMeta, EpisodeOutcome } from '@cellkit/datasets/core';
+import { datasetContentHash } from './datasetContentHash.ts';
+import type { HashFactory } from './datasetContentHash.ts';
+import type { EpisodeData, TrainingData } from './TrainingData.ts';
+
+/** State features in column order; the ones the dataset records are used. */
+export const STATE_FEATURES = ['observation.joint_position', 'observation.joint_velocity', 'observation.gripper', 'observation.wrench'] as const;
+export const ACTION_FEATURE = 'action';
+const JOINT_FEATURE = 'observation.joint_position';
+const IMAGE_PREFIX = 'observation.images.';
+
+export type SelectableOutcome = Exclude<EpisodeOutcome, null> | 'unlabeled';
+
+export interface FromDatasetOptions {
+  /** Policy rate in Hz the episodes are aligned to. Default 10. */
+  rate?: number;
+  /** Cameras to load, by name. Default: every camera in dataset.json. [] = state only. */
+  cameras?: string[];
+  /** [width, height] every camera is resized to. Default [96, 96]. */
+  imageSize?: [number, number];
+  /** Episode outcomes to train on. Default ['success']. */
+  outcomes?: SelectableOutcome[];
+  /** Only these episode indexes (still filtered by outcome and status). Default all. */
+  episodes?: number[];
+  /** Usable runs shorter than this many frames are dropped. Default 2. */
+  minSegmentLength?: number;
+  /** Identity copied into the bundle. Default dataset.json's name. */
+  datasetId?: string;
+  /** Incremental SHA-256 for the content hash. Default node:crypto (loaded on demand). */
+  createHash?: HashFactory;
+  /** Called after each episode is read (JPEG decoding can take seconds per episode). */
+  onEpisode?: (done: number, total: number) => void;
+}
+
+export interface DatasetConversionReport {
+  datasetId: string;
+  datasetHash: string;
+  /** What the hash covers, in words, for metrics.json. */
+  hashMethod: string;
+  rate: number;
+  cameras: string[];
+  /** Episodes that matched the selection and were read. */
+  episodesSelected: number[];
+  /** Episodes left out, with the reason (outcome, status, missing feature, no usable frames). */
+  episodesSkipped: { episode: number; reason: string }[];
+  /** Training episodes produced: source episode, first aligned frame, length. */
+  segments: { episode: number; start: number; length: number }[];
+  frames: {
+    /** Aligned frames of the selected episodes (before any drop). */
+    total: number;
+    used: number;
+    /** Trimmed at episode starts and ends. */
+    droppedAtEdges: number;
+    /** Inside an episode (each gap splits it). */
+    droppedInside: number;
+    /** Usable, but in a segment shorter than minSegmentLength. */
+    droppedShortSegments: number;
+    /** Unusable frames per cause (a frame can count under several). */
+    invalidBy: Record<string, number>;
+  };
+}
+
+/** Bad selection or inconsistent data: the CLI prints the message and exits 2. */
+export class DatasetSelectionError extends Error {
+  override name = 'DatasetSelectionError';
+}
+
+export async function datasetToTrainingData(
+  dataset: Dataset, opts: FromDatasetOptions = {},
+): Promise<{ data: TrainingData; report: DatasetConversionReport }> {
+  const rate = opts.rate ?? 10;
+  const [width, height] = opts.imageSize ?? [96, 96];
+  const outcomes = opts.outcomes ?? ['success'];
+  const minSegment = opts.minSegmentLength ?? 2;
+  const id = opts.datasetId ?? dataset.info.name;
+  if (!(rate > 0)) throw new DatasetSelectionError(`rate: expected a positive number of Hz, found ${rate}`);
+  if (![width, height].every((v) => Number.isInteger(v) && v > 0)) {
+    throw new DatasetSelectionError(`imageSize: expected [width, height] in whole pixels > 0, found [${width}, ${height}]`);
+  }
+  const datasetCameras = dataset.info.features.filter((f) => f.name.startsWith(IMAGE_PREFIX)).map((f) => f.name.slice(IMAGE_PREFIX.length));
+  const cameras = [...(opts.cameras ?? datasetCameras)].sort();
+  const unknown = cameras.filter((c) => !datasetCameras.includes(c));
+  if (unknown.length > 0) {
+    throw new DatasetSelectionError(`dataset '${id}' has no camera ${unknown.map((c) => `'${c}'`).join(', ')}; it records [${datasetCameras.join(', ')}]`);
+  }
+
+  const { selected, skipped } = await selectEpisodes(dataset, id, outcomes, opts.episodes);
+  const report: DatasetConversionReport = {
+    datasetId: id, datasetHash: '', hashMethod: '', rate, cameras,
+    episodesSelected: selected.map((m) => m.index), episodesSkipped: skipped, segments: [],
+    frames: { total: 0, used: 0, droppedAtEdges: 0, droppedInside: 0, droppedShortSegments: 0, invalidBy: {} },
+  };
+
+  let layout: Layout | null = null;
+  const episodes: EpisodeData[] = [];
+  for (const [n, meta] of selected.entries()) {
+    const aligned = await dataset.readAligned(meta.index, { rate, cameras, imageSize: { width, height } });
+    layout ??= layoutOf(aligned, id, meta.index);
+    const mismatch = layoutMismatch(layout, aligned, cameras);
+    if (mismatch != null) {
+      report.episodesSkipped.push({ episode: meta.index, reason: mismatch });
+    } else {
+      report.frames.total += aligned.length;
+      const runs = usableRuns(aligned, layout, cameras, report.frames.invalidBy);
+      countDrops(runs, aligned.length, minSegment, report.frames);
+      const kept = runs.filter((r) => r.length >= minSegment);
+      if (kept.length === 0) report.episodesSkipped.push({ episode: meta.index, reason: `no run of ≥ ${minSegment} usable frames out of ${aligned.length}` });
+      for (const run of kept) {
+        episodes.push(segment(aligned, layout, cameras, run.start, run.length));
+        report.segments.push({ episode: meta.index, start: run.start, length: run.length });
+        report.frames.used += run.length;
+      }
+    }
+    opts.onEpisode?.(n + 1, selected.length);
+  }
+  if (episodes.length === 0 || layout == null) {
+    const why = report.episodesSkipped.map((s) => `episode ${s.episode}: ${s.reason}`).join('; ');
+    throw new DatasetSelectionError(`dataset '${id}': expected usable frames in the selected episodes, found none (${why}); check the recording with \`cellkit dataset validate\``);
+  }
+
+  const hash = await datasetContentHash(dataset, report.segments.map((s) => s.episode), opts.createHash);
+  report.datasetHash = hash.hash;
+  report.hashMethod = hash.method;
+  const data: TrainingData = {
+    episodes, stateNames: layout.stateNames, actionNames: layout.actionNames, rate,
+    ...(cameras.length > 0 ? { imageShapes: Object.fromEntries(cameras.map((c) => [c, [height, width, 3] as [number, number, 3]])) } : {}),
+    datasetId: id, datasetHash: hash.hash, robotProfile: dataset.info.robot, jointNames: layout.jointNames,
+  };
+  return { data, report };
+}
+
+async function selectEpisodes(
+  dataset: Dataset, id: string, outcomes: SelectableOutcome[], only?: number[],
+): Promise<{ selected: EpisodeMeta[]; skipped: { episode: number; reason: string }[] }> {
+  const all = await dataset.listEpisodes();
+  const missing = (only ?? []).filter((i) => !all.some((m) => m.index === i));
+  if (missing.length > 0) {
+    throw new DatasetSelectionError(`dataset '${id}' has no episode ${missing.join(', ')}; it has [${all.map((m) => m.index).join(', ')}]`);
+  }
+  const candidates = only == null ? all : all.filter((m) => only.includes(m.index));
+  const selected: EpisodeMeta[] = [];
+  const skipped: { episode: number; reason: string }[] = [];
+  const tally = new Map<string, number>();
+  for (const m of candidates) {
+    const outcome: SelectableOutcome = m.outcome ?? 'unlabeled';
+    if (m.status === 'recording') {
+      skipped.push({ episode: m.index, reason: 'still recording (or crashed: open the dataset to recover it)' });
+      tally.set('recording', (tally.get('recording') ?? 0) + 1);
+    } else if (!outcomes.includes(outcome)) {
+      skipped.push({ episode: m.index, reason: `outcome ${outcome}` });
+      tally.set(outcome, (tally.get(outcome) ?? 0) + 1);
+    } else {
+      selected.push(m);
+    }
+  }
+  if (selected.length === 0) {
+    const found = candidates.length === 0 ? 'no episodes at all' : [...tally].map(([k, v]) => `${v} ${k}`).join(', ');
+    const wanted = outcomes.length === 1 && outcomes[0] === 'success' ? 'successful' : outcomes.join('/');
+    throw new DatasetSelectionError(
+      `dataset ${id} has no ${wanted} episodes (found ${found}); record some or pass --outcomes success,failure`,
+    );
+  }
+  return { selected, skipped };
+}
+
+interface Layout {
+  stateKeys: string[];
+  stateNames: string[];
+  actionNames: string[];
+  jointNames: string[];
+}
+
+function layoutOf(ep: AlignedEpisode, id: string, index: number): Layout {
+  const stateKeys = STATE_FEATURES.filter((k) => ep.features[k] != null);
+  const found = `found [${Object.keys(ep.features).join(', ')}]`;
+  if (ep.features[JOINT_FEATURE] == null) throw new DatasetSelectionError(`dataset '${id}' episode ${index}: expected ${JOINT_FEATURE}, ${found}; was /joint_states recorded?`);
+  const action = ep.features[ACTION_FEATURE];
+  if (action == null) throw new DatasetSelectionError(`dataset '${id}' episode ${index}: expected the ${ACTION_FEATURE} stream (commands sent), ${found}; record through the bridge so commands are captured`);
+  return {
+    stateKeys,
+    stateNames: stateKeys.flatMap((k) => ep.features[k].names.map((n) => `${k}.${n}`)),
+    actionNames: action.names.map((n) => `${ACTION_FEATURE}.${n}`),
+    jointNames: [...ep.features[JOINT_FEATURE].names],
+  };
+}
+
+/** Why an episode cannot share columns with the first one, or null if it can. */
+function layoutMismatch(layout: Layout, ep: AlignedEpisode, cameras: string[]): string | null {
+  for (const k of [...layout.stateKeys, ACTION_FEATURE]) {
+    if (ep.features[k] == null) return `feature ${k} missing`;
+  }
+  const names = layout.stateKeys.flatMap((k) => ep.features[k].names.map((n) => `${k}.${n}`));
+  if (names.join('\n') !== layout.stateNames.join('\n')) return `state features [${names.join(', ')}], expected [${layout.stateNames.join(', ')}]`;
+  const actions = ep.features[ACTION_FEATURE].names.map((n) => `${ACTION_FEATURE}.${n}`);
+  if (actions.join('\n') !== layout.actionNames.join('\n')) return `action [${actions.join(', ')}], expected [${layout.actionNames.join(', ')}]`;
+  const extra = STATE_FEATURES.filter((k) => ep.features[k] != null && !layout.stateKeys.includes(k));
+  if (extra.length > 0) return `has ${extra.join(', ')} that the first selected episode lacks`;
+  for (const c of cameras) if (ep.cameras[c] == null) return `camera '${c}' missing`;
+  if (ep.length === 0) return 'no aligned frames (streams never overlap)';
+  return null;
+}
+
+/** Maximal runs of usable frames; counts each unusable frame's causes into `invalidBy`. */
+function usableRuns(ep: AlignedEpisode, layout: Layout, cameras: string[], invalidBy: Record<string, number>): { start: number; length: number }[] {
+  const keys = [...layout.stateKeys, ACTION_FEATURE];
+  const runs: { start: number; length: number }[] = [];
+  let start = -1;
+  for (let i = 0; i <= ep.length; i++) {
+    let ok = i < ep.length;
+    for (const k of i < ep.length ? keys : []) {
+      const f = ep.features[k];
+      let good = f.valid[i] === 1;
+      for (let d = 0; good && d < f.dim; d++) good = Number.isFinite(f.data[i * f.dim + d]);
+      if (!good) {
+        ok = false;
+        invalidBy[k] = (invalidBy[k] ?? 0) + 1;
+      }
+    }
+    for (const c of i < ep.length ? cameras : []) {
+      if (ep.cameras[c].valid[i] !== 1) {
+        ok = false;
+        const key = `${IMAGE_PREFIX}${c}`;
+        invalidBy[key] = (invalidBy[key] ?? 0) + 1;
+      }
+    }
+    if (ok && start < 0) start = i;
+    if (!ok && start >= 0) {
+      runs.push({ start, length: i - start });
+      start = -1;
+    }
+  }
+  return runs;
+}
+
+function countDrops(runs: { start: number; length: number }[], length: number, minSegment: number, frames: DatasetConversionReport['frames']): void {
+  if (runs.length === 0) {
+    frames.droppedAtEdges += length;
+    return;
+  }
+  const first = runs[0].start;
+  const last = runs[runs.length - 1].start + runs[runs.length - 1].length;
+  frames.droppedAtEdges += first + (length - last);
+  const usable = runs.reduce((s, r) => s + r.length, 0);
+  frames.droppedInside += last - first - usable;
+  frames.droppedShortSegments += runs.filter((r) => r.length < minSegment).reduce((s, r) => s + r.length, 0);
+}
+
+/** Copies frames [start, start+length) into fresh arrays (aligned episodes are cached: never mutate them). */
+function segment(ep: AlignedEpisode, layout: Layout, cameras: string[], start: number, length: number): EpisodeData {
+  const S = layout.stateNames.length;
+  const states = new Float32Array(length * S);
+  let col = 0;
+  for (const k of layout.stateKeys) {
+    const f = ep.features[k];
+    for (let t = 0; t < length; t++) {
+      const src = (start + t) * f.dim;
+      for (let d = 0; d < f.dim; d++) states[t * S + col + d] = f.data[src + d];
+    }
+    col += f.dim;
+  }
+  const action = ep.features[ACTION_FEATURE];
+  const actions = action.data.slice(start * action.dim, (start + length) * action.dim);
+  const out: EpisodeData = { states, actions, length };
+  if (cameras.length > 0) {
+    out.images = {};
+    for (const c of cameras) {
+      const cam = ep.cameras[c];
+      const frame = cam.width * cam.height * 3;
+      out.images[c] = cam.data.slice(start * frame, (start + length) * frame);
+    }
+  }
+  return out;
+}
