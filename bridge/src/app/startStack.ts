@@ -108,6 +108,8 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
       cell: connection,
       control: controller,
       recording,
+      // The Datasets API browses the same folder the recorder writes into.
+      datasets: { dir: recording.dataDir },
       host: opts.host ?? '127.0.0.1',
       port: opts.port ?? 8080,
       uiDir: opts.uiDir,
