@@ -49,7 +49,9 @@ export interface DemoEpisodeResult {
   /** Wall seconds per phase. */
   phases: { reset: number; start: number; act: number; stop: number };
   commands: number;
+  /** Commands the safety layer refused (e.g. `gate_closed` while the controller's watchdog saw the cell silent). */
   refused: number;
+  refusals: Record<string, number>;
 }
 
 export interface DemoSummary {
@@ -133,10 +135,11 @@ async function runDemoEpisode(options: DemoOptions, sim: SimTaskChannel, n: numb
     phases: { reset: t1 - t0, start: t2 - t1, act: t3 - t2, stop: t4 - t3 },
     commands: act.commands,
     refused: act.refused,
+    refusals: act.refusals,
   };
 }
 
-type ActResult = { success: boolean; duration: number; commands: number; refused: number; gripper: number };
+type ActResult = { success: boolean; duration: number; commands: number; refused: number; refusals: Record<string, number>; gripper: number };
 
 /** The control loop: ticks follow joint-sample stamps at `rateHz`; ends on settled success, timeout, an e-stop, or silence. */
 function driveExpert(options: DemoOptions, sim: SimTaskChannel, expert: Expert): Promise<ActResult> {
@@ -150,13 +153,14 @@ function driveExpert(options: DemoOptions, sim: SimTaskChannel, expert: Expert):
     let nextTick = -Infinity;
     let commands = 0;
     let refused = 0;
+    const refusals: Record<string, number> = {};
     let gripper = 0;
     let lastSampleWall = performance.now();
     const finish = (result: { success: boolean; now: number } | Error): void => {
       off();
       clearInterval(watchdog);
       if (result instanceof Error) return reject(result);
-      resolve({ success: result.success, duration: result.now - (start ?? result.now), commands, refused, gripper });
+      resolve({ success: result.success, duration: result.now - (start ?? result.now), commands, refused, refusals, gripper });
     };
     const watchdog = setInterval(() => {
       if (performance.now() - lastSampleWall > silence) finish(new Error(`no joint state from the cell for ${silence / 1000} s; expected ${options.connection.description.jointNames.length} joints at 500 Hz`));
@@ -175,6 +179,7 @@ function driveExpert(options: DemoOptions, sim: SimTaskChannel, expert: Expert):
       commands++;
       if (r.accepted) return;
       refused++;
+      refusals[r.code ?? 'refused'] = (refusals[r.code ?? 'refused'] ?? 0) + 1;
       if (r.code === 'estopped' || r.code === 'not_lease_holder') finish(new Error(`command refused (${r.code}): ${r.message}`));
     });
   });
