@@ -4,6 +4,7 @@ import { datasetCommand } from './datasetCommand.ts';
 import { demoCommand } from './demoCommand.ts';
 import { simCommand } from './simCommand.ts';
 import { startCommand } from './startCommand.ts';
+import { trainCommand } from './trainCommand.ts';
 
 /** Every `cellkit` subcommand, in the order `--help` lists them. */
-export const commands: Command[] = [startCommand, simCommand, bridgeCommand, datasetCommand, demoCommand];
+export const commands: Command[] = [startCommand, simCommand, bridgeCommand, datasetCommand, demoCommand, trainCommand];

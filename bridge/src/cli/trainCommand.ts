@@ -1,0 +1,183 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { DatasetSelectionError, getPolicy, initBackend, listPolicies } from '@cellkit/trainer';
+import type { SelectableOutcome } from '@cellkit/trainer';
+import { RunSettingsError, TrainInterrupted, TrainProgressPrinter, formatDuration, formatLoss, trainDatasetDir } from '@cellkit/trainer/node';
+import type { ProgressStream, RunSettings } from '@cellkit/trainer/node';
+import { UsageError, type Command } from './Command.ts';
+
+const usage = `Usage: cellkit train --dataset <dir> --policy <name> --out <dir> [options]
+
+Trains a behavior-cloning policy on a recorded dataset and writes a policy
+bundle (model.json, weights.bin, policy.json) and metrics.json to --out.
+Checkpoints go to <out>/checkpoints after every epoch; Ctrl-C stops after the
+current step (the last finished epoch is kept) and --resume continues.
+
+Options:
+  --dataset <dir>        dataset folder (dataset.json + episodes/)
+  --policy <name>        ${listPolicies().join(' | ')}: mlp = state only; chunk = state + cameras, action chunks
+  --out <dir>            where the bundle, metrics.json and checkpoints go
+  --epochs <n>           default 50 (early stopping after --patience epochs without a better val loss)
+  --batch-size <n>       default 32
+  --lr <x>               Adam learning rate, default 0.001
+  --rate <hz>            policy rate the episodes are aligned to, default 10
+  --horizon <n>          action steps per prediction (policies with chunks; chunk default 10)
+  --image-size <WxH>     camera frames resized to this, default 96x96
+  --cameras <list>       comma-separated camera names (default: all, for policies that use images)
+  --outcomes <list>      episode outcomes to train on, default success (also: failure, unlabeled)
+  --episodes <list>      only these episode indexes, e.g. 0,2,5
+  --val <fraction>       episodes held out for validation, default 0.1
+  --patience <n>         early-stopping patience in epochs, 0 = never; default 10
+  --seed <n>             default 0
+  --resume               continue the run in --out (settings not given again are the run's)
+
+Frames where a required stream is invalid are trimmed at episode edges or split
+the episode, never filled in; the counts are printed and kept in metrics.json.`;
+
+export interface TrainCommandOptions {
+  /** Result lines (data, summary). Default console.log. */
+  print?: (line: string) => void;
+  /** Progress bar / lines. Default process.stderr. */
+  progress?: ProgressStream;
+}
+
+const OUTCOMES: SelectableOutcome[] = ['success', 'failure', 'discard', 'unlabeled'];
+
+export function createTrainCommand(commandOptions: TrainCommandOptions = {}): Command {
+  const print = commandOptions.print ?? ((line: string) => console.log(line));
+  return {
+    name: 'train',
+    summary: 'train a behavior-cloning policy (mlp | chunk) on a dataset → policy bundle',
+    usage,
+    async run(argv) {
+      const { values } = parseArgs({
+        args: argv,
+        strict: true,
+        allowPositionals: false,
+        options: {
+          dataset: { type: 'string' }, policy: { type: 'string' }, out: { type: 'string' },
+          epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' },
+          rate: { type: 'string' }, horizon: { type: 'string' }, 'image-size': { type: 'string' },
+          cameras: { type: 'string' }, outcomes: { type: 'string' }, episodes: { type: 'string' },
+          val: { type: 'string' }, patience: { type: 'string' }, seed: { type: 'string' },
+          resume: { type: 'boolean', default: false },
+        },
+      });
+      if (!values.dataset) throw new UsageError('--dataset is required (a dataset folder, e.g. data/pick)');
+      if (!values.out) throw new UsageError('--out is required (the folder for the policy bundle, e.g. runs/pick-mlp)');
+      if (!values.policy && !values.resume) throw new UsageError(`--policy is required: one of ${listPolicies().join(', ')}`);
+      const settings = parseSettings(values);
+
+      const progress = new TrainProgressPrinter({ stream: commandOptions.progress ?? process.stderr });
+      const backend = await initBackend();
+      print(`backend: ${backend.name}, ${backend.simd ? 'SIMD' : 'no SIMD'}, ${backend.threads === 0 ? 'all cores' : `${backend.threads} thread${backend.threads === 1 ? '' : 's'}`} — ${backend.note}`);
+
+      const abort = new AbortController();
+      const onSigint = (): void => {
+        if (abort.signal.aborted) process.exit(130);
+        progress.message('Ctrl-C: stopping after this step (the last finished epoch is saved); Ctrl-C again quits at once');
+        abort.abort();
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        const run = await trainDatasetDir({
+          ...settings, dataset: resolve(values.dataset), out: resolve(values.out), resume: values.resume, backend,
+          signal: abort.signal,
+          onReadEpisode: (done, total) => progress.reading(done, total),
+          onData: (data, report, s, resumeFrom) => {
+            progress.done();
+            const f = report.frames;
+            print(`dataset ${report.datasetId} (${report.datasetHash.slice(0, 19)}…): episodes [${report.episodesSelected.join(', ')}] → ${data.episodes.length} segment(s), ${f.used} frames at ${s.rate} Hz`);
+            const invalid = Object.entries(f.invalidBy).map(([k, n]) => `${k} ${n}`).join(', ');
+            print(`  dropped ${f.total - f.used} of ${f.total} frames: ${f.droppedAtEdges} at edges, ${f.droppedInside} inside, ${f.droppedShortSegments} in short runs${invalid ? ` (invalid: ${invalid})` : ''}`);
+            if (report.episodesSkipped.length > 0) print(`  skipped: ${report.episodesSkipped.map((e) => `${e.episode} (${e.reason})`).join(', ')}`);
+            const cams = Object.entries(data.imageShapes ?? {}).map(([c, [h, w]]) => `${c} ${w}×${h}`).join(', ');
+            print(`  state ${data.stateNames.length}, action ${data.actionNames.length}${cams ? `, cameras ${cams}` : ''}`);
+            print(`policy ${s.policy}, ${s.epochs} epochs, batch ${s.batchSize}, lr ${s.learningRate}, seed ${s.seed}${resumeFrom > 0 ? `; resuming after epoch ${resumeFrom}` : ''}`);
+          },
+          onProgress: (p) => progress.update(p),
+        });
+        progress.done();
+        const h = run.result.history;
+        const best = Number.isFinite(h.bestValLoss) ? `best val loss ${formatLoss(h.bestValLoss)} at epoch ${h.bestEpoch + 1}` : 'no validation episodes (best val loss n/a)';
+        print(`done: ${run.result.epochsRun} epoch(s)${run.result.stoppedEarly ? ' (stopped early)' : ''}${run.result.resumedFromEpoch > 0 ? `, resumed after epoch ${run.result.resumedFromEpoch}` : ''}; ${best}; final train loss ${formatLoss(h.trainLoss[h.trainLoss.length - 1] ?? NaN)}`);
+        print(`  ${run.samplesPerSec.toFixed(0)} samples/s, wall ${formatDuration(run.wallSec)}`);
+        print(`  bundle: ${resolve(values.out)} (policy.json, model.json, weights.bin); metrics: ${resolve(values.out, 'metrics.json')}`);
+        run.result.model.dispose();
+        return 0;
+      } catch (err) {
+        progress.done();
+        if (err instanceof TrainInterrupted) {
+          print(`cellkit train: ${err.message}`);
+          return 130;
+        }
+        if (err instanceof DatasetSelectionError || err instanceof RunSettingsError) {
+          print(`cellkit train: ${err.message}`);
+          return 2;
+        }
+        throw err;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    },
+  };
+}
+
+export const trainCommand = createTrainCommand();
+
+type Values = { [k: string]: string | boolean | undefined };
+
+/** Only the settings given on the command line; the rest come from defaults or the resumed run. */
+function parseSettings(v: Values): Partial<RunSettings> {
+  const s: Partial<RunSettings> = {};
+  const str = (k: string): string | undefined => v[k] as string | undefined;
+  const num = (k: string, check: (n: number) => boolean, expected: string): number | undefined => {
+    const text = str(k);
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${k} expects ${expected}, got '${text}'`);
+    return n;
+  };
+  const posInt = (n: number): boolean => Number.isInteger(n) && n > 0;
+  const list = (k: string): string[] | undefined => str(k)?.split(',').map((x) => x.trim()).filter(Boolean);
+  if (str('policy') !== undefined) {
+    if (!listPolicies().includes(str('policy')!)) throw new UsageError(`--policy expects one of ${listPolicies().join(', ')}, got '${str('policy')}'`);
+    s.policy = str('policy');
+  }
+  s.epochs = num('epochs', posInt, 'a positive integer');
+  s.batchSize = num('batch-size', posInt, 'a positive integer');
+  s.learningRate = num('lr', (n) => n > 0 && n < 1, 'a learning rate in (0, 1), e.g. 0.001');
+  s.rate = num('rate', (n) => n > 0 && n <= 1000, 'a rate in Hz, e.g. 10');
+  s.seed = num('seed', Number.isInteger, 'an integer');
+  s.validationFraction = num('val', (n) => n >= 0 && n < 1, 'a fraction in [0, 1)');
+  s.earlyStoppingPatience = num('patience', (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0');
+  const horizon = num('horizon', posInt, 'a positive integer');
+  if (horizon !== undefined) {
+    const policy = s.policy ?? 'chunk';
+    if (!('horizon' in getPolicy(policy).defaults)) throw new UsageError(`--horizon applies to policies that predict action chunks; '${policy}' predicts one step`);
+    s.policyOptions = { horizon };
+  }
+  const size = str('image-size');
+  if (size !== undefined) {
+    const m = /^(\d+)x(\d+)$/.exec(size);
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new UsageError(`--image-size expects WxH in pixels, e.g. 96x96, got '${size}'`);
+    s.imageSize = [Number(m[1]), Number(m[2])];
+  }
+  const cameras = list('cameras');
+  if (cameras !== undefined) s.cameras = cameras;
+  const outcomes = list('outcomes');
+  if (outcomes !== undefined) {
+    const bad = outcomes.filter((o) => !OUTCOMES.includes(o as SelectableOutcome));
+    if (bad.length > 0 || outcomes.length === 0) throw new UsageError(`--outcomes expects a list of ${OUTCOMES.join(', ')}, got '${str('outcomes')}'`);
+    s.outcomes = outcomes as SelectableOutcome[];
+  }
+  const episodes = list('episodes');
+  if (episodes !== undefined) {
+    const n = episodes.map(Number);
+    if (n.length === 0 || n.some((x) => !Number.isInteger(x) || x < 0)) throw new UsageError(`--episodes expects indexes like 0,2,5, got '${str('episodes')}'`);
+    s.episodes = n;
+  }
+  for (const k of Object.keys(s) as (keyof RunSettings)[]) if (s[k] === undefined) delete s[k];
+  return s;
+}

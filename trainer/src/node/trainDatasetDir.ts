@@ -1,0 +1,191 @@
+// One training run from a dataset folder to a policy bundle folder — what
+// `cellkit train` does, minus argument parsing and printing:
+//
+//   <out>/model.json, weights.bin, policy.json   the bundle (written at the end)
+//   <out>/metrics.json                           loss curves, throughput, data report
+//   <out>/checkpoints/checkpoint.json + .bin     after every epoch (DirCheckpointStore)
+//   <out>/checkpoints/run.json                   the run's settings and dataset hash
+//
+// run.json makes `--resume` safe and short: settings not given again are taken
+// from it, settings given differently (other than `epochs`) are refused, and
+// the dataset must still hash the same — a resumed run is the same run.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openDatasetDir } from '@cellkit/datasets';
+import type { BackendInfo } from '../backend/initBackend.ts';
+import { saveBundle } from '../bundle/saveBundle.ts';
+import type { PolicyManifest } from '../bundle/PolicyManifest.ts';
+import { DatasetSelectionError, datasetToTrainingData } from '../data/fromDataset.ts';
+import type { DatasetConversionReport, SelectableOutcome } from '../data/fromDataset.ts';
+import type { TrainingData } from '../data/TrainingData.ts';
+import { getPolicy } from '../policies/registry.ts';
+import { train, trainingMetrics } from '../train.ts';
+import type { TrainProgress, TrainResult } from '../train.ts';
+import { DirBundleStore } from './DirBundleStore.ts';
+import { DirCheckpointStore } from './DirCheckpointStore.ts';
+
+/** Settings that define a run; undefined = the saved value on resume, else the default. */
+export interface RunSettings {
+  policy: string;
+  policyOptions: object;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  validationFraction: number;
+  earlyStoppingPatience: number;
+  rate: number;
+  /** [width, height] of camera frames. */
+  imageSize: [number, number];
+  /** null = the policy decides: every dataset camera if it uses images, else none. */
+  cameras: string[] | null;
+  outcomes: SelectableOutcome[];
+  /** null = all episodes. */
+  episodes: number[] | null;
+}
+
+export const RUN_DEFAULTS: RunSettings = {
+  policy: 'mlp', policyOptions: {}, epochs: 50, batchSize: 32, learningRate: 1e-3, seed: 0,
+  validationFraction: 0.1, earlyStoppingPatience: 10, rate: 10, imageSize: [96, 96], cameras: null,
+  outcomes: ['success'], episodes: null,
+};
+
+export interface TrainDatasetDirOptions extends Partial<RunSettings> {
+  dataset: string;
+  out: string;
+  /** Continue from `<out>/checkpoints` (required when one exists). Default false. */
+  resume?: boolean;
+  /** Recorded in metrics.json. */
+  backend?: BackendInfo;
+  onReadEpisode?: (done: number, total: number) => void;
+  /** After the data is in memory, before the first step. */
+  onData?: (data: TrainingData, report: DatasetConversionReport, settings: RunSettings, resumeFrom: number) => void;
+  onProgress?: (p: TrainProgress) => void;
+  /** Abort between steps; the last completed epoch's checkpoint stays (see TrainInterrupted). */
+  signal?: AbortSignal;
+}
+
+export interface TrainDatasetDirResult {
+  result: TrainResult;
+  manifest: PolicyManifest;
+  report: DatasetConversionReport;
+  settings: RunSettings;
+  metrics: Record<string, unknown>;
+  /** Wall time of this process's part of the run (data + training + save), seconds. */
+  wallSec: number;
+  /** Mean training samples/s over the epochs run in this process. */
+  samplesPerSec: number;
+}
+
+/** A run that cannot start as asked (conflicting resume, existing checkpoint): exit 2 material. */
+export class RunSettingsError extends Error {
+  override name = 'RunSettingsError';
+}
+
+/** Stopped by the signal; `epochsDone` epochs are in the checkpoint. */
+export class TrainInterrupted extends Error {
+  override name = 'TrainInterrupted';
+  constructor(readonly epochsDone: number, readonly checkpointDir: string) {
+    super(`stopped; ${epochsDone} completed epoch(s) saved in ${checkpointDir}; continue with --resume`);
+  }
+}
+
+const RUN_FILE = 'run.json';
+
+export async function trainDatasetDir(opts: TrainDatasetDirOptions): Promise<TrainDatasetDirResult> {
+  const started = performance.now();
+  const checkpointDir = join(opts.out, 'checkpoints');
+  const store = new DirCheckpointStore(checkpointDir);
+  const saved = await readRun(checkpointDir);
+  const hasCheckpoint = (await readJson(join(checkpointDir, 'checkpoint.json'))) != null;
+  if (hasCheckpoint && !opts.resume) {
+    throw new RunSettingsError(`${opts.out} already holds a training run (${checkpointDir}); pass --resume to continue it, or choose another --out`);
+  }
+  const settings = resolveSettings(opts, opts.resume ? saved?.settings ?? null : null);
+  const def = getPolicy(settings.policy);
+  const usesImages = def.traits(def.resolveOptions(settings.policyOptions as never)).usesImages;
+
+  const dataset = await openDataset(opts.dataset);
+  const { data, report } = await datasetToTrainingData(dataset, {
+    rate: settings.rate, imageSize: settings.imageSize, outcomes: settings.outcomes,
+    cameras: settings.cameras ?? (usesImages ? undefined : []),
+    ...(settings.episodes != null ? { episodes: settings.episodes } : {}),
+    onEpisode: opts.onReadEpisode,
+  });
+  if (opts.resume && saved != null && hasCheckpoint && saved.datasetHash !== report.datasetHash) {
+    throw new RunSettingsError(`the dataset changed since this run started (hash ${saved.datasetHash}, now ${report.datasetHash}); start a new run with another --out`);
+  }
+  const dirStore = new DirBundleStore(opts.out);
+  await new DirBundleStore(checkpointDir).write(RUN_FILE, `${JSON.stringify({ settings, datasetHash: report.datasetHash }, null, 2)}\n`);
+  const resumeFrom = opts.resume ? (await store.load())?.epoch ?? 0 : 0;
+  opts.onData?.(data, report, settings, resumeFrom);
+
+  let epochsDone = resumeFrom;
+  let result: TrainResult;
+  try {
+    result = await train({
+      data, policy: settings.policy, policyOptions: settings.policyOptions, epochs: settings.epochs,
+      batchSize: settings.batchSize, learningRate: settings.learningRate, seed: settings.seed,
+      validationFraction: settings.validationFraction, earlyStoppingPatience: settings.earlyStoppingPatience,
+      checkpoint: store, resume: opts.resume ?? false, signal: opts.signal,
+      onProgress: (p) => {
+        if (p.valLoss !== undefined) epochsDone = p.epoch + 1;
+        opts.onProgress?.(p);
+      },
+    });
+  } catch (err) {
+    if (opts.signal?.aborted) throw new TrainInterrupted(epochsDone, checkpointDir);
+    throw err;
+  }
+
+  const manifest = await saveBundle(result, dirStore);
+  const thisProcess = result.history.samplesPerSec.slice(result.resumedFromEpoch);
+  const samplesPerSec = thisProcess.length > 0 ? thisProcess.reduce((a, b) => a + b, 0) / thisProcess.length : 0;
+  const wallSec = (performance.now() - started) / 1000;
+  const metrics = {
+    ...trainingMetrics(result),
+    resumedFromEpoch: result.resumedFromEpoch,
+    wallSec, backend: opts.backend ?? null, settings,
+    data: { ...report, stateNames: data.stateNames, actionNames: data.actionNames },
+  };
+  await dirStore.write('metrics.json', `${JSON.stringify(metrics, null, 2)}\n`);
+  return { result, manifest, report, settings, metrics, wallSec, samplesPerSec };
+}
+
+function resolveSettings(opts: Partial<RunSettings>, saved: RunSettings | null): RunSettings {
+  const out = { ...RUN_DEFAULTS, ...(saved ?? {}) } as RunSettings;
+  const conflicts: string[] = [];
+  for (const key of Object.keys(RUN_DEFAULTS) as (keyof RunSettings)[]) {
+    const given = opts[key];
+    if (given === undefined) continue;
+    if (saved != null && key !== 'epochs' && JSON.stringify(given) !== JSON.stringify(saved[key])) {
+      conflicts.push(`${key}: run has ${JSON.stringify(saved[key])}, given ${JSON.stringify(given)}`);
+    }
+    (out as unknown as Record<string, unknown>)[key] = given;
+  }
+  if (conflicts.length > 0) {
+    throw new RunSettingsError(`--resume continues a run with its own settings; these differ: ${conflicts.join('; ')}. Drop them, or start a new run with another --out`);
+  }
+  return out;
+}
+
+async function openDataset(dir: string): ReturnType<typeof openDatasetDir> {
+  if ((await readJson(join(dir, 'dataset.json'))) == null) {
+    throw new DatasetSelectionError(`${dir}: expected a dataset folder (with dataset.json), found none; record one with \`cellkit demo\` or the UI`);
+  }
+  // Training never repairs or changes episodes; the aligned cache lives in episodes/.cache.
+  return openDatasetDir(dir, { recover: false, cache: 'file' });
+}
+
+async function readRun(dir: string): Promise<{ settings: RunSettings; datasetHash: string } | null> {
+  return (await readJson(join(dir, RUN_FILE))) as { settings: RunSettings; datasetHash: string } | null;
+}
+
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
