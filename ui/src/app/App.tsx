@@ -8,6 +8,7 @@ import { HeaderBar } from '../panels/HeaderBar.tsx';
 import { ProblemBar } from '../panels/ProblemBar.tsx';
 import { LivePage } from '../panels/LivePage.tsx';
 import { ComingSoon } from '../panels/ComingSoon.tsx';
+import { DatasetsPage } from '../panels/datasets/DatasetsPage.tsx';
 import { KEY_ESTOP } from '../teleop/shortcuts.ts';
 import { useActions, useJog } from './CellContext.tsx';
 
@@ -76,7 +77,7 @@ export function App({ clientName }: { clientName: string }) {
           </a>
         ))}
       </nav>
-      <main className="page">{tab === 'live' ? <LivePage /> : <ComingSoon {...COMING[tab]} />}</main>
+      <main className="page">{tab === 'live' ? <LivePage /> : tab === 'datasets' ? <DatasetsPage /> : <ComingSoon {...COMING[tab]} />}</main>
     </div>
   );
 }
