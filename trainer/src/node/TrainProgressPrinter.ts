@@ -92,6 +92,7 @@ export class TrainProgressPrinter {
   private clear(): void {
     if (this.barShown) this.stream.write('\r\x1b[2K');
     this.barShown = false;
+    this.lastDraw = -Infinity; // put the bar back at the next update, throttle or not
   }
 
   private fit(line: string): string {
