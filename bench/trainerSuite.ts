@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import { result, type BenchResult } from './BenchResult.ts';
+
+/**
+ * `npm run bench trainer`: the trainer's training throughput and per-step
+ * inference latency (trainer/bench/trainerBench.ts, synthetic UR-shaped data:
+ * mlp state-only; chunk with 2 cameras 96×96, batch 32, default options) beside
+ * the same architectures in PyTorch on this machine
+ * (trainer/bench/torch_reference.py). Each runs in its own process, one after
+ * the other, so neither competes with the other for the cores.
+ *
+ * Torch is measured twice: 1 thread (like for like: tfjs-wasm in Node runs on
+ * one thread) and all cores (what a PyTorch user gets by default).
+ * BENCH_TRAINER_STEPS sets the measured chunk steps (default 16).
+ */
+const root = fileURLToPath(new URL('..', import.meta.url));
+const run = promisify(execFile);
+const steps = Number(process.env.BENCH_TRAINER_STEPS ?? 16);
+const PYTHON = '/usr/bin/python3';
+
+interface Latency { p50: number; p99: number }
+interface PolicyFigures { trainSamplesPerSec: number; inferenceMs: Latency }
+interface BenchJson { backend?: { note: string }; torch?: string; threads?: number; mlp: PolicyFigures; chunk: PolicyFigures }
+
+async function json(file: string, args: string[]): Promise<BenchJson> {
+  const { stdout } = await run(file, args, { cwd: root, maxBuffer: 16 << 20, timeout: 15 * 60_000 });
+  return JSON.parse(stdout.slice(stdout.indexOf('{'))) as BenchJson;
+}
+
+/** PyTorch figures, or why there are none (printed, never thrown: the tfjs figures still stand alone). */
+async function torch(threads: number): Promise<BenchJson | null> {
+  try {
+    return await json(PYTHON, ['trainer/bench/torch_reference.py', '--json', '--steps', String(steps), '--threads', String(threads)]);
+  } catch (err) {
+    const text = String((err as { stderr?: string }).stderr || (err as Error).message);
+    const missing = /No module named 'torch'|ENOENT/.test(text);
+    console.log(missing
+      ? `PyTorch reference unavailable (${PYTHON} cannot import torch): install it with \`apt-get install python3-torch\` to print the ratios`
+      : `PyTorch reference failed: ${text.trim().split('\n').pop()}`);
+    return null;
+  }
+}
+
+export async function trainerSuite(): Promise<BenchResult[]> {
+  // Wall-clock figures: a busy machine lowers both sides, unevenly (torch's threads suffer most).
+  console.log(`load average ${loadavg()[0].toFixed(2)} on ${cpus().length} cores at start (run on an idle machine to compare)`);
+  const ours = await json(process.execPath, ['--import', 'tsx', 'trainer/bench/trainerBench.ts', '--json', '--steps', String(steps)]);
+  console.log(`backend: ${ours.backend?.note ?? 'unknown'}`);
+  const cores = cpus().length;
+  const one = await torch(1);
+  const all = cores > 1 && one != null ? await torch(cores) : null;
+  if (one != null) console.log(`reference: PyTorch ${one.torch} (${PYTHON}), 1 thread${all ? ` and ${cores} threads` : ''}`);
+
+  const out: BenchResult[] = [];
+  for (const policy of ['mlp', 'chunk'] as const) {
+    const what = policy === 'mlp' ? 'mlp (state only)' : 'chunk (2 cameras 96×96, H 10)';
+    for (const [ref, label] of [[one, 'PyTorch 1 thread'], [all, `PyTorch ${cores} threads`]] as const) {
+      if (ref == null && label !== 'PyTorch 1 thread') continue;
+      const reference = ref?.[policy].trainSamplesPerSec ?? NaN;
+      const value = ours[policy].trainSamplesPerSec;
+      out.push(result({
+        name: `trainer ${what} training, batch 32`, value, unit: 'samples/s',
+        against: ref ? label : 'PyTorch (unavailable)', reference,
+        target: '≥ 1.0× PyTorch', met: ref ? value / reference >= 1 : undefined,
+      }));
+    }
+    for (const p of ['p50', 'p99'] as const) {
+      const value = ours[policy].inferenceMs[p];
+      const imagePolicy = policy === 'chunk' && p === 'p99';
+      out.push(result({
+        name: `trainer ${what} inference per step ${p} (batch 1, PolicyRuntime)`, value, unit: 'ms',
+        against: one ? 'PyTorch 1 thread' : 'PyTorch (unavailable)', reference: one?.[policy].inferenceMs[p] ?? NaN,
+        ...(imagePolicy ? { target: '< 5 ms', met: value < 5 } : {}),
+      }));
+    }
+  }
+  return out;
+}
