@@ -20,7 +20,8 @@ import { result, type BenchResult } from './BenchResult.ts';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
 const steps = Number(process.env.BENCH_TRAINER_STEPS ?? 16);
-const PYTHON = '/usr/bin/python3';
+/** The Python with torch (Debian's python3-torch installs into /usr/bin/python3). BENCH_PYTHON overrides. */
+const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 
 interface Latency { p50: number; p99: number }
 interface PolicyFigures { trainSamplesPerSec: number; inferenceMs: Latency }
