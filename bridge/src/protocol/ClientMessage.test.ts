@@ -106,7 +106,7 @@ describe('client message guards', () => {
 
 describe('server message guards', () => {
   it('dispatch on op and the fields a client relies on', () => {
-    expect(SERVER_OPS).toHaveLength(10);
+    expect(SERVER_OPS).toHaveLength(11);
     expect(isServerMessage({ op: 'recording', state: 'idle', problems: [] })).toBe(true);
     expect(isServerMessage({ op: 'recording', state: 'idle' })).toBe(false);
     expect(isServerMessage({ op: 'pong', t: 1, serverTime: 2 })).toBe(true);

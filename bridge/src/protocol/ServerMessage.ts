@@ -213,9 +213,67 @@ export interface RecordingMessage {
   last?: RecordedEpisode;
 }
 
+/** A policy runner fault or stop reason, for the person watching (STYLE.md: faults are data). */
+export interface PolicyProblem {
+  severity: 'error' | 'warning' | 'info';
+  /** Stable code, e.g. `estop`, `lease_lost`, `stale_observation`, `non_finite_output`, `stopped`. */
+  code: string;
+  message: string;
+  tip: string;
+}
+
+/** One operator takeover in supervised mode; stamps on the cell's clock (s). */
+export interface PolicyIntervention {
+  /** Who took over (client name and id). */
+  by: string;
+  start: number;
+  /** Absent while the operator still drives. */
+  end?: number;
+  /** The episode the takeover was recorded as, when recording was available. */
+  episode?: { dataset: string; episode: number };
+}
+
+/**
+ * The policy runner's state: to everyone after `welcome`, on every change,
+ * and a few times a second while a policy runs. Latency is the per-step
+ * inference time (ms, wall clock); predicted vs executed compares the
+ * policy's action with the command the safety layer actually sent.
+ */
+export interface PolicyMessage {
+  op: 'policy';
+  /** `intervened`: an operator took over (supervised); `paused`: they handed back, waiting for `policy.resume`. */
+  state: 'idle' | 'running' | 'intervened' | 'paused' | 'stopped';
+  /** Bundle name (under the bridge's policies folder) or folder. */
+  policy?: string;
+  mode?: 'shadow' | 'supervised' | 'autonomous';
+  speedScale?: number;
+  /** Hz, the bundle's rate, on the cell's clock. */
+  rate?: number;
+  steps: number;
+  /** Cell-clock stamp (s) of the latest step. */
+  lastStepAt?: number;
+  latencyMs?: { p50: number; p99: number; last: number; samples: number };
+  /** The policy's output names (manifest order), labelling `predicted`. */
+  actionNames?: string[];
+  /** Latest predicted action, SI units, before speedScale. */
+  predicted?: number[];
+  /** Latest command the runner submitted (velocities × speedScale, gripper); absent in shadow mode. */
+  commanded?: { velocities: number[]; gripper?: number };
+  /** The command the safety layer sent on its latest tick (whoever's it was). */
+  executed?: { velocities: number[]; gripper?: number; source?: string; stop?: string; limited: string[] };
+  interventionCount: number;
+  /** The latest interventions (at most 20), oldest first. */
+  interventions: PolicyIntervention[];
+  /** Why it stopped (state `stopped`). */
+  stopReason?: PolicyProblem;
+  /** Problems found when loading (a bundle that does not fit the cell) or while running. */
+  problems: PolicyProblem[];
+}
+
 export type ServerMessage =
   | WelcomeMessage
   | RecordingMessage
+  | PolicyMessage
   | TelemetryMessage
   | CameraMessage
   | LeaseMessage
@@ -227,7 +285,7 @@ export type ServerMessage =
 
 export type ServerOp = ServerMessage['op'];
 
-export const SERVER_OPS: readonly ServerOp[] = ['welcome', 'telemetry', 'camera', 'lease', 'safety', 'health', 'state', 'error', 'pong', 'recording'];
+export const SERVER_OPS: readonly ServerOp[] = ['welcome', 'telemetry', 'camera', 'lease', 'safety', 'health', 'state', 'error', 'pong', 'recording', 'policy'];
 
 const isStr = (x: unknown): x is string => typeof x === 'string';
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -244,6 +302,7 @@ const SERVER_CHECKS: Record<ServerOp, (m: Record<string, unknown>) => boolean> =
   error: (m) => isStr(m.code) && isStr(m.message),
   pong: (m) => isNum(m.t) && isNum(m.serverTime),
   recording: (m) => isStr(m.state) && Array.isArray(m.problems),
+  policy: (m) => isStr(m.state) && isNum(m.steps) && Array.isArray(m.problems) && Array.isArray(m.interventions),
 };
 
 export function isServerMessage(x: unknown): x is ServerMessage {
@@ -266,3 +325,4 @@ export const isState = guard<StateMessage>('state');
 export const isError = guard<ErrorMessage>('error');
 export const isPong = guard<PongMessage>('pong');
 export const isRecording = guard<RecordingMessage>('recording');
+export const isPolicy = guard<PolicyMessage>('policy');

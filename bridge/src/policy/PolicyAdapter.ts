@@ -1,0 +1,113 @@
+/**
+ * Maps between a policy's named features and the canonical cell model:
+ * the latest joint, wrench and camera samples → the observation vector in the
+ * bundle's `inputs.state` order, and the predicted action (`outputs.action`
+ * order) → joint velocities + gripper for `submitPolicy`. Built once per
+ * bundle from the names, so an unknown name is a load-time problem, never a
+ * silent zero while the arm moves.
+ *
+ * Naming (the trainer's convention): `<joint>.position`, `<joint>.velocity`,
+ * `gripper.position`, `wrench.force.{x,y,z}`, `wrench.torque.{x,y,z}` in;
+ * `<joint>.velocity_command`, `gripper.command` out.
+ */
+import type { JointSample, WrenchSample } from '../cell/Cell.ts';
+
+export interface AdapterProblem {
+  severity: 'error';
+  code: 'state_feature' | 'action_feature';
+  message: string;
+  tip: string;
+}
+
+/** The samples an observation is built from (the latest of each). */
+export interface LatestSamples {
+  joints?: JointSample;
+  wrench?: WrenchSample;
+}
+
+type Getter = (s: LatestSamples) => number;
+
+export interface PolicyAdapter {
+  readonly usesWrench: boolean;
+  /** Writes the state vector into `out`; NaN where a sample is missing (the runner refuses non-finite input). */
+  observe(samples: LatestSamples, out: Float32Array): void;
+  /** Predicted action → the command the runner submits, velocities scaled by `speedScale`. */
+  command(action: ArrayLike<number>, speedScale: number): { velocities: number[]; gripper?: number };
+}
+
+const AXES = ['x', 'y', 'z'] as const;
+
+/** Builds the adapter, or returns the names it cannot map (with what it would accept). */
+export function createPolicyAdapter(
+  manifest: { inputs: { state: string[] }; outputs: { action: string[] } },
+  cell: { jointNames: string[]; hasGripper: boolean },
+): PolicyAdapter | AdapterProblem[] {
+  const problems: AdapterProblem[] = [];
+  const joints = cell.jointNames;
+  const getters: Getter[] = [];
+  let usesWrench = false;
+  for (const name of manifest.inputs.state) {
+    const getter = stateGetter(name, joints);
+    if (getter === undefined) {
+      problems.push({
+        severity: 'error', code: 'state_feature',
+        message: `policy input '${name}' is not something this cell measures; expected <joint>.position or <joint>.velocity for joints [${joints.join(', ')}], gripper.position, or wrench.force|torque.x|y|z`,
+        tip: 'retrain on data recorded from this cell, or fix the robot profile joint names',
+      });
+      continue;
+    }
+    if (name.startsWith('wrench.')) usesWrench = true;
+    getters.push(getter);
+  }
+  const jointIndex: number[] = [];
+  let gripperIndex: number | undefined;
+  manifest.outputs.action.forEach((name, i) => {
+    if (name === 'gripper.command' || name === 'gripper') {
+      gripperIndex = i;
+      return;
+    }
+    const joint = joints.indexOf(name.replace(/\.velocity(_command)?$/, ''));
+    if (joint >= 0) jointIndex[joint] = i;
+    else problems.push({
+      severity: 'error', code: 'action_feature',
+      message: `policy output '${name}' is not a command this cell takes; expected <joint>.velocity_command for joints [${joints.join(', ')}] or gripper.command`,
+      tip: 'retrain on data recorded from this cell',
+    });
+  });
+  const missing = joints.filter((_, j) => jointIndex[j] === undefined);
+  if (missing.length > 0 && problems.length === 0) {
+    problems.push({
+      severity: 'error', code: 'action_feature',
+      message: `policy outputs no velocity for joints [${missing.join(', ')}]; expected one per joint [${joints.join(', ')}]`,
+      tip: 'retrain on data whose action has every joint of this cell',
+    });
+  }
+  if (problems.length > 0) return problems;
+  const commandGripper = gripperIndex !== undefined && cell.hasGripper ? gripperIndex : undefined;
+  return {
+    usesWrench,
+    observe(samples, out) {
+      for (let i = 0; i < getters.length; i++) out[i] = getters[i]!(samples);
+    },
+    command(action, speedScale) {
+      const velocities = jointIndex.map((i) => action[i]! * speedScale);
+      // The gripper is a target position, not a speed: it is not scaled (the safety layer clamps it to 0..1).
+      return commandGripper === undefined ? { velocities } : { velocities, gripper: action[commandGripper]! };
+    },
+  };
+}
+
+function stateGetter(name: string, joints: string[]): Getter | undefined {
+  if (name === 'gripper.position' || name === 'gripper') return (s) => s.joints?.gripper ?? NaN;
+  const wrench = /^wrench\.(force|torque)\.([xyz])$/.exec(name);
+  if (wrench) {
+    const part = wrench[1] as 'force' | 'torque';
+    const axis = AXES.indexOf(wrench[2] as 'x');
+    return (s) => s.wrench?.[part][axis] ?? NaN;
+  }
+  const joint = /^(.+)\.(position|velocity)$/.exec(name);
+  if (!joint) return undefined;
+  const j = joints.indexOf(joint[1]!);
+  if (j < 0) return undefined;
+  return joint[2] === 'position' ? (s) => s.joints?.position[j] ?? NaN : (s) => s.joints?.velocity[j] ?? NaN;
+}

@@ -1,0 +1,181 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { AuditLog } from '../access/index.ts';
+import { startStack, type RunningStack } from '../app/startStack.ts';
+import type { ControlOutput } from '../control/index.ts';
+import { loadPolicy, type LoadedPolicy } from './loadPolicy.ts';
+import { PolicyError } from './PolicyError.ts';
+import { PolicyRunner } from './PolicyRunner.ts';
+import { recordInterventions } from './recordInterventions.ts';
+import { trainTinyPolicy } from './testing/trainTinyPolicy.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let detail: (() => unknown) | undefined;
+
+async function waitFor(what: string, ok: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (!ok()) {
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}${detail ? `: ${JSON.stringify(detail())}` : ''}`);
+    await sleep(20);
+  }
+}
+
+// The real stack (sim cell → rosbridge → roslib → controller + safety layer)
+// with a bundle trained in the test: the runner reaches the arm only through
+// `submitPolicy`, so everything here also shows the safety layer in the path.
+describe('PolicyRunner on the real stack', () => {
+  let dir: string;
+  let stack: RunningStack;
+  let bundleDir: string;
+  let runner: PolicyRunner;
+  const outputs: ControlOutput[] = [];
+
+  const cell = () => stack.connection.description;
+  async function policy(source = bundleDir): Promise<LoadedPolicy> {
+    return loadPolicy({ source, cell: cell() });
+  }
+  let latestQ: number[] = [];
+  let latestQd: number[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cellkit-policy-'));
+    bundleDir = await trainTinyPolicy({ dir });
+    stack = await startStack({ sim: { port: 0, speed: 1, cameras: [] }, port: 0, auditLog: AuditLog.inMemory().audit, dataDir: join(dir, 'data') });
+    stack.controller.on('output', (o) => outputs.push(o));
+    stack.connection.on('joints', (s) => ((latestQ = s.position), (latestQd = s.velocity)));
+    await waitFor('the cell', () => stack.connection.health().state === 'connected' && latestQ.length > 0 && stack.controller.status().safetyMode === 1);
+    runner = new PolicyRunner({ cell: stack.connection, control: stack.controller, interventions: recordInterventions({ recording: stack.recording }) });
+    detail = () => runner.status();
+  }, 60_000);
+  afterEach(() => {
+    runner.stop();
+    for (const id of ['op1', runner.clientId]) if (stack.controller.leaseHolder === id) stack.controller.releaseLease(id);
+    if (stack.controller.status().estopped) stack.controller.resetEstop('test');
+  });
+  afterAll(async () => {
+    runner?.dispose();
+    await stack?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('autonomous: steps at the bundle rate on the cell clock and moves the arm through the safety layer', async () => {
+    runner.use(await policy());
+    const q0 = latestQ.slice();
+    const mark = outputs.length;
+    runner.start({ mode: 'autonomous', speedScale: 1 });
+    expect(stack.controller.leaseHolder).toBe(runner.clientId);
+    await waitFor('15 steps', () => runner.status().steps >= 15);
+    const s = runner.status();
+    expect(s).toMatchObject({ state: 'running', mode: 'autonomous', rate: 10, policy: 'tiny' });
+    expect(s.latencyMs!.p50).toBeGreaterThan(0);
+    expect(s.latencyMs!.p99).toBeGreaterThanOrEqual(s.latencyMs!.p50);
+    expect(s.predicted).toHaveLength(7);
+    expect(s.commanded!.velocities.some((v) => Math.abs(v) > 1e-3)).toBe(true);
+    const moving = outputs.slice(mark).filter((o) => o.source === 'policy' && o.velocities.some((v) => v !== 0));
+    expect(moving.length).toBeGreaterThan(10);
+    const moved = Math.max(...latestQ.map((q, i) => Math.abs(q - q0[i]!)));
+    expect(moved).toBeGreaterThan(0.005);
+    runner.stop();
+    expect(runner.status()).toMatchObject({ state: 'stopped', stopReason: { code: 'stopped' } });
+    expect(stack.controller.leaseHolder).toBeUndefined();
+    console.log(`[policy] inference latency p50 ${s.latencyMs!.p50.toFixed(3)} ms, p99 ${s.latencyMs!.p99.toFixed(3)} ms over ${s.latencyMs!.samples} steps; moved ${moved.toFixed(3)} rad`);
+  }, 40_000);
+
+  it('shadow: predicts and reports, never commands', async () => {
+    runner.use(await policy());
+    // The arm may still be braking from the test before.
+    await waitFor('the arm at rest', () => latestQd.every((v) => Math.abs(v) < 1e-4));
+    const mark = outputs.length;
+    const q0 = latestQ.slice();
+    runner.start({ mode: 'shadow', speedScale: 1 });
+    expect(stack.controller.leaseHolder).toBeUndefined();
+    await waitFor('8 steps', () => runner.status().steps >= 8);
+    const s = runner.status();
+    expect(s.predicted!.some((v) => Math.abs(v) > 1e-3)).toBe(true);
+    expect(s.commanded).toBeUndefined();
+    expect(outputs.slice(mark).every((o) => o.source !== 'policy' && o.velocities.every((v) => v === 0))).toBe(true);
+    expect(Math.max(...latestQ.map((q, i) => Math.abs(q - q0[i]!)))).toBeLessThan(1e-3);
+  }, 30_000);
+
+  it('supervised: an operator jog takes over at once; the takeover is recorded as an intervention episode; resume continues', async () => {
+    runner.use(await policy());
+    expect(stack.controller.acquireLease('op1').accepted).toBe(true);
+    runner.start({ mode: 'supervised', speedScale: 0.5, by: 'op1' });
+    expect(stack.controller.leaseHolder).toBe(runner.clientId);
+    await waitFor('5 steps', () => runner.status().steps >= 5);
+
+    // What the server does on a jog from an operator: takeover, then the jog.
+    expect(runner.takeover('op1', 'operator [op1]')).toBe(true);
+    const mark = outputs.length;
+    expect(stack.controller.leaseHolder).toBe('op1');
+    const stepsAtTakeover = runner.status().steps;
+    for (let i = 0; i < 15; i++) {
+      expect(stack.controller.jogJoints('op1', [0.05, 0, 0, 0, 0, 0]).accepted).toBe(true);
+      await sleep(30);
+    }
+    // No policy command reached the arm after the takeover; the operator's did.
+    expect(outputs.slice(mark).some((o) => o.source === 'policy')).toBe(false);
+    expect(outputs.slice(mark).some((o) => o.source === 'teleop' && o.velocities[0]! > 0)).toBe(true);
+    expect(runner.status()).toMatchObject({ state: 'intervened', steps: stepsAtTakeover, interventionCount: 1 });
+    await waitFor('the intervention episode to open', () => runner.status().interventions[0]?.episode !== undefined);
+
+    stack.controller.releaseLease('op1');
+    expect(runner.status().state).toBe('paused');
+    const iv = runner.status().interventions[0]!;
+    expect(iv.by).toBe('operator [op1]');
+    expect(iv.end).toBeGreaterThan(iv.start);
+    await waitFor('the intervention episode to close', () => stack.recording.status().state === 'idle' && stack.recording.status().last?.episode === iv.episode!.episode);
+    expect(stack.recording.status().last).toMatchObject({ dataset: 'interventions', outcome: 'success' });
+    const meta = JSON.parse(await readFile(join(dir, 'data', 'interventions', 'episodes', `${String(iv.episode!.episode).padStart(6, '0')}.json`), 'utf8'));
+    expect(meta.task).toBe('intervention: tiny');
+
+    runner.resume('op1');
+    await waitFor('steps after resume', () => runner.status().state === 'running' && runner.status().steps >= 3);
+    expect(stack.controller.leaseHolder).toBe(runner.clientId);
+  }, 40_000);
+
+  it('refuses a bundle made for other joint names, saying what differs', async () => {
+    const other = await trainTinyPolicy({ dir, name: 'other-arm', jointNames: ['j1', 'j2', 'j3', 'j4', 'j5', 'j6'], epochs: 1 });
+    const err = await policy(other).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PolicyError);
+    const e = err as PolicyError;
+    expect(e.code).toBe('bundle_does_not_fit');
+    expect(e.message).toContain('policy expects joints [j1, j2, j3, j4, j5, j6], the cell has [shoulder_pan_joint');
+    expect(e.problems.map((p) => p.code)).toContain('joints');
+    expect(e.tip).toMatch(/retrain/);
+  }, 30_000);
+
+  it('a non-finite output stops it before anything is commanded', async () => {
+    const broken = join(dir, 'broken');
+    await cp(bundleDir, broken, { recursive: true });
+    const manifest = JSON.parse(await readFile(join(broken, 'policy.json'), 'utf8'));
+    // 1e309 parses as Infinity: the de-normalized action is non-finite.
+    await writeFile(join(broken, 'policy.json'), JSON.stringify(manifest).replace(/"action":\{"mean":\[([^\]]*)\],"std":\[[^,\]]*/, '"action":{"mean":[$1],"std":[1e309'));
+    expect(JSON.parse(await readFile(join(broken, 'policy.json'), 'utf8')).normalization.action.std[0]).toBe(Infinity);
+    runner.use(await policy(broken));
+    const mark = outputs.length;
+    runner.start({ mode: 'autonomous', speedScale: 1 });
+    await waitFor('the stop', () => runner.status().state === 'stopped');
+    expect(runner.status().stopReason).toMatchObject({ code: 'non_finite_output' });
+    expect(runner.status().stopReason!.message).toMatch(/expected finite actions, found \[(-?Infinity|NaN)/);
+    expect(outputs.slice(mark).some((o) => o.source === 'policy')).toBe(false);
+    expect(stack.controller.leaseHolder).toBeUndefined();
+  }, 30_000);
+
+  it('an e-stop stops it, and it stays stopped after the reset', async () => {
+    runner.use(await policy());
+    runner.start({ mode: 'autonomous', speedScale: 1 });
+    await waitFor('3 steps', () => runner.status().steps >= 3);
+    stack.controller.estop('tester', 'test');
+    expect(runner.status()).toMatchObject({ state: 'stopped', stopReason: { code: 'estop' } });
+    const mark = outputs.length;
+    stack.controller.resetEstop('tester');
+    await sleep(300);
+    expect(outputs.slice(mark).some((o) => o.source === 'policy')).toBe(false);
+    expect(() => runner.start({ mode: 'autonomous', speedScale: 1.5 })).toThrow(/expected speedScale in \(0, 1\], found 1.5/);
+  }, 30_000);
+});
