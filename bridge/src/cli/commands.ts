@@ -9,4 +9,4 @@ import { startCommand } from './startCommand.ts';
 import { trainCommand } from './trainCommand.ts';
 
 /** Every `cellkit` subcommand, in the order `--help` lists them. */
-export const commands: Command[] = [startCommand, simCommand, bridgeCommand, datasetCommand, demoCommand, trainCommand];
+export const commands: Command[] = [startCommand, simCommand, bridgeCommand, datasetCommand, demoCommand, trainCommand, evalCommand];

@@ -67,11 +67,23 @@ export interface PolicyStartOptions {
   by?: string;
 }
 
+/** One step, as the `step` event carries it (cheap: no status copy per step). */
+export interface PolicyStep {
+  index: number;
+  /** Cell clock, s. */
+  time: number;
+  /** ms, observation + inference (wall clock). */
+  latencyMs: number;
+  predicted: number[];
+  /** Absent in shadow mode. */
+  commanded?: { velocities: number[]; gripper?: number };
+}
+
 export interface PolicyRunnerEvents {
   /** State, stop or intervention changed. */
   change: (status: PolicyStatus) => void;
-  /** One policy step ran (predicted action, and what was submitted). */
-  step: (status: PolicyStatus) => void;
+  /** One policy step ran. */
+  step: (step: PolicyStep) => void;
 }
 
 const MAX_INTERVENTIONS_KEPT = 20;
@@ -338,7 +350,8 @@ export class PolicyRunner {
     } catch (err) {
       return this.stop(problem('inference_failed', `the policy failed to predict: ${(err as Error).message}`, 'check the bundle fits this cell (policy.json)'));
     }
-    this.latency.add(this.wallClock() - t0);
+    const latencyMs = this.wallClock() - t0;
+    this.latency.add(latencyMs);
     this.steps++;
     this.lastStepAt = now;
     this.lastStepStamp = stamp;
@@ -356,7 +369,7 @@ export class PolicyRunner {
     }
 
     // report
-    this.emitter.emit('step', this.status());
+    this.emitter.emit('step', { index: this.steps, time: now, latencyMs, predicted: this.predicted, ...(this.commanded ? { commanded: this.commanded } : {}) });
   }
 
   /** Offer a command; a refusal stops the runner (the layer said no: e-stop, lease, a closed gate). */

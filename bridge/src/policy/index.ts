@@ -1,5 +1,5 @@
 export { PolicyRunner } from './PolicyRunner.ts';
-export type { InterventionSink, PolicyControl, PolicyMode, PolicyRunnerEvents, PolicyRunnerOptions, PolicyStartOptions, PolicyStatus } from './PolicyRunner.ts';
+export type { InterventionSink, PolicyControl, PolicyMode, PolicyRunnerEvents, PolicyRunnerOptions, PolicyStartOptions, PolicyStatus, PolicyStep } from './PolicyRunner.ts';
 export { PolicyError, problem } from './PolicyError.ts';
 export { loadPolicy } from './loadPolicy.ts';
 export type { LoadPolicyOptions, LoadedPolicy, Predictor } from './loadPolicy.ts';

@@ -1,0 +1,60 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { AuditLog } from '../access/index.ts';
+import { trainTinyPolicy } from '../policy/testing/trainTinyPolicy.ts';
+import { wilson } from '../policy/evaluatePolicy.ts';
+import { UsageError } from './Command.ts';
+import { createEvalCommand, EVAL_FILE } from './evalCommand.ts';
+
+describe('cellkit eval', () => {
+  let dir: string;
+  let bundle: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cellkit-eval-'));
+    bundle = await trainTinyPolicy({ dir });
+  }, 60_000);
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs episodes closed-loop in the sim through the runner and writes the result into the bundle', async () => {
+    const lines: string[] = [];
+    const cmd = createEvalCommand({ auditLog: AuditLog.inMemory().audit, print: (l) => lines.push(l) });
+    const code = await cmd.run(['--policy', bundle, '--task', 'reach', '--episodes', '2', '--seed', '1000', '--speed', 'max', '--timeout', '2']);
+    expect(code).toBe(0);
+    const result = JSON.parse(await readFile(join(bundle, EVAL_FILE), 'utf8'));
+    expect(result).toMatchObject({ task: 'reach', episodes: 2, seeds: [1000, 1001], timeout: 2, speed: 'max' });
+    expect(result.results.map((r: { seed: number }) => r.seed)).toEqual([1000, 1001]);
+    for (const r of result.results) {
+      // Each episode ran the policy on the sim's clock: ~10 steps per sim second.
+      expect(r.steps).toBeGreaterThan(5);
+      expect(r.duration).toBeGreaterThan(0);
+      if (!r.success) expect(r.duration).toBeGreaterThanOrEqual(2);
+    }
+    expect(result.successRate).toBe(result.successes / 2);
+    expect(result.interval95).toEqual(wilson(result.successes, 2));
+    expect(result.latencyMs.samples).toBe(result.results.reduce((a: number, r: { steps: number }) => a + r.steps, 0));
+    expect(lines.some((l) => /^eval: success \d\/2 = \d+% \(95% CI \d+%–\d+%, Wilson\)$/.test(l))).toBe(true);
+    expect(lines.at(-1)).toBe(`eval: written to ${join(bundle, EVAL_FILE)}`);
+    console.log(lines.join('\n'));
+  }, 90_000);
+
+  it('says what is wrong with the command line', async () => {
+    const cmd = createEvalCommand({ print: () => {} });
+    await expect(cmd.run([])).rejects.toThrow(UsageError);
+    await expect(cmd.run(['--policy', bundle, '--episodes', '0'])).rejects.toThrow(/--episodes expects a positive integer, got '0'/);
+    await expect(cmd.run(['--policy', bundle, '--task', 'juggle'])).rejects.toThrow(/--task expects one of reach, push, pick_place, got 'juggle'/);
+  });
+
+  it('Wilson interval: sensible at the edges', () => {
+    const [lo0, hi0] = wilson(0, 50);
+    expect(lo0).toBe(0);
+    expect(hi0).toBeCloseTo(0.0713, 3);
+    const [lo, hi] = wilson(25, 50);
+    expect(lo).toBeCloseTo(0.366, 3);
+    expect(hi).toBeCloseTo(0.634, 3);
+  });
+});
