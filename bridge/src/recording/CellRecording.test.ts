@@ -150,11 +150,17 @@ describe('recording through the bridge on the real stack', () => {
       const last = recorded.at(-1)!;
       const inSpan = stamps.filter((s) => s >= first - 1e-6 && s <= last + 1e-6);
       expect(recorded.length, `${topic}: recorded vs published in the recorded span`).toBe(inSpan.length);
-      // ... and the span is the episode window: published while recording, give or take what was on the wire at the edges.
+      // ... and the span is the episode window. Start edge: everything published after the recorder
+      // subscribed is in (plus what was already on the wire then). Stop edge: nothing published after it
+      // unsubscribed is (what was still on the wire then is not).
+      const firstAfterStart = stamps.find((s) => s > begin!.simNow)!;
+      expect(first, `${topic}: first recorded`).toBeLessThanOrEqual(firstAfterStart + 1e-6);
+      expect(last, `${topic}: last recorded`).toBeLessThanOrEqual(end!.simNow + 1e-6);
       const inWindow = stamps.filter((s) => s > begin!.simNow && s <= end!.simNow).length;
+      const before = recorded.filter((s) => s <= begin!.simNow).length;
       const rate = inSpan.length / Math.max(1e-9, last - first);
-      console.log(`${topic}: ${recorded.length} recorded, ${inWindow} published while recording (${rate.toFixed(1)} Hz)`);
-      expect(Math.abs(recorded.length - inWindow), `${topic}: edges`).toBeLessThanOrEqual(Math.max(3, 0.05 * inWindow));
+      console.log(`${topic}: ${recorded.length} recorded, ${inWindow} published while recording (${rate.toFixed(1)} Hz); edges: ${before} on the wire at start, ${inWindow - (recorded.length - before)} at stop`);
+      expect(Math.abs(recorded.length - inWindow), `${topic}: edges`).toBeLessThanOrEqual(Math.max(5, 0.1 * inWindow));
     }
     // Joint samples: exactly what the connection delivered while the recorder listened.
     const delivered = joints.slice(begin!.joints, end!.joints);
