@@ -161,6 +161,7 @@ describe('Datasets page', () => {
     expect(await page.getByTestId('datasets-notice').textContent()).toContain('saved');
     const onDisk = JSON.parse(readFileSync(join(dataDir, SAMPLE_DATASET, 'episodes', '000001.json'), 'utf8'));
     expect(onDisk).toMatchObject({ outcome: 'success', task: 'pick the blue cube', notes: 'wrist camera hiccup' });
+    await page.getByTestId('episode-labels').scrollIntoViewIfNeeded();
     await shot('datasets-05-relabelled');
   });
 
@@ -169,6 +170,7 @@ describe('Datasets page', () => {
     await waitFor(async () => (await page.getByTestId('replay').getAttribute('data-episode')) === '2', 'episode 2 to open');
     await page.getByTestId('episode-delete').click();
     await page.getByTestId('delete-confirm').waitFor();
+    await page.getByTestId('delete-confirm').scrollIntoViewIfNeeded();
     await shot('datasets-06-confirm-trash');
     await page.getByTestId('delete-yes').click();
     await waitFor(async () => ((await page.getByTestId('datasets-notice').textContent().catch(() => '')) ?? '').includes('trash'), 'the moved-to-trash notice');
@@ -194,6 +196,17 @@ describe('Datasets page', () => {
     expect(await page.getByTestId('export-progress').getAttribute('aria-valuenow')).toBe('100');
     expect(JSON.parse(readFileSync(join(out, 'meta', 'info.json'), 'utf8')).total_episodes).toBe(2);
     await shot('datasets-07-exported');
+  });
+
+  it('fits a 1024×768 tablet without sideways scrolling', async () => {
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.getByTestId('episode-row-0').click();
+    await waitFor(async () => (await page.getByTestId('replay').getAttribute('data-episode')) === '0', 'episode 0 to open');
+    await waitFor(async () => (await shownFrame('scene')) === 0, 'the first scene frame');
+    const overflow = await page.locator('main.page').evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.getByTestId('replay').scrollIntoViewIfNeeded();
+    await shot('datasets-08-tablet');
     expect(pageErrors).toEqual([]);
   });
 });

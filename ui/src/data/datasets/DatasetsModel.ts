@@ -163,7 +163,7 @@ export class DatasetsModel {
     if (name === null) return;
     try {
       const job = await this.api.startExport(name, { format: 'lerobot' });
-      this.#set({ exportJob: job, problem: null });
+      this.#set({ exportJob: job, problem: null, notice: null });
       this.#schedulePoll(name, job.id);
     } catch (error) {
       this.#set({ problem: asProblem(error, `Could not start the export of ${name}`) });

@@ -59,14 +59,16 @@ export function EpisodeTable() {
             >
               <td className="ep-index">{e.index}</td>
               <td>
-                <span className="ep-task">{e.task}</span>
+                <span className="ep-task" title={e.task}>
+                  {e.task}
+                </span>
                 <span className="ep-when">{formatWhen(e.startTime)}{e.operator ? ` · ${e.operator}` : ''}</span>
               </td>
               <td>
                 <OutcomePill outcome={e.outcome} />
               </td>
               <td className="ep-len">{formatDuration(e.duration)}</td>
-              <td>
+              <td className="ep-quality">
                 <QualityBadges episode={e} />
               </td>
             </tr>

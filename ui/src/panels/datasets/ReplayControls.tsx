@@ -39,10 +39,10 @@ export function ReplayControls({ replay }: { replay: EpisodeReplay }) {
       <button className="btn scrub-play" data-testid="replay-play" onClick={clock.toggle} aria-label={playing ? 'Pause' : 'Play'}>
         {playing ? '❚❚ Pause' : '▶ Play'}
       </button>
-      <button className="btn scrub-step" data-testid="replay-back" onClick={() => step(-1)} aria-label="One frame back" title="One frame back">
+      <button className="btn scrub-step scrub-back" data-testid="replay-back" onClick={() => step(-1)} aria-label="One frame back" title="One frame back">
         ◀ 1
       </button>
-      <button className="btn scrub-step" data-testid="replay-forward" onClick={() => step(1)} aria-label="One frame forward" title="One frame forward">
+      <button className="btn scrub-step scrub-fwd" data-testid="replay-forward" onClick={() => step(1)} aria-label="One frame forward" title="One frame forward">
         1 ▶
       </button>
       <input

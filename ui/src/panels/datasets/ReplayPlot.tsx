@@ -24,6 +24,8 @@ export interface ReplayPlotProps {
   scale?: number;
   /** Smallest y span shown, display units. */
   minSpan: number;
+  /** s from start to the end of the replay (the x axis). */
+  duration: number;
   testId?: string;
 }
 
@@ -33,10 +35,10 @@ export function ReplayPlot(p: ReplayPlotProps) {
   const clock = useReplayClock();
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const valueRefs = useRef<(HTMLSpanElement | null)[]>([]);
-  const last = useRef({ w: 0, h: 0, version: -1, bg: null as HTMLCanvasElement | null, lo: 0, hi: 1, cursorIndex: -2 });
+  const last = useRef({ w: 0, h: 0, version: -1, bg: null as HTMLCanvasElement | null, series: null as ReplaySeries | null, lo: 0, hi: 1, cursorIndex: -2 });
   const channels = p.channels ?? p.series.names.map((_, i) => i);
   const scale = p.scale ?? 1;
-  const duration = Math.max(clock.duration, p.t[p.t.length - 1] ?? 0, 1e-3);
+  const duration = Math.max(p.duration, 1e-3);
 
   useFrameLoop(() => {
     const canvas = canvasRef.current;
@@ -45,13 +47,15 @@ export function ReplayPlot(p: ReplayPlotProps) {
     const w = Math.round(canvas.clientWidth * dpr);
     const h = Math.round(canvas.clientHeight * dpr);
     const l = last.current;
-    const resized = w !== l.w || h !== l.h || !l.bg;
+    const resized = w !== l.w || h !== l.h || !l.bg || l.series !== p.series;
     if (!resized && clock.version === l.version) return;
     if (resized) {
       canvas.width = w;
       canvas.height = h;
       l.w = w;
       l.h = h;
+      l.series = p.series;
+      l.cursorIndex = -2;
       l.bg = drawBackground(p, channels, scale, duration, w, h, dpr, l);
     }
     l.version = clock.version;
@@ -122,7 +126,8 @@ function shortName(name: string): string {
 
 function formatValue(v: number, span: number): string {
   const digits = span < 0.5 ? 3 : span < 5 ? 2 : 1;
-  return v.toFixed(digits);
+  const text = v.toFixed(digits);
+  return /^-0(\.0+)?$/.test(text) ? text.slice(1) : text;
 }
 
 function drawBackground(p: ReplayPlotProps, channels: number[], scale: number, duration: number, W: number, H: number, dpr: number, range: { lo: number; hi: number }): HTMLCanvasElement {
@@ -171,7 +176,9 @@ function drawBackground(p: ReplayPlotProps, channels: number[], scale: number, d
     ctx.fillText(formatValue(v, hi - lo), 4 * dpr, y + 4 * dpr);
   }
   // A time line per "nice" step, labelled in seconds.
-  const step = [0.5, 1, 2, 5, 10, 30, 60, 120, 300].find((s) => duration / s <= 8) ?? 600;
+  // At least ~60 px between labels.
+  const fits = Math.max(1, Math.floor((x1 - x0) / (60 * dpr)));
+  const step = [0.5, 1, 2, 5, 10, 30, 60, 120, 300].find((s) => duration / s <= fits) ?? 600;
   for (let s = 0; s <= duration + 1e-9; s += step) {
     const x = Math.round(xOf(s)) + 0.5;
     ctx.moveTo(x, y0);

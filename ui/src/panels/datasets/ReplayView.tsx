@@ -57,9 +57,9 @@ export function ReplayView() {
       </div>
       <ReplayControls replay={replay} />
       <div className="replay-plots">
-        {positions && <ReplayPlot title="Joints" unit="°" t={replay.t} series={positions} scale={RAD_TO_DEG} minSpan={10} testId="plot-joints" />}
-        {wrench && <ReplayPlot title="Force" unit="N" t={replay.t} series={wrench} channels={[0, 1, 2]} minSpan={5} testId="plot-force" />}
-        {gripper && <ReplayPlot title="Gripper" unit="0 open … 1 closed" t={replay.t} series={gripper} minSpan={0.2} testId="plot-gripper" />}
+        {positions && <ReplayPlot title="Joints" unit="°" t={replay.t} duration={replay.duration} series={positions} scale={RAD_TO_DEG} minSpan={10} testId="plot-joints" />}
+        {wrench && <ReplayPlot title="Force" unit="N" t={replay.t} duration={replay.duration} series={wrench} channels={[0, 1, 2]} minSpan={5} testId="plot-force" />}
+        {gripper && <ReplayPlot title="Gripper" unit="0 open … 1 closed" t={replay.t} duration={replay.duration} series={gripper} minSpan={0.2} testId="plot-gripper" />}
       </div>
       <EpisodeLabels episode={replay.episode} />
     </div>
