@@ -1,7 +1,8 @@
 import { RosCellConnection } from '../cell/index.ts';
 import { loadCellConfig, resolveCellConfig, type CellConfig } from '../config/index.ts';
-import { CellController } from '../control/index.ts';
+import { CellController, type CellControllerOptions } from '../control/index.ts';
 import { CellRecording, CellRecordingSource, type CellRecordingOptions } from '../recording/index.ts';
+import { PolicyService } from '../policy/PolicyService.ts';
 import { startServer, type RunningServer } from '../server/index.ts';
 import type { AuditLog } from '../access/index.ts';
 import { SimCellServer, type SimCellServerOptions } from '../../sim/index.ts';
@@ -29,8 +30,16 @@ export interface StartStackOptions {
   tokenFile?: string;
   /** Folder of the datasets `record.start` names (one subfolder each, created on first use). Default `./data`. */
   dataDir?: string;
+  /**
+   * Controller tunables. `watchdogPeriods` is a wall-clock bound on joint-state
+   * silence; an embedded sim at speed 'max' pauses (in wall time, not sim time)
+   * while it renders cameras, so `cellkit demo` widens it there.
+   */
+  controller?: Pick<CellControllerOptions, 'watchdogPeriods'>;
   /** Recorder tunables and a dataset opener (tests inject failing storage). */
   recording?: Pick<CellRecordingOptions, 'recorder' | 'openDataset'>;
+  /** Folder of the policy bundles `policy.start` names (one subfolder each). Default `./policies`. */
+  policiesDir?: string;
   log?: LogFn;
 }
 
@@ -43,6 +52,8 @@ export interface RunningStack {
   controller: CellController;
   /** Episode recording over the connection and controller (what `record.*` drives). */
   recording: CellRecording;
+  /** The policy runner behind `policy.*` (supervised takeovers are recorded into dataset `interventions`). */
+  policy: PolicyService;
   server: RunningServer;
   close(): Promise<void>;
 }
@@ -87,6 +98,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
     });
     closers.push(() => connection.close());
     const controller = new CellController({
+      ...opts.controller,
       connection,
       arm: resolved.adapter.arm,
       limits: resolved.limits,
@@ -104,10 +116,20 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
     closers.push(async () => {
       if (recording.status().state === 'recording') await recording.stop({ outcome: 'discard', notes: 'the bridge shut down while recording' }).then(() => undefined);
     });
+    const policy = new PolicyService({
+      cell: connection,
+      control: controller,
+      policiesDir: opts.policiesDir,
+      recording,
+      log: (level, message) => log(level, `[policy] ${message}`),
+    });
+    // Stops the policy (lease released, zeros from the controller) before the controller closes.
+    closers.push(async () => policy.close());
     const server = await startServer({
       cell: connection,
       control: controller,
       recording,
+      policy,
       // The Datasets API browses the same folder the recorder writes into.
       datasets: { dir: recording.dataDir },
       host: opts.host ?? '127.0.0.1',
@@ -119,7 +141,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
       announce: (line) => log('info', line),
     });
     closers.push(() => server.close());
-    return { url: server.url, wsUrl: server.wsUrl, sim, connection, controller, recording, server, close: closeAll };
+    return { url: server.url, wsUrl: server.wsUrl, sim, connection, controller, recording, policy, server, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

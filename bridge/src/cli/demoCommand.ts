@@ -28,6 +28,16 @@ Options:
   --timeout <s>         sim seconds before an episode counts as a failure (default 30)
   --port <n>            the bridge's UI/API port, to watch in a browser (default 0: any free port)`;
 
+/**
+ * The controller's watchdog counts wall time without joint states (2 periods,
+ * 16 ms, by default). The embedded sim at speed 'max' stops stepping while it
+ * waits for camera frames, so the cell is paused — not silent — for longer than
+ * that; at the default the gate closes mid-demonstration and zeros (and
+ * refused commands) end up in the recorded actions. 25 periods = 0.2 s: a
+ * dead cell still stops the arm quickly, and the sim is in this process.
+ */
+const MAX_SPEED_WATCHDOG_PERIODS = 25;
+
 export interface DemoCommandOptions {
   /** Default: the bridge's audit file (~/.cellkit/audit.log). Tests pass `AuditLog.inMemory().audit`. */
   auditLog?: AuditLog;
@@ -76,6 +86,7 @@ export function createDemoCommand(commandOptions: DemoCommandOptions = {}): Comm
         sim: { ...sim, host: '127.0.0.1', log },
         port: parsePort(values.port!),
         dataDir: dirname(dir),
+        ...(sim.speed === 'max' ? { controller: { watchdogPeriods: MAX_SPEED_WATCHDOG_PERIODS } } : {}),
         auditLog: commandOptions.auditLog,
         log,
       });
