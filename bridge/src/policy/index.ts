@@ -7,3 +7,7 @@ export { createPolicyAdapter } from './PolicyAdapter.ts';
 export type { AdapterProblem, LatestSamples, PolicyAdapter } from './PolicyAdapter.ts';
 export { recordInterventions } from './recordInterventions.ts';
 export type { RecordInterventionsOptions } from './recordInterventions.ts';
+export { PolicyService } from './PolicyService.ts';
+export type { PolicyServiceOptions } from './PolicyService.ts';
+export { evaluatePolicy, wilson } from './evaluatePolicy.ts';
+export type { EvalEpisode, EvalSummary, EvaluatePolicyOptions } from './evaluatePolicy.ts';

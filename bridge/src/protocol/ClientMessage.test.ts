@@ -30,6 +30,7 @@ const VALID: Record<ClientMessage['op'], ClientMessage> = {
   'record.stop': { op: 'record.stop', outcome: 'discard', notes: 'dropped it' },
   'policy.start': { op: 'policy.start', policy: 'bc-7', mode: 'supervised', speedScale: 0.3 },
   'policy.stop': { op: 'policy.stop' },
+  'policy.resume': { op: 'policy.resume' },
 };
 
 describe('client message guards', () => {
@@ -70,6 +71,7 @@ describe('client message guards', () => {
     ['unknown outcome', { op: 'record.stop', outcome: 'meh' }, /outcome: expected one of "success", "failure", "discard"/],
     ['speedScale > 1', { op: 'policy.start', policy: 'p', mode: 'autonomous', speedScale: 2 }, /speedScale: expected at most 1/],
     ['unknown mode', { op: 'policy.start', policy: 'p', mode: 'yolo', speedScale: 1 }, /mode: expected one of/],
+    ['policy as a path', { op: 'policy.start', policy: '../etc', mode: 'shadow', speedScale: 1 }, /policy: expected 1\.\.64 of A-Z/],
     ['extra field', { op: 'lease.acquire', force: true }, /unexpected field "force"/],
     ['missing field', { op: 'teleop.twist', linear: [0, 0, 0], frame: 'base' }, /missing field "angular"/],
     ['bytes for array', { op: 'teleop.joints', velocities: new Uint8Array(6) }, /expected an array of numbers, found 6 bytes/],

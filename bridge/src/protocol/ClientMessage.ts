@@ -97,18 +97,30 @@ export interface RecordStopMessage {
   notes?: string;
 }
 
-/** Reserved: run a trained policy through the safety layer. */
+/**
+ * Run a trained policy through the safety layer: `policy` names a bundle
+ * folder under the bridge's policies folder (never a path). `shadow`
+ * predicts only; `supervised` and `autonomous` take the control lease (it
+ * must be free or held by this client); in `supervised` any operator jog
+ * takes over at once. State arrives as `policy` messages.
+ */
 export interface PolicyStartMessage {
   op: 'policy.start';
+  /** Matches `POLICY_NAME_PATTERN`. */
   policy: string;
   mode: 'shadow' | 'supervised' | 'autonomous';
   /** 0..1, scales the policy's velocities. */
   speedScale: number;
 }
 
-/** Reserved: stop the running policy. */
+/** Stop the running policy (any mode); the lease is released. */
 export interface PolicyStopMessage {
   op: 'policy.stop';
+}
+
+/** After a supervised takeover ended (state `paused`): the runner takes the lease back and continues. */
+export interface PolicyResumeMessage {
+  op: 'policy.resume';
 }
 
 export type ClientMessage =
@@ -125,7 +137,8 @@ export type ClientMessage =
   | RecordStartMessage
   | RecordStopMessage
   | PolicyStartMessage
-  | PolicyStopMessage;
+  | PolicyStopMessage
+  | PolicyResumeMessage;
 
 export type ClientOp = ClientMessage['op'];
 
@@ -140,6 +153,9 @@ const name = (maxLength: number): FieldSpec => ({ kind: 'string', minLength: 1, 
 /** A dataset is named, never addressed by path: lower case, digits, `_` and `-`, so no traversal is possible. */
 export const DATASET_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const DATASET_NAME_TEXT = '1..64 of a-z, 0-9, _ and -, starting with a letter or digit';
+/** A policy bundle is named, never addressed by path: letters, digits, `_` and `-`. */
+export const POLICY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+export const POLICY_NAME_TEXT = '1..64 of A-Z, a-z, 0-9, _ and -, starting with a letter or digit';
 const STREAM_PATTERN = /^(joints|wrench|status|events|health|camera:[A-Za-z0-9_./-]{1,64})$/;
 
 /** The schema of every client message. Exported so docs and tests can walk it. */
@@ -189,12 +205,13 @@ export const CLIENT_MESSAGE_SPECS: Readonly<Record<ClientOp, MessageSpec>> = {
   },
   'policy.start': {
     fields: {
-      policy: name(200),
+      policy: { kind: 'string', minLength: 1, maxLength: 64, pattern: POLICY_NAME_PATTERN, patternText: POLICY_NAME_TEXT },
       mode: { kind: 'enum', values: ['shadow', 'supervised', 'autonomous'] },
       speedScale: { kind: 'number', min: 0, max: 1 },
     },
   },
   'policy.stop': { fields: {} },
+  'policy.resume': { fields: {} },
 };
 
 export const CLIENT_OPS = Object.keys(CLIENT_MESSAGE_SPECS) as ClientOp[];
@@ -248,3 +265,4 @@ export const isRecordStart = guard<RecordStartMessage>('record.start');
 export const isRecordStop = guard<RecordStopMessage>('record.stop');
 export const isPolicyStart = guard<PolicyStartMessage>('policy.start');
 export const isPolicyStop = guard<PolicyStopMessage>('policy.stop');
+export const isPolicyResume = guard<PolicyResumeMessage>('policy.resume');

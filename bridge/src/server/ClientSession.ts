@@ -35,6 +35,7 @@ const OP_PERMISSION: Record<ClientOp, Permission | undefined> = {
   'record.stop': 'control',
   'policy.start': 'control',
   'policy.stop': 'control',
+  'policy.resume': 'control',
 };
 
 export class ClientSession {
@@ -200,6 +201,8 @@ export class ClientSession {
       case 'subscribe':
         return this.subscribe(msg.streams, msg.maxRateHz);
       case 'lease.acquire': {
+        // Supervised policy: asking for the lease is taking over, like a jog.
+        this.ctx.policy?.takeover(this.id, this.label);
         const holder = ctl.leaseHolder;
         if (holder !== undefined && holder !== this.id) {
           return this.refuse(msg.op, { accepted: false, code: ERROR_CODES.leaseHeld, message: `the lease is held by ${this.ctx.holderName(holder)}; wait until it is released` });
@@ -237,8 +240,10 @@ export class ClientSession {
       case 'record.start':
       case 'record.stop':
       case 'policy.start':
-      case 'policy.stop': {
+      case 'policy.stop':
+      case 'policy.resume': {
         if ((msg.op === 'record.start' || msg.op === 'record.stop') && this.ctx.recording) return this.record(msg);
+        if (msg.op !== 'record.start' && msg.op !== 'record.stop' && this.ctx.policy) return this.runPolicy(msg);
         const { op, ...detail } = msg;
         return this.refuse(op, { accepted: false, code: ERROR_CODES.notImplemented, message: `${op} is reserved in protocol ${PROTOCOL_VERSION} but this bridge does not serve it yet` }, detail);
       }
@@ -265,6 +270,8 @@ export class ClientSession {
     this.send(this.ctx.stateMessage());
     const recording = this.ctx.recordingMessage();
     if (recording) this.send(recording);
+    const policy = this.ctx.policyMessage();
+    if (policy) this.send(policy);
     if (this.ctx.access.requiresToken) this.audit('hello', { accepted: true }, { remote: this.remote });
     this.startFlushing();
     this.ctx.log('info', `client ${this.label} welcomed as ${principal.role} from ${this.remote}`);
@@ -310,8 +317,37 @@ export class ClientSession {
     );
   }
 
+  /**
+   * policy.start / stop / resume. The runner (not this client) holds the
+   * lease while a policy drives; the state reaches every client as `policy`
+   * messages, a refusal is answered to this client as `error` with a tip.
+   */
+  private runPolicy(msg: Extract<ClientMessage, { op: 'policy.start' | 'policy.stop' | 'policy.resume' }>): void {
+    const policy = this.ctx.policy!;
+    const { op, ...detail } = msg;
+    const refused = (err: Error & { code?: string; tip?: string }) => {
+      const code = err.code ?? ERROR_CODES.internal;
+      this.audit(op, { accepted: false, code, message: err.message }, detail);
+      this.error({ code, message: err.message, requestOp: op, ...(err.tip ? { tip: err.tip } : {}) });
+    };
+    const done = () => {
+      this.audit(op, { accepted: true }, detail);
+      this.ctx.leaseChanged();
+    };
+    try {
+      if (msg.op === 'policy.start') return void policy.start({ policy: msg.policy, mode: msg.mode, speedScale: msg.speedScale, clientId: this.id }).then(done, refused);
+      if (msg.op === 'policy.stop') policy.stop(this.label);
+      else policy.resume(this.id);
+      done();
+    } catch (err) {
+      refused(err as Error);
+    }
+  }
+
   /** Jogs: the lease is checked here for a clear code; the control port still decides. */
   private jog(op: ClientOp, request: () => ControlResult): void {
+    // Supervised policy: any operator jog takes over at once (the runner yields the lease to this client).
+    if (this.ctx.policy?.takeover(this.id, this.label)) this.ctx.leaseChanged();
     if (this.ctx.control.leaseHolder !== this.id) return this.refuse(op, this.notHolder());
     const r = request();
     if (!r.accepted) return this.refuse(op, r);

@@ -7,8 +7,9 @@
 import type { AccessPolicy } from '../access/AccessPolicy.ts';
 import type { AuditLog } from '../access/AuditLog.ts';
 import type { CellConnection } from '../cell/Cell.ts';
-import type { HealthMessage, LeaseMessage, RecordingMessage, ServerMessage, SessionLimits, StateMessage } from '../protocol/ServerMessage.ts';
+import type { HealthMessage, LeaseMessage, PolicyMessage, RecordingMessage, ServerMessage, SessionLimits, StateMessage } from '../protocol/ServerMessage.ts';
 import type { RecordingPort } from '../recording/RecordingPort.ts';
+import type { PolicyPort } from './PolicyPort.ts';
 import type { ControlPort } from './ControlPort.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -40,6 +41,8 @@ export interface SessionOptions {
   healthRateHz: number;
   /** Hz, how often `recording` goes to every client while an episode records (elapsed, live quality). Default 2. */
   recordingRateHz: number;
+  /** Hz, how often `policy` goes to every client while a policy runs (steps, latency, predicted vs executed). Default 5. */
+  policyRateHz: number;
   /**
    * Browser origins allowed besides the bridge's own and loopback ones (a
    * page from elsewhere must not drive a robot through a loopback bridge
@@ -61,6 +64,7 @@ export const DEFAULT_SESSION_OPTIONS: Readonly<SessionOptions> = {
   stateRateHz: 10,
   healthRateHz: 1,
   recordingRateHz: 2,
+  policyRateHz: 5,
   allowedOrigins: [],
 };
 
@@ -69,6 +73,8 @@ export interface SessionContext {
   readonly control: ControlPort;
   /** Absent: `record.*` is answered `not_implemented`. */
   readonly recording?: RecordingPort;
+  /** Absent: `policy.*` is answered `not_implemented`. */
+  readonly policy?: PolicyPort;
   readonly access: AccessPolicy;
   readonly audit: AuditLog;
   readonly options: Readonly<SessionOptions>;
@@ -82,6 +88,8 @@ export interface SessionContext {
   healthMessage(): HealthMessage;
   /** Undefined without a recording port. */
   recordingMessage(): RecordingMessage | undefined;
+  /** Undefined without a policy port. */
+  policyMessage(): PolicyMessage | undefined;
   /** The lease may have changed: tell every client if it did. */
   leaseChanged(): void;
   /** E-stop or gates may have changed: send the state to every client. */

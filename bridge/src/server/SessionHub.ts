@@ -13,16 +13,18 @@ import type { CellConnection } from '../cell/Cell.ts';
 import type { StreamName } from '../protocol/ClientMessage.ts';
 import type { Role } from '../protocol/Role.ts';
 import { CLOSE_CODES, MAX_RATE_HZ, MSGPACK_OPTIONS } from '../protocol/protocolConstants.ts';
-import type { HealthMessage, LeaseMessage, RecordingMessage, ServerMessage, SessionLimits, StateMessage, TeleopLimits } from '../protocol/ServerMessage.ts';
+import type { HealthMessage, LeaseMessage, PolicyMessage, RecordingMessage, ServerMessage, SessionLimits, StateMessage, TeleopLimits } from '../protocol/ServerMessage.ts';
 import type { RecordingPort, RecordingStatus } from '../recording/RecordingPort.ts';
 import { ClientSession } from './ClientSession.ts';
 import type { ControlPort, ControlStatus } from './ControlPort.ts';
+import type { PolicyPort, PolicyPortStatus } from './PolicyPort.ts';
 import type { LogFn, SessionContext, SessionOptions } from './SessionContext.ts';
 
 export interface SessionHubDeps {
   cell: CellConnection;
   control: ControlPort;
   recording?: RecordingPort;
+  policy?: PolicyPort;
   access: AccessPolicy;
   audit: AuditLog;
   options: SessionOptions;
@@ -47,6 +49,7 @@ export class SessionHub implements SessionContext {
   readonly cell: CellConnection;
   readonly control: ControlPort;
   readonly recording?: RecordingPort;
+  readonly policy?: PolicyPort;
   readonly access: AccessPolicy;
   readonly audit: AuditLog;
   readonly options: SessionOptions;
@@ -65,6 +68,7 @@ export class SessionHub implements SessionContext {
     this.cell = deps.cell;
     this.control = deps.control;
     this.recording = deps.recording;
+    this.policy = deps.policy;
     this.access = deps.access;
     this.audit = deps.audit;
     this.options = deps.options;
@@ -104,6 +108,18 @@ export class SessionHub implements SessionContext {
       // Elapsed time and live quality while recording; nothing when idle.
       this.timers.push(setInterval(() => recording.status().state !== 'idle' && this.sendRecording(recording.status()), 1000 / this.options.recordingRateHz));
     }
+    if (deps.policy) this.watchPolicy(deps.policy);
+  }
+
+  /** Policy state to everyone: on every change, and while running at `policyRateHz`; lease changes the runner makes too. */
+  private watchPolicy(policy: PolicyPort): void {
+    this.unsubscribe.push(
+      policy.on('change', (status) => {
+        this.sendPolicy(status);
+        this.leaseChanged();
+      }),
+    );
+    this.timers.push(setInterval(() => policy.active && this.sendPolicy(policy.status()), 1000 / this.options.policyRateHz));
   }
 
   /** Welcomed clients. */
@@ -185,6 +201,10 @@ export class SessionHub implements SessionContext {
     return { op: 'health', connection: this.cell.health(), uptime: Date.now() / 1000 - this.startedAt, clients: this.clientCount, serverTime: Date.now() / 1000 };
   }
 
+  policyMessage(): PolicyMessage | undefined {
+    return this.policy ? { op: 'policy', ...this.policy.status() } : undefined;
+  }
+
   recordingMessage(): RecordingMessage | undefined {
     return this.recording ? { op: 'recording', ...this.recording.status() } : undefined;
   }
@@ -222,6 +242,12 @@ export class SessionHub implements SessionContext {
     for (const s of this.sessions.values()) {
       if (s.welcomed && (changed || s.subscribedTo('status'))) s.outbox.setLatest('state', msg);
     }
+  }
+
+  /** Latest-only, to every welcomed client. */
+  private sendPolicy(status: PolicyPortStatus): void {
+    let bytes: Uint8Array | undefined;
+    this.forEachWelcomed((c) => c.outbox.setLatest('policy', (bytes ??= this.encode({ op: 'policy', ...status }))));
   }
 
   /** Latest-only, to every welcomed client. */

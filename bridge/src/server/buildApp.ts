@@ -9,6 +9,7 @@ import type { AuditLog } from '../access/AuditLog.ts';
 import type { CellConnection } from '../cell/Cell.ts';
 import { attachWebSocket } from './attachWebSocket.ts';
 import type { RecordingPort } from '../recording/RecordingPort.ts';
+import type { PolicyPort } from './PolicyPort.ts';
 import type { ControlPort } from './ControlPort.ts';
 import { installErrorHandler } from './HttpError.ts';
 import { restRoutes } from './restRoutes.ts';
@@ -22,6 +23,8 @@ export interface BuildAppOptions {
   control: ControlPort;
   /** Episode recording behind `record.start`/`record.stop`; absent, they are answered `not_implemented`. */
   recording?: RecordingPort;
+  /** The policy runner behind `policy.start`/`stop`/`resume`; absent, they are answered `not_implemented`. */
+  policy?: PolicyPort;
   /** Who may connect (`openAccess()` on loopback, `tokenAccess(store)` otherwise; see `accessForBind`). */
   access: AccessPolicy;
   auditLog: AuditLog;
@@ -50,7 +53,7 @@ export function buildApp(opts: BuildAppOptions): FastifyInstance {
   const log = opts.log ?? defaultLog;
   const options: SessionOptions = { ...DEFAULT_SESSION_OPTIONS, ...opts.session };
   const app = Fastify({ logger: false });
-  const hub = new SessionHub({ cell: opts.cell, control: opts.control, recording: opts.recording, access: opts.access, audit: opts.auditLog, options, log });
+  const hub = new SessionHub({ cell: opts.cell, control: opts.control, recording: opts.recording, policy: opts.policy, access: opts.access, audit: opts.auditLog, options, log });
   app.decorate('bridgeHub', hub);
   // Timers and subscriptions start with the hub; stop them even if the app never listened.
   app.addHook('onClose', async () => hub.close());
