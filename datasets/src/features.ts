@@ -17,7 +17,7 @@ export type FeatureLayout = {
 export function featuresFor(layout: FeatureLayout): FeatureSpec[] {
   const { joints } = layout;
   const features: FeatureSpec[] = [
-    { name: 'observation.joint_position', dtype: 'float32', shape: [joints.length], names: joints, units: '0 open … 1 closed', topic: EPISODE_TOPICS.jointStates.topic },
+    { name: 'observation.joint_position', dtype: 'float32', shape: [joints.length], names: joints, units: 'rad', topic: EPISODE_TOPICS.jointStates.topic },
     { name: 'observation.joint_velocity', dtype: 'float32', shape: [joints.length], names: joints, units: 'rad/s', topic: EPISODE_TOPICS.jointStates.topic },
   ];
   if (layout.gripper) {
