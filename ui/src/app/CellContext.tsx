@@ -7,6 +7,7 @@ import { createContext, useContext, useEffect, useRef, useSyncExternalStore } fr
 import type { BridgeClient } from '../data/BridgeClient.ts';
 import type { CameraFrames } from '../data/CameraFrames.ts';
 import type { CellState } from '../data/cellState.ts';
+import type { PolicyTrace } from '../data/PolicyTrace.ts';
 import type { Telemetry } from '../data/Telemetry.ts';
 import type { JogController } from '../teleop/JogController.ts';
 import type { CellActions } from './CellActions.ts';
@@ -46,6 +47,11 @@ export function useTelemetry(): Telemetry {
 
 export function useCameraFrames(): CameraFrames {
   return useCtx().client.cameras;
+}
+
+/** Predicted vs executed policy velocities; read in `useFrameLoop`, never in render. */
+export function usePolicyTrace(): PolicyTrace {
+  return useCtx().client.policyTrace;
 }
 
 /** Calls `onFrame` on every animation frame while mounted (the latest callback, without re-subscribing). */

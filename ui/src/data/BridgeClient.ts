@@ -19,6 +19,7 @@ import {
   type StreamName,
 } from '@cellkit/bridge/protocol';
 import { CameraFrames } from './CameraFrames.ts';
+import { PolicyTrace } from './PolicyTrace.ts';
 import { type CellState, initialCellState, reduceLink, reduceServerMessage } from './cellState.ts';
 import { type FrameScheduler, Store } from './Store.ts';
 import { Telemetry } from './Telemetry.ts';
@@ -78,6 +79,8 @@ export class BridgeClient {
   readonly store: Store<CellState>;
   readonly telemetry = new Telemetry();
   readonly cameras = new CameraFrames();
+  /** Predicted vs executed velocities of the running policy (ring buffers for the Deploy plots). */
+  readonly policyTrace = new PolicyTrace();
   private readonly opts: BridgeClientOptions;
   private readonly packr = new Packr({ ...MSGPACK_OPTIONS });
   private readonly timers: Timers;
@@ -190,10 +193,14 @@ export class BridgeClient {
     switch (msg.op) {
       case 'welcome':
         this.telemetry.reset(msg.cell.jointNames.length);
+        this.policyTrace.reset(msg.cell.jointNames.length);
         this.cameras.clear();
         break;
       case 'telemetry':
         this.telemetry.ingest(msg);
+        break;
+      case 'policy':
+        this.policyTrace.ingest(msg);
         break;
       case 'camera':
         this.cameras.put(msg.camera, msg.stamp, msg.data);

@@ -5,7 +5,7 @@
  * all of it. High-rate telemetry and camera frames live elsewhere
  * (Telemetry.ts, CameraFrames.ts) and never pass through here.
  */
-import type { HealthMessage, OutputCommand, ServerMessage, StateMessage, WelcomeMessage } from '@cellkit/bridge/protocol';
+import type { HealthMessage, OutputCommand, PolicyMessage, RecordingMessage, ServerMessage, StateMessage, WelcomeMessage } from '@cellkit/bridge/protocol';
 import { derive as deriveProblems, type Problem } from './problems.ts';
 import { feedbackFromError, feedbackFromSafety, type Feedback } from './feedback.ts';
 
@@ -46,6 +46,10 @@ export interface CellState {
   /** Newest last, at most `MAX_FEEDBACK`. */
   feedback: Feedback[];
   problems: Problem[];
+  /** The recorder's latest state (null until the bridge sends one; bridges without recording never do). */
+  recording: RecordingMessage | null;
+  /** The policy runner's latest state (null until the bridge sends one). */
+  policy: PolicyMessage | null;
 }
 
 export const MAX_FEEDBACK = 40;
@@ -58,6 +62,8 @@ export const initialCellState: CellState = {
   health: null,
   speedScaling: null,
   feedback: [],
+  recording: null,
+  policy: null,
   problems: deriveProblems({ link: { state: 'connecting', attempts: 1, reconnects: 0, everOpen: false }, welcome: null, control: null, health: null }),
 };
 
@@ -112,6 +118,10 @@ export function reduceServerMessage(s: CellState, msg: ServerMessage, ctx: Reduc
       const f = feedbackFromError(msg, { id: ctx.nextId(), at: ctx.now });
       return addFeedback(s, f);
     }
+    case 'recording':
+      return sameJson(msg, s.recording) ? s : { ...s, recording: msg };
+    case 'policy':
+      return sameJson(msg, s.policy) ? s : { ...s, policy: msg };
     case 'camera':
     case 'pong':
       return s;
@@ -130,5 +140,7 @@ export function reduceLink(s: CellState, link: Partial<LinkStatus>): CellState {
     lease: down ? { holder: null, holderName: null } : s.lease,
     control: down ? null : s.control,
     health: down ? null : s.health,
+    recording: down ? null : s.recording,
+    policy: down ? null : s.policy,
   });
 }

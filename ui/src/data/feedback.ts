@@ -5,7 +5,7 @@
  */
 import type { ErrorMessage, SafetyEvent } from '@cellkit/bridge/protocol';
 
-export type FeedbackArea = 'jog' | 'lease' | 'gripper' | 'estop' | 'cell';
+export type FeedbackArea = 'jog' | 'lease' | 'gripper' | 'estop' | 'record' | 'policy' | 'cell';
 export type FeedbackTone = 'info' | 'warning' | 'danger';
 
 export interface Feedback {
@@ -58,6 +58,8 @@ function areaOfOp(op: string | undefined): FeedbackArea {
   if (op === 'teleop.gripper') return 'gripper';
   if (op === 'lease.acquire' || op === 'lease.release') return 'lease';
   if (op === 'estop' || op === 'estop.reset') return 'estop';
+  if (op === 'record.start' || op === 'record.stop') return 'record';
+  if (op === 'policy.start' || op === 'policy.stop' || op === 'policy.resume') return 'policy';
   if (op === undefined) return 'jog';
   return 'cell';
 }
