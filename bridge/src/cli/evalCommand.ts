@@ -8,7 +8,7 @@ import type { AuditLog } from '../access/index.ts';
 import { startStack } from '../app/startStack.ts';
 import { SimTaskChannel } from '../demo/SimTaskChannel.ts';
 import { evaluatePolicy, type EvalEpisode, type EvalSummary } from '../policy/evaluatePolicy.ts';
-import { loadPolicy } from '../policy/loadPolicy.ts';
+import { ensurePolicyBackend, loadPolicy } from '../policy/loadPolicy.ts';
 import { PolicyRunner } from '../policy/PolicyRunner.ts';
 import { UsageError, type Command } from './Command.ts';
 import { logToConsole } from './simCommand.ts';
@@ -79,6 +79,7 @@ export function createEvalCommand(commandOptions: EvalCommandOptions = {}): Comm
       if (!(speedScale > 0 && speedScale <= 1)) throw new UsageError(`--speed-scale expects a number in (0, 1], got '${values['speed-scale']}'`);
 
       const dir = resolve(values.policy);
+      await ensurePolicyBackend();
       const bundle = await loadBundle(dir);
       const cameras = bundle.manifest.inputs.cameras.map((c) => c.name);
       const stack = await startStack({ sim: { port: 0, host: '127.0.0.1', task: task as 'pick_place', seed, speed: speed as 'max', cameras, log }, port: 0, auditLog: commandOptions.auditLog, log });

@@ -6,9 +6,12 @@
  * bundle from the names, so an unknown name is a load-time problem, never a
  * silent zero while the arm moves.
  *
- * Naming (the trainer's convention): `<joint>.position`, `<joint>.velocity`,
- * `gripper.position`, `wrench.force.{x,y,z}`, `wrench.torque.{x,y,z}` in;
- * `<joint>.velocity_command`, `gripper.command` out.
+ * Naming: what `cellkit train` writes from a dataset (`<feature>.<name>`:
+ * `observation.joint_position.<joint>`, `observation.joint_velocity.<joint>`,
+ * `observation.gripper.<name>`, `observation.wrench.force.x` … in;
+ * `action.<joint>`, `action.gripper` out), and the trainer's synthetic data
+ * (`<joint>.position`, `<joint>.velocity`, `gripper.position`,
+ * `wrench.force.x` … in; `<joint>.velocity_command`, `gripper.command` out).
  */
 import type { JointSample, WrenchSample } from '../cell/Cell.ts';
 
@@ -51,26 +54,30 @@ export function createPolicyAdapter(
     if (getter === undefined) {
       problems.push({
         severity: 'error', code: 'state_feature',
-        message: `policy input '${name}' is not something this cell measures; expected <joint>.position or <joint>.velocity for joints [${joints.join(', ')}], gripper.position, or wrench.force|torque.x|y|z`,
+        message: `policy input '${name}' is not something this cell measures; expected observation.joint_position|joint_velocity.<joint> for joints [${joints.join(', ')}], observation.gripper, or observation.wrench.force|torque.x|y|z`,
         tip: 'retrain on data recorded from this cell, or fix the robot profile joint names',
       });
       continue;
     }
-    if (name.startsWith('wrench.')) usesWrench = true;
+    if (/(^|\.)wrench\./.test(name)) usesWrench = true;
+    if (/(^|\.)gripper(\.|$)/.test(name) && !cell.hasGripper) {
+      problems.push({ severity: 'error', code: 'state_feature', message: `policy input '${name}' needs a gripper, the cell has none`, tip: 'deploy a policy trained without a gripper, or configure the gripper in the cell' });
+    }
     getters.push(getter);
   }
   const jointIndex: number[] = [];
   let gripperIndex: number | undefined;
   manifest.outputs.action.forEach((name, i) => {
-    if (name === 'gripper.command' || name === 'gripper') {
+    const bare = name.replace(/^action\./, '');
+    if (bare === 'gripper.command' || bare === 'gripper') {
       gripperIndex = i;
       return;
     }
-    const joint = joints.indexOf(name.replace(/\.velocity(_command)?$/, ''));
+    const joint = joints.indexOf(bare.replace(/\.velocity(_command)?$/, ''));
     if (joint >= 0) jointIndex[joint] = i;
     else problems.push({
       severity: 'error', code: 'action_feature',
-      message: `policy output '${name}' is not a command this cell takes; expected <joint>.velocity_command for joints [${joints.join(', ')}] or gripper.command`,
+      message: `policy output '${name}' is not a command this cell takes; expected action.<joint> (a joint velocity) for joints [${joints.join(', ')}] or action.gripper`,
       tip: 'retrain on data recorded from this cell',
     });
   });
@@ -98,8 +105,14 @@ export function createPolicyAdapter(
 }
 
 function stateGetter(name: string, joints: string[]): Getter | undefined {
-  if (name === 'gripper.position' || name === 'gripper') return (s) => s.joints?.gripper ?? NaN;
-  const wrench = /^wrench\.(force|torque)\.([xyz])$/.exec(name);
+  const dataset = /^observation\.(joint_position|joint_velocity)\.(.+)$/.exec(name);
+  if (dataset) {
+    const j = joints.indexOf(dataset[2]!);
+    if (j < 0) return undefined;
+    return dataset[1] === 'joint_position' ? (s) => s.joints?.position[j] ?? NaN : (s) => s.joints?.velocity[j] ?? NaN;
+  }
+  if (/^(observation\.)?gripper(\.[^.]+)?$/.test(name)) return (s) => s.joints?.gripper ?? NaN;
+  const wrench = /^(?:observation\.)?wrench\.(force|torque)\.([xyz])$/.exec(name);
   if (wrench) {
     const part = wrench[1] as 'force' | 'torque';
     const axis = AXES.indexOf(wrench[2] as 'x');

@@ -1,7 +1,7 @@
 export { PolicyRunner } from './PolicyRunner.ts';
 export type { InterventionSink, PolicyControl, PolicyMode, PolicyRunnerEvents, PolicyRunnerOptions, PolicyStartOptions, PolicyStatus, PolicyStep } from './PolicyRunner.ts';
 export { PolicyError, problem } from './PolicyError.ts';
-export { loadPolicy } from './loadPolicy.ts';
+export { ensurePolicyBackend, loadPolicy } from './loadPolicy.ts';
 export type { LoadPolicyOptions, LoadedPolicy, Predictor } from './loadPolicy.ts';
 export { createPolicyAdapter } from './PolicyAdapter.ts';
 export type { AdapterProblem, LatestSamples, PolicyAdapter } from './PolicyAdapter.ts';

@@ -47,12 +47,17 @@ export interface LoadPolicyOptions {
 
 let backend: Promise<unknown> | undefined;
 
+/** The tfjs backend for inference, once per process (before loading a bundle by hand with `loadBundle`). */
+export async function ensurePolicyBackend(): Promise<void> {
+  // Inference is small (one observation per step): wasm (XNNPACK), which needs no native install.
+  backend ??= initBackend({ prefer: 'wasm' });
+  await backend;
+}
+
 export async function loadPolicy(opts: LoadPolicyOptions): Promise<LoadedPolicy> {
   const dir = typeof opts.source === 'string' ? resolve(opts.source) : undefined;
   let bundle: LoadedBundle;
-  // Inference is small (one observation per step): wasm, or tfjs-node when installed; once per process.
-  backend ??= initBackend({ prefer: 'wasm' });
-  await backend;
+  await ensurePolicyBackend();
   try {
     bundle = typeof opts.source === 'string' ? await loadBundle(dir!) : opts.source;
   } catch (err) {
