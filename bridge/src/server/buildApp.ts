@@ -14,6 +14,7 @@ import type { ControlPort } from './ControlPort.ts';
 import { installErrorHandler } from './HttpError.ts';
 import { restRoutes } from './restRoutes.ts';
 import { datasetRoutes } from './datasetRoutes.ts';
+import { trainingRoutes } from '../training/trainingRoutes.ts';
 import { serveUi } from './serveUi.ts';
 import { DEFAULT_SESSION_OPTIONS, type LogFn, type SessionOptions } from './SessionContext.ts';
 import { SessionHub } from './SessionHub.ts';
@@ -36,6 +37,8 @@ export interface BuildAppOptions {
   session?: Partial<SessionOptions>;
   /** Serve the Datasets API at /api/datasets for the datasets under `dir` (one folder each). Default: none. */
   datasets?: { dir: string; exportsDir?: string };
+  /** Serve the Training API (/api/training, /api/policies): runs on `datasetsDir` into `policiesDir`, in a child process. Default: none. */
+  training?: { datasetsDir: string; policiesDir: string };
 }
 
 declare module 'fastify' {
@@ -61,6 +64,7 @@ export function buildApp(opts: BuildAppOptions): FastifyInstance {
   attachWebSocket(app, hub);
   app.register(restRoutes, { prefix: '/api', hub });
   if (opts.datasets) app.register(datasetRoutes, { prefix: '/api/datasets', hub, ...opts.datasets });
+  if (opts.training) app.register(trainingRoutes, { prefix: '/api', hub, ...opts.training });
   app.register(serveUi, { uiDir: opts.uiDir });
   return app;
 }

@@ -1,0 +1,132 @@
+/**
+ * The Training REST API's shapes (`/api/training`, `/api/policies`), declared
+ * once for the bridge (which serves them) and the UI (which reads them).
+ * Types only: no imports, no I/O. Times are epoch seconds; losses are the
+ * trainer's normalized losses (lower is better, no unit).
+ */
+
+/** A fault or hint as data: what happened, and what the person can do. */
+export interface TrainingProblem {
+  severity: 'info' | 'warning' | 'error';
+  message: string;
+  tip: string;
+}
+
+export type PolicyType = 'mlp' | 'chunk';
+
+/** What to train. Omitted settings take the trainer's defaults (see `TrainingDefaults`). */
+export interface StartTrainingRequest {
+  dataset: string;
+  policy: PolicyType;
+  /** Policy folder name under the policies folder; default `<dataset>-<policy>` (numbered if taken). */
+  name?: string;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** Hz the episodes are aligned to and the policy runs at. */
+  rate?: number;
+  /** Fraction of episodes held out to measure validation loss. */
+  validationFraction?: number;
+  /** Epochs without a better validation loss before stopping early; 0 = never. */
+  patience?: number;
+  seed?: number;
+  /** Which labelled episodes to learn from. Default success only. */
+  outcomes?: ('success' | 'failure' | 'unlabeled')[];
+  /** Action steps per prediction (chunk only). */
+  horizon?: number;
+  /** Camera frames are resized to [width, height] (policies that use images). */
+  imageSize?: [number, number];
+}
+
+/** Continue a stopped run in its folder with its own settings; `epochs` may be raised. */
+export interface ResumeTrainingRequest {
+  epochs?: number;
+}
+
+export type TrainingJobState = 'starting' | 'training' | 'stopping' | 'done' | 'stopped' | 'failed';
+
+export interface TrainingJob {
+  id: string;
+  /** The policy folder the bundle goes to. */
+  name: string;
+  dataset: string;
+  policy: string;
+  state: TrainingJobState;
+  /** Plain words: "Reading episode 3 of 5", "Training epoch 2 of 3". */
+  stage: string;
+  /** Epochs finished (also counting those before a resume). */
+  epochsDone: number;
+  epochs: number;
+  /** 0-based epoch in progress and its step (1-based) of `steps`. */
+  epoch: number;
+  step: number;
+  steps: number;
+  /** 0..1 over the whole run. */
+  fraction: number;
+  /** Running training loss of the epoch in progress; null before the first step. */
+  loss: number | null;
+  /** One value per finished epoch; val loss null without validation episodes. */
+  trainLoss: number[];
+  valLoss: (number | null)[];
+  samplesPerSec: number | null;
+  /** Seconds left at the current speed; null until known. */
+  etaSec: number | null;
+  /** What the data turned into, once read. */
+  data: { episodes: number[]; segments: number; frames: number; rate: number } | null;
+  stopRequested: boolean;
+  /** A stopped run can continue from its last finished epoch. */
+  resumable: boolean;
+  startedAt: number;
+  finishedAt: number | null;
+  error?: { message: string; tip: string };
+}
+
+export interface TrainingJobList {
+  jobs: TrainingJob[];
+  /** The job running now, if any (one at a time). */
+  active: string | null;
+}
+
+export interface PolicyEval {
+  task: string;
+  episodes: number;
+  successes: number;
+  successRate: number;
+  interval95: [number, number];
+  meanTimeToSuccess: number | null;
+  createdAt: string | null;
+}
+
+export interface PolicySummary {
+  name: string;
+  /** ready: a bundle to deploy; stopped: training stopped before the end (resumable); training: running now. */
+  status: 'ready' | 'stopped' | 'training';
+  policy: string;
+  dataset: string | null;
+  /** Episode indexes trained on (train + validation). */
+  episodes: number[];
+  rate: number | null;
+  epochs: number;
+  createdAt: number;
+  bestValLoss: number | null;
+  finalTrainLoss: number | null;
+  eval: PolicyEval | null;
+}
+
+export interface PolicyListResponse {
+  policies: PolicySummary[];
+  problems: TrainingProblem[];
+}
+
+/** Defaults and choices for the Train page, so the UI never hard-codes them. */
+export interface TrainingDefaults {
+  policies: { name: PolicyType; horizon: number | null }[];
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  rate: number;
+  validationFraction: number;
+  patience: number;
+  seed: number;
+  imageSize: [number, number];
+}

@@ -1,0 +1,187 @@
+/**
+ * The Training REST API, registered under `/api`:
+ *
+ *   GET  /training/defaults    policy types and default settings
+ *   GET  /training             jobs since the bridge started, and the one running
+ *   POST /training             start a run: dataset + policy type → job (202)
+ *   POST /training/resume      continue a stopped run by its policy name (202)
+ *   GET  /training/:id         progress, loss curves, ETA, error with a tip
+ *   POST /training/:id/stop    stop after the epoch in progress (resumable)
+ *   GET  /policies             the policies folder: bundles with their evaluation, stopped runs
+ *
+ * Runs go to `<policiesDir>/<name>/` (bundle, metrics.json, checkpoints) in a
+ * child process, one at a time. Reading needs any role; starting and
+ * stopping need the `control` permission (operator or admin), like the
+ * Datasets API, and are audited.
+ */
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { getPolicy, listPolicies as policyTypes } from '@cellkit/trainer';
+import { RUN_DEFAULTS, type RunSettings } from '@cellkit/trainer/node';
+import type { Principal } from '../access/AccessPolicy.ts';
+import { roleAllows } from '../protocol/Role.ts';
+import { HttpError } from '../server/HttpError.ts';
+import type { SessionHub } from '../server/SessionHub.ts';
+import { listPolicies } from './listPolicies.ts';
+import type { PolicyType, ResumeTrainingRequest, StartTrainingRequest, TrainingDefaults, TrainingJobList } from './trainingApi.ts';
+import { TrainingJobs, type TrainingJobsOptions } from './TrainingJobs.ts';
+import {
+  getTrainingSchema,
+  listPoliciesSchema,
+  listTrainingSchema,
+  resumeTrainingSchema,
+  startTrainingSchema,
+  stopTrainingSchema,
+  trainingDefaultsSchema,
+} from './trainingSchemas.ts';
+
+export interface TrainingRoutesOptions {
+  /** Folder of datasets, one per subfolder (the Datasets API's folder). */
+  datasetsDir: string;
+  /** Folder of policy bundles, one per subfolder (the policy runner's folder). */
+  policiesDir: string;
+  hub: SessionHub;
+  /** Job service tunables (tests). */
+  jobs?: TrainingJobsOptions;
+}
+
+/** What the bridge remembers beside a run, so it can be continued after a restart. */
+const TRAINING_FILE = 'training.json';
+
+function bearer(req: FastifyRequest): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  return m ? m[1] : undefined;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Registered with `{ prefix: '/api' }`. */
+export async function trainingRoutes(app: FastifyInstance, opts: TrainingRoutesOptions): Promise<void> {
+  const { hub } = opts;
+  const datasetsDir = resolve(opts.datasetsDir);
+  const policiesDir = resolve(opts.policiesDir);
+  const jobs = new TrainingJobs(opts.jobs);
+  const principals = new WeakMap<FastifyRequest, Principal>();
+  const types = policyTypes();
+
+  app.addHook('onClose', async () => jobs.close());
+
+  app.addHook('onRequest', async (req) => {
+    const token = bearer(req);
+    const principal = hub.access.authenticate(token);
+    if (!principal) {
+      const found = req.headers.authorization === undefined ? 'no Authorization header' : token === undefined ? 'a malformed Authorization header' : 'an unknown token';
+      throw new HttpError(401, 'unauthorized', `this bridge requires an access token; expected Authorization: Bearer <token>, found ${found}`, 'use the token printed when the bridge first started, or ask an admin for one');
+    }
+    principals.set(req, principal);
+  });
+
+  const mayTrain = (req: FastifyRequest, action: string, detail: Record<string, unknown>): void => {
+    const p = principals.get(req)!;
+    const entry = { who: p.name, clientId: 'rest', role: p.role, principal: p.name, action, detail };
+    if (!roleAllows(p.role, 'control')) {
+      hub.audit.record({ ...entry, result: 'refused', code: 'forbidden' });
+      throw new HttpError(403, 'forbidden', `role ${p.role} may not start or stop training; it needs operator or admin`, 'ask an operator, or an admin for an operator token');
+    }
+    hub.audit.record({ ...entry, result: 'accepted' });
+  };
+
+  const datasetDirOf = async (name: string): Promise<string> => {
+    const dir = join(datasetsDir, name);
+    if (!(await exists(join(dir, 'dataset.json')))) {
+      throw new HttpError(404, 'dataset_not_found', `no dataset ${JSON.stringify(name)} in ${datasetsDir}`, 'pick a dataset from the list; record one on the Record tab first');
+    }
+    return dir;
+  };
+
+  /** `<dataset>-<policy>`, numbered when taken. */
+  const freeName = async (dataset: string, policy: string): Promise<string> => {
+    const base = `${dataset.slice(0, 50)}-${policy}`;
+    for (let n = 1; ; n++) {
+      const name = n === 1 ? base : `${base}-${n}`;
+      if (!(await exists(join(policiesDir, name)))) return name;
+    }
+  };
+
+  app.get('/training/defaults', { schema: trainingDefaultsSchema }, async (): Promise<TrainingDefaults> => ({
+    policies: types.map((name) => {
+      const d = getPolicy(name).defaults as { horizon?: number };
+      return { name: name as PolicyType, horizon: d.horizon ?? null };
+    }),
+    epochs: RUN_DEFAULTS.epochs,
+    batchSize: RUN_DEFAULTS.batchSize,
+    learningRate: RUN_DEFAULTS.learningRate,
+    rate: RUN_DEFAULTS.rate,
+    validationFraction: RUN_DEFAULTS.validationFraction,
+    patience: RUN_DEFAULTS.earlyStoppingPatience,
+    seed: RUN_DEFAULTS.seed,
+    imageSize: RUN_DEFAULTS.imageSize,
+  }));
+
+  app.get('/training', { schema: listTrainingSchema }, async (): Promise<TrainingJobList> => ({ jobs: jobs.list(), active: jobs.activeId }));
+
+  app.post<{ Body: StartTrainingRequest }>('/training', { schema: startTrainingSchema(types) }, async (req, reply) => {
+    const body = req.body;
+    mayTrain(req, 'training.start', { ...body });
+    jobs.assertIdle();
+    if (body.horizon !== undefined && !('horizon' in getPolicy(body.policy).defaults)) {
+      throw new HttpError(400, 'invalid_option', `horizon applies to policies that predict action chunks; '${body.policy}' predicts one step`, 'leave horizon out, or choose the vision (chunk) policy');
+    }
+    const datasetDir = await datasetDirOf(body.dataset);
+    const name = body.name ?? (await freeName(body.dataset, body.policy));
+    const out = join(policiesDir, name);
+    if (await exists(out)) {
+      throw new HttpError(409, 'policy_exists', `a policy named ${JSON.stringify(name)} already exists in ${policiesDir}`, 'choose another name, or continue that run if it was stopped');
+    }
+    const settings: Partial<RunSettings> = { policy: body.policy };
+    if (body.epochs !== undefined) settings.epochs = body.epochs;
+    if (body.batchSize !== undefined) settings.batchSize = body.batchSize;
+    if (body.learningRate !== undefined) settings.learningRate = body.learningRate;
+    if (body.rate !== undefined) settings.rate = body.rate;
+    if (body.validationFraction !== undefined) settings.validationFraction = body.validationFraction;
+    if (body.patience !== undefined) settings.earlyStoppingPatience = body.patience;
+    if (body.seed !== undefined) settings.seed = body.seed;
+    if (body.outcomes !== undefined) settings.outcomes = body.outcomes;
+    if (body.horizon !== undefined) settings.policyOptions = { horizon: body.horizon };
+    if (body.imageSize !== undefined) settings.imageSize = body.imageSize;
+    await mkdir(out, { recursive: true });
+    await writeFile(join(out, TRAINING_FILE), `${JSON.stringify({ dataset: body.dataset, policy: body.policy, startedAt: Date.now() / 1000 }, null, 2)}\n`);
+    const job = await jobs.start({
+      name, dataset: body.dataset, datasetDir, out, policy: body.policy, settings: { epochs: RUN_DEFAULTS.epochs, ...settings }, resume: false,
+      // A new run that ended before its first epoch has nothing worth keeping; free its name.
+      onEnd: async (end) => {
+        if (end.state !== 'done' && end.epochsDone === 0) await rm(out, { recursive: true, force: true });
+      },
+    });
+    return reply.status(202).send(job);
+  });
+
+  app.post<{ Body: ResumeTrainingRequest & { name: string } }>('/training/resume', { schema: resumeTrainingSchema }, async (req, reply) => {
+    const { name, epochs } = req.body;
+    mayTrain(req, 'training.resume', { name, ...(epochs !== undefined ? { epochs } : {}) });
+    jobs.assertIdle();
+    const out = join(policiesDir, name);
+    const listed = (await listPolicies(policiesDir, null)).policies.find((p) => p.name === name);
+    if (!listed) throw new HttpError(404, 'policy_not_found', `no training run named ${JSON.stringify(name)} in ${policiesDir}`, 'pick a stopped run from the history');
+    if (listed.status === 'ready') throw new HttpError(409, 'already_trained', `${name} finished training; its bundle is ready`, 'start a new run to train more');
+    if (!listed.dataset) throw new HttpError(409, 'dataset_unknown', `${name} does not say which dataset it was trained on (no ${TRAINING_FILE})`, `continue it from the command line: cellkit train --dataset <dir> --out ${out} --resume`);
+    const datasetDir = await datasetDirOf(listed.dataset);
+    const job = await jobs.start({ name, dataset: listed.dataset, datasetDir, out, policy: listed.policy, settings: epochs !== undefined ? { epochs } : {}, resume: true });
+    return reply.status(202).send(job);
+  });
+
+  app.get<{ Params: { id: string } }>('/training/:id', { schema: getTrainingSchema }, async (req) => jobs.get(req.params.id));
+
+  app.post<{ Params: { id: string } }>('/training/:id/stop', { schema: stopTrainingSchema }, async (req) => {
+    mayTrain(req, 'training.stop', { id: req.params.id });
+    return jobs.stop(req.params.id);
+  });
+
+  app.get('/policies', { schema: listPoliciesSchema }, async () => listPolicies(policiesDir, jobs.activeName));
+}
