@@ -132,6 +132,8 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
       policy,
       // The Datasets API browses the same folder the recorder writes into.
       datasets: { dir: recording.dataDir },
+      // Training reads those datasets and writes bundles where the policy runner loads them.
+      training: { datasetsDir: recording.dataDir, policiesDir: policy.policiesDir },
       host: opts.host ?? '127.0.0.1',
       port: opts.port ?? 8080,
       uiDir: opts.uiDir,
