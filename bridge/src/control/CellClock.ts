@@ -15,6 +15,10 @@ export class CellClock {
   private offset = 0;
   private latest?: number;
   private nextTick?: number;
+  /** Monotonic time of the last tick, grid or early. */
+  private lastTick?: number;
+  /** Monotonic time of the last early tick. */
+  private lastEarly?: number;
   private jumps = 0;
 
   constructor(private readonly period: number) {}
@@ -43,6 +47,26 @@ export class CellClock {
     if (this.nextTick !== undefined && t < this.nextTick - this.period * 1e-3) return { time: t, tick: false };
     // Stay on the grid; after a jump of more than a period (sim batch, pause), restart it rather than burst.
     this.nextTick = this.nextTick === undefined || t - this.nextTick >= this.period ? t + this.period : this.nextTick + this.period;
+    this.lastTick = t;
     return { time: t, tick: true };
+  }
+
+  /**
+   * Whether a fresh command may go out now, off the grid. Why: on the 125 Hz
+   * grid alone a command waits up to 8 ms for its tick; an early tick sends
+   * it on the current (or next) joint sample. Bounded twice: at most one
+   * tick per joint sample (the output never exceeds the sample rate — 500 Hz
+   * on a UR, the ceiling of `publishRate`), and at most one early tick per
+   * period (so the stream is the fixed-rate grid plus at most as many early
+   * sends: ≤ 2 × publishRate). The grid itself is never moved. Returns false
+   * when this sample already ticked or an early tick was too recent.
+   */
+  tickEarly(): { now: boolean; nextSample: boolean } {
+    if (this.latest === undefined) return { now: false, nextSample: false };
+    if (this.lastEarly !== undefined && this.latest - this.lastEarly < this.period * (1 - 1e-3)) return { now: false, nextSample: false };
+    if (this.lastTick !== undefined && this.latest <= this.lastTick) return { now: false, nextSample: true };
+    this.lastTick = this.latest;
+    this.lastEarly = this.latest;
+    return { now: true, nextSample: false };
   }
 }

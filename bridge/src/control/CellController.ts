@@ -42,7 +42,7 @@ export interface ControlResult {
 }
 
 /** Why a tick ran: a joint sample crossed the tick grid, an event needing an immediate stop, or the watchdog. */
-export type TickTrigger = 'sample' | 'lease' | 'estop' | 'safety_mode' | 'connection' | 'watchdog' | 'close';
+export type TickTrigger = 'sample' | 'command' | 'lease' | 'estop' | 'safety_mode' | 'connection' | 'watchdog' | 'close';
 
 /** The command handed to the cell (what the recorder records as the action). */
 export interface ControlOutput extends OutputCommand {
@@ -112,6 +112,8 @@ export class CellController {
   private safetyMode: number = UR_SAFETY_MODE.UNDEFINED_SAFETY_MODE;
   private speedScaling = 1;
   /** A joint sample arrived since the connection (re)opened: until then the cell is not "fresh". */
+  /** A command was accepted on a sample that had already ticked: tick on the next sample. */
+  private commandTickPending = false;
   private freshSamples = false;
   private silent = false;
   private trips = 0;
@@ -255,7 +257,14 @@ export class CellController {
   private submit(clientId: string, source: CommandSource, velocities: number[], gripper?: number): ControlResult {
     const stamp = this.clock.now ?? 0;
     const cmd = { kind: 'joint_velocity' as const, velocities, source, stamp, ...(gripper === undefined ? {} : { gripper }) };
-    return { ...this.safety.submit(cmd, clientId), stamp };
+    const result = this.safety.submit(cmd, clientId);
+    // Latency: an accepted command goes out on the next joint sample at the latest, not the next grid point.
+    if (result.accepted) {
+      const early = this.clock.tickEarly();
+      if (early.now) this.tick('command');
+      else if (early.nextSample) this.commandTickPending = true;
+    }
+    return { ...result, stamp };
   }
 
   private setHolder(holder: string | undefined): void {
@@ -271,7 +280,13 @@ export class CellController {
     this.freshSamples = true;
     this.silent = false;
     this.lastLifeWall = this.wallClock();
-    if (seen.tick) this.tick('sample');
+    if (seen.tick) {
+      this.commandTickPending = false;
+      this.tick('sample');
+    } else if (this.commandTickPending) {
+      this.commandTickPending = false;
+      if (this.clock.tickEarly().now) this.tick('command');
+    }
   }
 
   private onHealth(h: ConnectionHealth): void {
