@@ -53,6 +53,12 @@ describe('live quality', () => {
     expect(rows[1]!.warning).toMatch(/^Force sensor sends nothing/);
   });
 
+  it('a stream a few percent short of nominal, not flagged, is "slow" without a warning line', () => {
+    const [row] = streamRows(msg({ 'camera/scene': { count: 200, rate: 27.1, nominal: 30 } }));
+    expect(row!.health).toBe('slow');
+    expect(row!.warning).toBeUndefined();
+  });
+
   it('has no rows before the first report', () => {
     expect(streamRows(null)).toEqual([]);
     expect(streamRows({ op: 'recording', state: 'idle', problems: [] })).toEqual([]);

@@ -38,6 +38,7 @@ export function streamLabel(stream: string): string {
     action: 'Robot commands',
     status: 'Robot status',
     events: 'Safety events',
+    speed_scaling: 'Speed slider',
   };
   return known[stream] ?? stream;
 }
@@ -50,7 +51,14 @@ function tipFor(stream: string): string {
   return 'check the connection to the cell';
 }
 
-export type StreamHealth = 'ok' | 'behind' | 'missing' | 'starting' | 'unrated';
+/**
+ * Under this fraction of nominal, a stream not (yet) flagged by the recorder
+ * is shown as "a little slow": the wire carries no drop counts, and a rate a
+ * few percent short means frames are going missing.
+ */
+export const SLOW_FRACTION = 0.97;
+
+export type StreamHealth = 'ok' | 'slow' | 'behind' | 'missing' | 'starting' | 'unrated';
 
 export interface StreamRow {
   stream: string;
@@ -78,6 +86,7 @@ export function streamRow(stream: string, q: RecordingStreamQuality): StreamRow 
   else if (q.count === 0) row.health = 'missing';
   else if (q.rate === null) row.health = 'starting';
   else if (q.flag) row.health = 'behind';
+  else if (q.rate < SLOW_FRACTION * q.nominal) row.health = 'slow';
   if (row.health === 'missing') row.warning = `${label} sends nothing — ${tipFor(stream)}`;
   if (row.health === 'behind') {
     const verb = stream.startsWith('camera/') ? 'is dropping frames' : 'is falling behind';
