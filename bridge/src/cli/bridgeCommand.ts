@@ -16,6 +16,8 @@ Options:
   --profile <name>    robot profile: ur | ur-ros1 | servo (default ur)
   --config <file>     cell config (YAML or JSON): topics, joints, cameras, safety limits
   --host <addr>       address to serve on (default 127.0.0.1; any other needs a token)
+  --data-dir <dir>     where recorded datasets go (default ./data)
+  --policies-dir <dir> where trained policy bundles go (default ./policies)
   --port <n>          port to serve on (default 8080)
   --ui <dir>          built web UI to serve (default ui/dist)`;
 
@@ -38,6 +40,8 @@ export const bridgeCommand: Command = {
         config: { type: 'string' },
         host: { type: 'string', default: '127.0.0.1' },
         port: { type: 'string', default: '8080' },
+        'data-dir': { type: 'string', default: 'data' },
+        'policies-dir': { type: 'string', default: 'policies' },
         ui: { type: 'string' },
       },
       strict: true,
@@ -52,6 +56,8 @@ export const bridgeCommand: Command = {
       configFile: values.config,
       host: values.host,
       port: parsePort(values.port!),
+      dataDir: values['data-dir'],
+      policiesDir: values['policies-dir'],
       uiDir: values.ui ?? defaultUiDir(logToConsole),
       log: logToConsole,
     });

@@ -13,6 +13,8 @@ layer, browser API) and the web UI. Open the printed address in a browser.
 
 Options:
   --host <addr>        address to serve the UI on (default 127.0.0.1)
+  --data-dir <dir>     where recorded datasets go (default ./data)
+  --policies-dir <dir> where trained policy bundles go (default ./policies)
   --port <n>           UI/API port (default 8080)
   --sim-port <n>       the sim's rosbridge port (default 9090)
   --task, --seed, --cameras, --camera-size, --speed   as for \`cellkit sim\``;
@@ -27,6 +29,8 @@ export const startCommand: Command = {
       options: {
         host: { type: 'string', default: '127.0.0.1' },
         port: { type: 'string', default: '8080' },
+        'data-dir': { type: 'string', default: 'data' },
+        'policies-dir': { type: 'string', default: 'policies' },
         'sim-port': { type: 'string', default: '9090' },
         task: { type: 'string' },
         seed: { type: 'string' },
@@ -46,6 +50,8 @@ export const startCommand: Command = {
       sim: { ...sim, host: '127.0.0.1', log: logToConsole },
       host: values.host,
       port: parsePort(values.port!),
+      dataDir: values['data-dir'],
+      policiesDir: values['policies-dir'],
       uiDir: defaultUiDir(logToConsole),
       log: logToConsole,
     });
