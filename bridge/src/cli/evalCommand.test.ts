@@ -29,15 +29,22 @@ describe('cellkit eval', () => {
     expect(result).toMatchObject({ task: 'reach', episodes: 2, seeds: [1000, 1001], timeout: 2, speed: 'max' });
     expect(result.results.map((r: { seed: number }) => r.seed)).toEqual([1000, 1001]);
     for (const r of result.results) {
-      // Each episode ran the policy on the sim's clock: ~10 steps per sim second.
-      expect(r.steps).toBeGreaterThan(5);
-      expect(r.duration).toBeGreaterThan(0);
-      if (!r.success) expect(r.duration).toBeGreaterThanOrEqual(2);
+      expect(r.steps).toBeGreaterThan(0);
+      if (r.stop) {
+        // The runner stopped by itself (on a loaded machine: a stalled bridge trips the safety layer): said, and a failure.
+        expect(r.success).toBe(false);
+        expect(r.stop.message).toEqual(expect.any(String));
+        expect(lines.some((l) => l.includes(`stopped: ${r.stop.code}`))).toBe(true);
+      } else if (!r.success) {
+        // Ran to the timeout on the sim's clock, at ~10 steps per sim second.
+        expect(r.duration).toBeGreaterThanOrEqual(2);
+        expect(r.steps).toBeGreaterThanOrEqual(18);
+      }
     }
     expect(result.successRate).toBe(result.successes / 2);
     expect(result.interval95).toEqual(wilson(result.successes, 2));
     expect(result.latencyMs.samples).toBe(result.results.reduce((a: number, r: { steps: number }) => a + r.steps, 0));
-    expect(lines.some((l) => /^eval: success \d\/2 = \d+% \(95% CI \d+%–\d+%, Wilson\)$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^eval: success \d\/2 = \d+% \(95% CI \d+%–\d+%, Wilson\)/.test(l))).toBe(true);
     expect(lines.at(-1)).toBe(`eval: written to ${join(bundle, EVAL_FILE)}`);
     console.log(lines.join('\n'));
   }, 90_000);

@@ -43,6 +43,14 @@ export interface EvalCommandOptions {
 
 export const EVAL_FILE = 'eval.json';
 
+/**
+ * As for `cellkit demo`: the embedded sim at speed 'max' pauses while it
+ * renders cameras, so the controller's wall-clock watchdog (2 periods, 16 ms)
+ * would close the connection gate mid-episode — and the runner would stop on
+ * that safety stop. 25 periods = 0.2 s; the sim is in this process.
+ */
+const MAX_SPEED_WATCHDOG_PERIODS = 25;
+
 export function createEvalCommand(commandOptions: EvalCommandOptions = {}): Command {
   const print = commandOptions.print ?? ((line: string) => console.log(line));
   const log = commandOptions.log ?? ((level, message) => (level === 'warn' || level === 'error') && logToConsole(level, message));
@@ -82,7 +90,12 @@ export function createEvalCommand(commandOptions: EvalCommandOptions = {}): Comm
       await ensurePolicyBackend();
       const bundle = await loadBundle(dir);
       const cameras = bundle.manifest.inputs.cameras.map((c) => c.name);
-      const stack = await startStack({ sim: { port: 0, host: '127.0.0.1', task: task as 'pick_place', seed, speed: speed as 'max', cameras, log }, port: 0, auditLog: commandOptions.auditLog, log });
+      const stack = await startStack({ sim: { port: 0, host: '127.0.0.1', task: task as 'pick_place', seed, speed: speed as 'max', cameras, log },
+        port: 0,
+        auditLog: commandOptions.auditLog,
+        log,
+        ...(speed === 'max' ? { controller: { watchdogPeriods: MAX_SPEED_WATCHDOG_PERIODS } } : {}),
+      });
       let channel: SimTaskChannel | undefined;
       const runner = new PolicyRunner({ cell: stack.connection, control: stack.controller, clientId: 'eval', log });
       try {
@@ -119,8 +132,10 @@ export function summaryLines(s: EvalSummary): string[] {
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
   const mean = s.meanTimeToSuccess === null ? 'n/a (no success)' : `${s.meanTimeToSuccess.toFixed(2)} s (sim)`;
   const lat = s.latencyMs ? `inference p50 ${s.latencyMs.p50.toFixed(2)} ms, p99 ${s.latencyMs.p99.toFixed(2)} ms over ${s.latencyMs.samples} steps` : 'no steps ran';
+  const stopped = s.results.filter((r) => r.stop);
+  const stops = stopped.length ? `; ${stopped.length} stopped early (${[...new Set(stopped.map((r) => r.stop!.code))].join(', ')}), counted as failures` : '';
   return [
-    `eval: success ${s.successes}/${s.episodes} = ${pct(s.successRate)} (95% CI ${pct(s.interval95[0])}–${pct(s.interval95[1])}, Wilson)`,
+    `eval: success ${s.successes}/${s.episodes} = ${pct(s.successRate)} (95% CI ${pct(s.interval95[0])}–${pct(s.interval95[1])}, Wilson)${stops}`,
     `eval: mean time to success ${mean}; ${lat}; ${s.wallTime.toFixed(1)} s wall`,
   ];
 }

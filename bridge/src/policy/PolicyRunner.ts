@@ -14,10 +14,10 @@
  * - shadow predicts and reports, never commands; supervised hands control
  *   to any operator who jogs (`takeover`), at once.
  */
-import type { CameraFrame, CellDescription, CellEvents, JointSample, WrenchSample } from '../cell/Cell.ts';
+import type { CameraFrame, JointSample, WrenchSample } from '../cell/Cell.ts';
 import { TypedEmitter } from '../cell/TypedEmitter.ts';
 import { CellClock } from '../control/CellClock.ts';
-import type { PolicyIntervention, PolicyMessage, PolicyProblem } from '../protocol/ServerMessage.ts';
+import type { PolicyIntervention, PolicyProblem } from '../protocol/ServerMessage.ts';
 import type { OutputCommand } from '../safety/JointVelocityCommand.ts';
 import type { SafetyEvent } from '../safety/SafetyEvent.ts';
 import { jpegToRgb } from './cameraImage.ts';
@@ -25,66 +25,9 @@ import { LatencyStats } from './LatencyStats.ts';
 import type { LoadedPolicy } from './loadPolicy.ts';
 import { PolicyError, problem } from './PolicyError.ts';
 
-export type PolicyMode = 'shadow' | 'supervised' | 'autonomous';
-export type PolicyStatus = Omit<PolicyMessage, 'op'>;
+import type { PolicyControl, PolicyMode, PolicyRunnerEvents, PolicyRunnerOptions, PolicyStartOptions, PolicyStatus } from './PolicyRunnerTypes.ts';
 
-/** The part of `CellController` the runner uses (a structural subset: the controller is passed as is). */
-export interface PolicyControl {
-  readonly leaseHolder: string | undefined;
-  acquireLease(clientId: string): { accepted: boolean; code?: string; message?: string };
-  releaseLease(clientId: string): { accepted: boolean; code?: string; message?: string };
-  submitPolicy(clientId: string, velocities: number[], gripper?: number): { accepted: boolean; code?: string; message?: string };
-  status(): { estopped: boolean; limits: { deadmanTimeout: number } };
-  on(event: 'output', listener: (o: OutputCommand) => void): () => void;
-  on(event: 'event', listener: (e: SafetyEvent) => void): () => void;
-  on(event: 'lease', listener: (holder: string | undefined) => void): () => void;
-}
-
-/** Where supervised takeovers go: a recorder that opens an episode for the takeover segment. */
-export interface InterventionSink {
-  /** Called when an operator takes over; resolves with the episode it records into, if any. */
-  begin(info: { policy: string; by: string; start: number }): Promise<{ dataset: string; episode: number } | undefined>;
-  /** Called when the operator hands back (or the runner stops during a takeover). */
-  end(info: { policy: string; by: string; start: number; end: number }): Promise<void>;
-}
-
-export interface PolicyRunnerOptions {
-  cell: { description: Pick<CellDescription, 'jointNames'>; on<K extends keyof CellEvents>(event: K, listener: CellEvents[K]): () => void };
-  control: PolicyControl;
-  /** The runner's client id for the lease and the safety layer's log. Default `policy`. */
-  clientId?: string;
-  interventions?: InterventionSink;
-  /** Monotonic wall clock in ms, for inference latency. Default `performance.now`. */
-  wallClock?: () => number;
-  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
-}
-
-export interface PolicyStartOptions {
-  mode: PolicyMode;
-  /** (0, 1]: the policy's joint velocities are multiplied by it before the safety layer. */
-  speedScale: number;
-  /** The client who asked (lease hand-over and the log). */
-  by?: string;
-}
-
-/** One step, as the `step` event carries it (cheap: no status copy per step). */
-export interface PolicyStep {
-  index: number;
-  /** Cell clock, s. */
-  time: number;
-  /** ms, observation + inference (wall clock). */
-  latencyMs: number;
-  predicted: number[];
-  /** Absent in shadow mode. */
-  commanded?: { velocities: number[]; gripper?: number };
-}
-
-export interface PolicyRunnerEvents {
-  /** State, stop or intervention changed. */
-  change: (status: PolicyStatus) => void;
-  /** One policy step ran. */
-  step: (step: PolicyStep) => void;
-}
+export type { InterventionSink, PolicyControl, PolicyMode, PolicyRunnerEvents, PolicyRunnerOptions, PolicyStartOptions, PolicyStatus, PolicyStep } from './PolicyRunnerTypes.ts';
 
 const MAX_INTERVENTIONS_KEPT = 20;
 /** Safety events that mean "motion stopped" (the runner stops with them); opening gates and lease moves are not. */
@@ -110,6 +53,8 @@ export class PolicyRunner {
   private lastStepAt?: number;
   private lastStepStamp?: number;
   private predicted?: number[];
+  /** ms per phase of the latest step. */
+  private phases?: { observe: number; infer: number; act: number };
   private commanded?: { velocities: number[]; gripper?: number };
   private executed?: OutputCommand;
   private interventions: PolicyIntervention[] = [];
@@ -255,6 +200,7 @@ export class PolicyRunner {
     if (this.lastStepAt !== undefined) s.lastStepAt = this.lastStepAt;
     const latency = this.latency.summary();
     if (latency) s.latencyMs = latency;
+    if (this.phases) s.phasesMs = { ...this.phases };
     if (this.predicted) s.predicted = this.predicted.slice();
     if (this.commanded) s.commanded = { ...this.commanded, velocities: this.commanded.velocities.slice() };
     const e = this.executed;
@@ -298,6 +244,7 @@ export class PolicyRunner {
     this.lastStepAt = undefined;
     this.lastStepStamp = undefined;
     this.predicted = undefined;
+    this.phases = undefined;
     this.commanded = undefined;
     this.stopReason = undefined;
     this.problems = [];
@@ -322,7 +269,7 @@ export class PolicyRunner {
     else if (hold.tick && this.commanded && this.state === 'running') this.submit(this.commanded);
   }
 
-  /** One policy step: observe → infer → check → act → report, each phase timed where it matters. */
+  /** One policy step: observe → infer → check → act → report; observe, infer and act timed (wall ms). */
   private step(now: number): void {
     const p = this.policy!;
     const period = 1 / p.rate;
@@ -339,6 +286,7 @@ export class PolicyRunner {
     p.adapter.observe({ joints: this.joints, wrench: this.wrench }, this.stateBuf);
     const images = this.images(stamp, period);
     if (images === undefined) return;
+    const t1 = this.wallClock();
     if (!this.stateBuf.every(Number.isFinite)) {
       return this.stop(problem('bad_observation', `expected finite inputs [${p.stateNames.join(', ')}], found [${Array.from(this.stateBuf).join(', ')}]`, 'check that the cell publishes every joint, the gripper and the wrench the policy needs'));
     }
@@ -350,7 +298,8 @@ export class PolicyRunner {
     } catch (err) {
       return this.stop(problem('inference_failed', `the policy failed to predict: ${(err as Error).message}`, 'check the bundle fits this cell (policy.json)'));
     }
-    const latencyMs = this.wallClock() - t0;
+    const t2 = this.wallClock();
+    const latencyMs = t2 - t0;
     this.latency.add(latencyMs);
     this.steps++;
     this.lastStepAt = now;
@@ -367,6 +316,7 @@ export class PolicyRunner {
       this.commanded = p.adapter.command(action, this.speedScale);
       if (!this.submit(this.commanded)) return;
     }
+    this.phases = { observe: t1 - t0, infer: t2 - t1, act: this.wallClock() - t2 };
 
     // report
     this.emitter.emit('step', { index: this.steps, time: now, latencyMs, predicted: this.predicted, ...(this.commanded ? { commanded: this.commanded } : {}) });

@@ -236,7 +236,7 @@ export interface PolicyIntervention {
 /**
  * The policy runner's state: to everyone after `welcome`, on every change,
  * and a few times a second while a policy runs. Latency is the per-step
- * inference time (ms, wall clock); predicted vs executed compares the
+ * observation + inference time (ms, wall clock); predicted vs executed compares the
  * policy's action with the command the safety layer actually sent.
  */
 export interface PolicyMessage {
@@ -253,6 +253,8 @@ export interface PolicyMessage {
   /** Cell-clock stamp (s) of the latest step. */
   lastStepAt?: number;
   latencyMs?: { p50: number; p99: number; last: number; samples: number };
+  /** ms per phase of the latest step: observe (build inputs, decode frames), infer, act (safety layer submit). */
+  phasesMs?: { observe: number; infer: number; act: number };
   /** The policy's output names (manifest order), labelling `predicted`. */
   actionNames?: string[];
   /** Latest predicted action, SI units, before speedScale. */
