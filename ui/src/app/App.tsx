@@ -9,6 +9,8 @@ import { ProblemBar } from '../panels/ProblemBar.tsx';
 import { LivePage } from '../panels/LivePage.tsx';
 import { ComingSoon } from '../panels/ComingSoon.tsx';
 import { DatasetsPage } from '../panels/datasets/DatasetsPage.tsx';
+import { RecordPage } from '../panels/record/RecordPage.tsx';
+import { DeployPage } from '../panels/deploy/DeployPage.tsx';
 import { KEY_ESTOP } from '../teleop/shortcuts.ts';
 import { useActions, useJog } from './CellContext.tsx';
 
@@ -45,8 +47,8 @@ export function App({ clientName }: { clientName: string }) {
   }, []);
 
   useEffect(() => {
-    // Leaving the Live tab lets go of every jog input.
-    if (tab !== 'live') jog.releaseAll();
+    // Changing tabs lets go of every jog input (Record and Deploy have the teleop panel too).
+    jog.releaseAll();
   }, [tab, jog]);
 
   useEffect(() => {
@@ -77,7 +79,7 @@ export function App({ clientName }: { clientName: string }) {
           </a>
         ))}
       </nav>
-      <main className="page">{tab === 'live' ? <LivePage /> : tab === 'datasets' ? <DatasetsPage /> : <ComingSoon {...COMING[tab]} />}</main>
+      <main className="page">{tab === 'live' ? <LivePage /> : tab === 'datasets' ? <DatasetsPage /> : tab === 'record' ? <RecordPage /> : tab === 'deploy' ? <DeployPage /> : <ComingSoon {...COMING[tab]} />}</main>
     </div>
   );
 }

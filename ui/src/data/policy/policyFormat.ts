@@ -4,6 +4,7 @@
  * functions (unit-tested in node).
  */
 import { POLICY_NAME_PATTERN, type PolicyMessage, type PolicyProblem } from '@cellkit/bridge/protocol';
+import type { PolicySummary } from './PoliciesApi.ts';
 
 export type PolicyMode = NonNullable<PolicyMessage['mode']>;
 
@@ -57,7 +58,29 @@ export function clampSpeed(v: number): number {
   return Math.min(1, Math.max(0.05, v));
 }
 
-/** Policy names remembered on this device (the bridge does not list its bundles; see the Deploy page). */
-export function rememberPolicy(list: string[], name: string, max = 8): string[] {
-  return [name, ...list.filter((n) => n !== name)].slice(0, max);
+
+/** "6 joint speeds + gripper" for a bundle's output names. */
+export function outputsText(names: string[]): string {
+  const gripper = names.filter((n) => /gripper/i.test(n)).length;
+  const velocity = names.filter((n) => /velocity/i.test(n)).length;
+  const other = names.length - gripper - velocity;
+  const parts = [velocity ? `${velocity} joint speed${velocity === 1 ? '' : 's'}` : '', gripper ? 'gripper' : '', other ? `${other} other` : ''].filter(Boolean);
+  return parts.join(' + ') || 'none';
+}
+
+/** What a bundle was trained on, in one line: "mlp · dataset pick_cube, 12 episodes · 10 Hz · 30 epochs". */
+export function trainedOnText(p: PolicySummary): string {
+  const parts = [p.policy];
+  if (p.dataset) parts.push(`dataset ${p.dataset}, ${p.episodes.length} episode${p.episodes.length === 1 ? '' : 's'}`);
+  if (p.rate !== null) parts.push(`${p.rate} Hz`);
+  parts.push(`${p.epochs} epoch${p.epochs === 1 ? '' : 's'}`);
+  return parts.join(' · ');
+}
+
+/** The evaluation in words: "Succeeded 8 of 10 tries: 80 % (likely 49–94 %)", or how to get one. */
+export function evalText(p: PolicySummary): { text: string; measured: boolean } {
+  const e = p.eval;
+  if (!e) return { text: 'Not tested in the sim yet (cellkit eval).', measured: false };
+  const pct = (x: number): string => `${Math.round(x * 100)}`;
+  return { text: `Succeeded ${e.successes} of ${e.episodes} tries: ${pct(e.successRate)} % (likely ${pct(e.interval95[0])}–${pct(e.interval95[1])} %)`, measured: true };
 }
