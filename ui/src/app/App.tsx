@@ -9,6 +9,7 @@ import { ProblemBar } from '../panels/ProblemBar.tsx';
 import { LivePage } from '../panels/LivePage.tsx';
 import { ComingSoon } from '../panels/ComingSoon.tsx';
 import { DatasetsPage } from '../panels/datasets/DatasetsPage.tsx';
+import { TrainPage } from '../panels/training/TrainPage.tsx';
 import { RecordPage } from '../panels/record/RecordPage.tsx';
 import { DeployPage } from '../panels/deploy/DeployPage.tsx';
 import { KEY_ESTOP } from '../teleop/shortcuts.ts';
@@ -79,7 +80,7 @@ export function App({ clientName }: { clientName: string }) {
           </a>
         ))}
       </nav>
-      <main className="page">{tab === 'live' ? <LivePage /> : tab === 'datasets' ? <DatasetsPage /> : tab === 'record' ? <RecordPage /> : tab === 'deploy' ? <DeployPage /> : <ComingSoon {...COMING[tab]} />}</main>
+      <main className="page">{tab === 'live' ? <LivePage /> : tab === 'datasets' ? <DatasetsPage /> : tab === 'train' ? <TrainPage /> : tab === 'record' ? <RecordPage /> : <DeployPage />}</main>
     </div>
   );
 }

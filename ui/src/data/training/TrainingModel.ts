@@ -1,0 +1,229 @@
+/**
+ * The Train page's data: one store (datasets to pick from, defaults, the
+ * form, the running or last job, the policy history, a problem and a notice)
+ * and the actions that change it through the REST client. The job is polled
+ * while it runs; panels read with selector hooks and never fetch themselves.
+ */
+import { Store, type FrameScheduler } from '../Store.ts';
+import {
+  TrainingApi,
+  TrainingApiError,
+  type DatasetSummary,
+  type PolicySummary,
+  type PolicyType,
+  type StartTrainingRequest,
+  type TrainingDefaults,
+  type TrainingJob,
+  type TrainingProblem,
+} from './TrainingApi.ts';
+
+export type Outcome = 'success' | 'failure' | 'unlabeled';
+
+export interface TrainForm {
+  dataset: string | null;
+  policy: PolicyType;
+  /** Empty: the bridge names it `<dataset>-<policy>`. */
+  name: string;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  rate: number;
+  validationFraction: number;
+  patience: number;
+  seed: number;
+  outcomes: Outcome[];
+  horizon: number;
+  imageWidth: number;
+  imageHeight: number;
+}
+
+export interface TrainingState {
+  /** null until the first list arrives. */
+  datasets: DatasetSummary[] | null;
+  defaults: TrainingDefaults | null;
+  form: TrainForm;
+  /** The job running now, or the last one this page saw. */
+  job: TrainingJob | null;
+  policies: PolicySummary[] | null;
+  listProblems: TrainingProblem[];
+  problem: (TrainingProblem & { code: string }) | null;
+  notice: string | null;
+  busy: boolean;
+}
+
+export const FALLBACK_FORM: TrainForm = {
+  dataset: null, policy: 'mlp', name: '', epochs: 50, batchSize: 32, learningRate: 0.001, rate: 10,
+  validationFraction: 0.1, patience: 10, seed: 0, outcomes: ['success'], horizon: 10, imageWidth: 96, imageHeight: 96,
+};
+
+export const INITIAL_TRAINING_STATE: TrainingState = {
+  datasets: null, defaults: null, form: FALLBACK_FORM, job: null, policies: null, listProblems: [], problem: null, notice: null, busy: false,
+};
+
+export interface TrainingModelOptions {
+  api: TrainingApi;
+  schedule?: FrameScheduler;
+  /** ms between job polls while it runs. Default 500. */
+  pollMs?: number;
+}
+
+function asProblem(error: unknown, doing: string): TrainingState['problem'] {
+  if (error instanceof TrainingApiError) return { severity: error.status >= 500 || error.status === 0 ? 'error' : 'warning', code: error.code, message: `${doing}: ${error.message}`, tip: error.tip };
+  return { severity: 'error', code: 'ui', message: `${doing}: ${(error as Error).message}`, tip: 'Reload the page; if it keeps happening, tell your integrator.' };
+}
+
+export const isRunning = (job: TrainingJob | null): boolean => job !== null && job.finishedAt === null;
+
+/** The request the form describes; settings a policy does not use are left out. */
+export function requestOf(form: TrainForm): StartTrainingRequest | null {
+  if (form.dataset === null) return null;
+  const req: StartTrainingRequest = {
+    dataset: form.dataset, policy: form.policy, epochs: form.epochs, batchSize: form.batchSize, learningRate: form.learningRate,
+    rate: form.rate, validationFraction: form.validationFraction, patience: form.patience, seed: form.seed, outcomes: form.outcomes,
+  };
+  if (form.name.trim() !== '') req.name = form.name.trim();
+  if (form.policy === 'chunk') {
+    req.horizon = form.horizon;
+    req.imageSize = [form.imageWidth, form.imageHeight];
+  }
+  return req;
+}
+
+export class TrainingModel {
+  readonly api: TrainingApi;
+  readonly store: Store<TrainingState>;
+  #pollMs: number;
+  #poll?: ReturnType<typeof setTimeout>;
+  #closed = false;
+
+  constructor(opts: TrainingModelOptions) {
+    this.api = opts.api;
+    this.store = new Store({ initial: INITIAL_TRAINING_STATE, schedule: opts.schedule });
+    this.#pollMs = opts.pollMs ?? 500;
+  }
+
+  get state(): TrainingState {
+    return this.store.getSnapshot();
+  }
+
+  #set(patch: Partial<TrainingState>): void {
+    this.store.update((s) => ({ ...s, ...patch }));
+  }
+
+  dismiss = (): void => this.#set({ problem: null, notice: null });
+
+  /** Datasets, defaults, history, and the job running now (a reload finds it again). */
+  refresh = async (): Promise<void> => {
+    // (Re)opened: React's strict mode closes and opens a page's model once more on mount.
+    this.#closed = false;
+    try {
+      const [datasets, defaults, jobs] = await Promise.all([this.api.datasets(), this.api.defaults(), this.api.jobs()]);
+      const form = this.state.defaults === null ? this.#formFrom(defaults) : this.state.form;
+      const usable = datasets.datasets.filter((d) => d.episodes > 0);
+      const dataset = form.dataset ?? (usable.length === 1 ? usable[0]!.name : null);
+      const job = jobs.active !== null ? (jobs.jobs.find((j) => j.id === jobs.active) ?? null) : this.state.job;
+      this.#set({ datasets: datasets.datasets, defaults, form: { ...form, dataset }, job });
+      if (isRunning(job)) this.#schedulePoll(job!.id);
+    } catch (error) {
+      this.#set({ datasets: this.state.datasets ?? [], problem: asProblem(error, 'Could not load the training page') });
+    }
+    await this.refreshPolicies();
+  };
+
+  refreshPolicies = async (): Promise<void> => {
+    try {
+      const { policies, problems } = await this.api.policies();
+      this.#set({ policies, listProblems: problems });
+    } catch (error) {
+      this.#set({ policies: this.state.policies ?? [], problem: asProblem(error, 'Could not list the trained policies') });
+    }
+  };
+
+  #formFrom(d: TrainingDefaults): TrainForm {
+    const chunk = d.policies.find((p) => p.name === 'chunk');
+    return {
+      ...FALLBACK_FORM, epochs: d.epochs, batchSize: d.batchSize, learningRate: d.learningRate, rate: d.rate, validationFraction: d.validationFraction,
+      patience: d.patience, seed: d.seed, horizon: chunk?.horizon ?? FALLBACK_FORM.horizon, imageWidth: d.imageSize[0], imageHeight: d.imageSize[1],
+    };
+  }
+
+  setForm = (patch: Partial<TrainForm>): void => {
+    this.store.update((s) => ({ ...s, form: { ...s.form, ...patch } }));
+  };
+
+  /** Back to the bridge's defaults, keeping the dataset and policy type. */
+  resetAdvanced = (): void => {
+    const d = this.state.defaults;
+    if (!d) return;
+    const { dataset, policy, name, epochs } = this.state.form;
+    this.#set({ form: { ...this.#formFrom(d), dataset, policy, name, epochs } });
+  };
+
+  start = async (): Promise<void> => {
+    const req = requestOf(this.state.form);
+    if (req === null) {
+      this.#set({ problem: { severity: 'warning', code: 'no_dataset', message: 'Pick a dataset first', tip: 'Choose the demonstrations to learn from in the list above.' } });
+      return;
+    }
+    this.#set({ busy: true, problem: null, notice: null });
+    try {
+      const job = await this.api.start(req);
+      this.#set({ busy: false, job });
+      this.#schedulePoll(job.id);
+      void this.refreshPolicies();
+    } catch (error) {
+      this.#set({ busy: false, problem: asProblem(error, 'Could not start training') });
+    }
+  };
+
+  resume = async (name: string): Promise<void> => {
+    this.#set({ busy: true, problem: null, notice: null });
+    try {
+      const job = await this.api.resume(name);
+      this.#set({ busy: false, job });
+      this.#schedulePoll(job.id);
+      void this.refreshPolicies();
+    } catch (error) {
+      this.#set({ busy: false, problem: asProblem(error, `Could not continue ${name}`) });
+    }
+  };
+
+  stop = async (): Promise<void> => {
+    const job = this.state.job;
+    if (!isRunning(job)) return;
+    try {
+      this.#set({ job: await this.api.stop(job!.id) });
+    } catch (error) {
+      this.#set({ problem: asProblem(error, 'Could not stop training') });
+    }
+  };
+
+  #schedulePoll(id: string): void {
+    clearTimeout(this.#poll);
+    if (this.#closed) return;
+    this.#poll = setTimeout(async () => {
+      try {
+        const job = await this.api.job(id);
+        const before = this.state.job;
+        if (before?.id !== id) return;
+        this.#set({ job });
+        // The history shows the run as training once its first epoch is under way.
+        if (before.state === 'starting' && job.state !== 'starting' && isRunning(job)) void this.refreshPolicies();
+        if (isRunning(job)) this.#schedulePoll(id);
+        else this.#ended(job);
+      } catch (error) {
+        this.#set({ problem: asProblem(error, 'Lost track of the training run') });
+      }
+    }, this.#pollMs);
+  }
+
+  #ended(job: TrainingJob): void {
+    if (job.state === 'done') this.#set({ notice: `${job.name} is trained and saved. Run it on the Deploy tab, or evaluate it with \`cellkit eval\`.` });
+    void this.refreshPolicies();
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#poll);
+  }
+}
