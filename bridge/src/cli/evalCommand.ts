@@ -47,9 +47,10 @@ export const EVAL_FILE = 'eval.json';
  * As for `cellkit demo`: the embedded sim at speed 'max' pauses while it
  * renders cameras, so the controller's wall-clock watchdog (2 periods, 16 ms)
  * would close the connection gate mid-episode — and the runner would stop on
- * that safety stop. 25 periods = 0.2 s; the sim is in this process.
+ * that safety stop. With an image policy inferring on the same event loop, pauses
+ * reach a few hundred ms: 125 periods = 1 s. The sim is in this process.
  */
-const MAX_SPEED_WATCHDOG_PERIODS = 25;
+const MAX_SPEED_WATCHDOG_PERIODS = 125;
 
 export function createEvalCommand(commandOptions: EvalCommandOptions = {}): Command {
   const print = commandOptions.print ?? ((line: string) => console.log(line));

@@ -52,6 +52,8 @@ export class PolicyRunner {
   private steps = 0;
   private lastStepAt?: number;
   private lastStepStamp?: number;
+  /** Stamp of the first joint sample after start: inputs may still be arriving for two periods after it. */
+  private firstStamp?: number;
   private predicted?: number[];
   /** ms per phase of the latest step. */
   private phases?: { observe: number; infer: number; act: number };
@@ -243,6 +245,7 @@ export class PolicyRunner {
     this.steps = 0;
     this.lastStepAt = undefined;
     this.lastStepStamp = undefined;
+    this.firstStamp = undefined;
     this.predicted = undefined;
     this.phases = undefined;
     this.commanded = undefined;
@@ -274,17 +277,21 @@ export class PolicyRunner {
     const p = this.policy!;
     const period = 1 / p.rate;
     const stamp = this.joints!.stamp;
+    this.firstStamp ??= stamp;
+    // Just started: a camera or wrench stream may not have delivered yet — wait (no command) up to two periods.
+    const warmingUp = this.steps === 0 && stamp - this.firstStamp <= 2 * period;
 
     // observe: the latest samples, each no older than two periods on the cell's clock.
     if (this.lastStepStamp !== undefined && stamp - this.lastStepStamp > 2 * period) {
       return this.stop(problem('stale_observation', `expected joint states every ${period.toFixed(3)} s or faster, found a gap of ${(stamp - this.lastStepStamp).toFixed(3)} s`, 'check the cell connection and the bridge load'));
     }
     if (p.adapter.usesWrench && !(this.wrench && stamp - this.wrench.stamp <= 2 * period)) {
+      if (warmingUp) return;
       return this.stop(problem('stale_observation', `expected a wrench sample at most ${(2 * period).toFixed(3)} s old, found ${this.wrench ? `${(stamp - this.wrench.stamp).toFixed(3)} s` : 'none'}`, 'check the force/torque sensor stream'));
     }
     const t0 = this.wallClock();
     p.adapter.observe({ joints: this.joints, wrench: this.wrench }, this.stateBuf);
-    const images = this.images(stamp, period);
+    const images = this.images(stamp, period, warmingUp);
     if (images === undefined) return;
     const t1 = this.wallClock();
     if (!this.stateBuf.every(Number.isFinite)) {
@@ -331,14 +338,15 @@ export class PolicyRunner {
     return false;
   }
 
-  /** Camera inputs decoded and resized; null when the policy uses none; undefined when it stopped on a stale frame. */
-  private images(stamp: number, period: number): Record<string, Uint8Array> | null | undefined {
+  /** Camera inputs decoded and resized; null when the policy uses none; undefined when a frame is missing (stopped, or waiting while warming up). */
+  private images(stamp: number, period: number, warmingUp: boolean): Record<string, Uint8Array> | null | undefined {
     const cams = this.policy!.cameras;
     if (cams.length === 0) return null;
     const out: Record<string, Uint8Array> = {};
     for (const cam of cams) {
       const f = this.frames.get(cam.name);
       if (!f || stamp - f.stamp > 2 * period) {
+        if (warmingUp) return undefined;
         this.stop(problem('stale_observation', `expected a '${cam.name}' frame at most ${(2 * period).toFixed(3)} s old, found ${f ? `${(stamp - f.stamp).toFixed(3)} s` : 'none'}`, `check camera '${cam.name}'`));
         return undefined;
       }

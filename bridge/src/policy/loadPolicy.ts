@@ -66,7 +66,8 @@ export async function loadPolicy(opts: LoadPolicyOptions): Promise<LoadedPolicy>
   const m = bundle.manifest;
   const name = opts.name ?? (dir ? basename(dir) : m.dataset.id ?? 'policy');
   // The runner resizes each camera to the bundle's shape, so a camera the cell has always "delivers" that shape.
-  const cameras = Object.fromEntries(m.inputs.cameras.filter((c) => opts.cell.cameras.includes(c.name)).map((c) => [c.name, c.shape]));
+  // (Cameras the bundle does not use are listed too, so a "missing camera" message names what the cell has.)
+  const cameras = Object.fromEntries(opts.cell.cameras.map((name) => [name, m.inputs.cameras.find((c) => c.name === name)?.shape ?? ([0, 0, 3] as [number, number, 3])]));
   const problems: PolicyProblem[] = checkBundleFits(bundle, { profile: opts.cell.profile, jointNames: opts.cell.jointNames, cameras }).map((p) => ({
     severity: p.severity,
     code: p.code,
