@@ -3,10 +3,11 @@ import { simBench } from './simBench.ts';
 import { bridgeBench } from './bridgeBench.ts';
 import { recorderBench } from '../recorder/bench/recorderBench.ts';
 import { trainerSuite } from './trainerSuite.ts';
+import { uiBench } from './uiBench.ts';
 
 /**
  * `npm run bench [name…]`: each suite prints its figures as it finishes.
- * Suites: sim, bridge, recorder, trainer. Environment: BENCH_SECONDS scales the long
+ * Suites: sim, bridge, recorder, trainer, ui. Environment: BENCH_SECONDS scales the long
  * real-time runs (default 60); BENCH_RECORDER_SECONDS is the recorder's stream
  * mix (default 600: ten minutes of data); BENCH_EXPERT_SEEDS (default 50).
  */
@@ -19,6 +20,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
       realTimeSeconds: Number(process.env.BENCH_SECONDS ?? 60),
     }),
   trainer: trainerSuite,
+  ui: uiBench,
 };
 
 const wanted = process.argv.slice(2);
