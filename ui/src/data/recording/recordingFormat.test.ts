@@ -59,6 +59,13 @@ describe('live quality', () => {
     expect(row!.warning).toBeUndefined();
   });
 
+  it('no warnings in the first seconds, while the streams start', () => {
+    const early = { ...msg({ 'camera/wrist': { count: 0, rate: null, nominal: 30, flag: 'camera/wrist: no messages (expected 30 Hz)' } }), elapsed: 0.4 };
+    expect(streamRows(early)[0]!.health).toBe('starting');
+    expect(streamRows(early)[0]!.warning).toBeUndefined();
+    expect(streamRows({ ...early, elapsed: 2.5 })[0]).toMatchObject({ health: 'missing' });
+  });
+
   it('has no rows before the first report', () => {
     expect(streamRows(null)).toEqual([]);
     expect(streamRows({ op: 'recording', state: 'idle', problems: [] })).toEqual([]);

@@ -79,10 +79,18 @@ function rank(stream: string): number {
   return i < 0 ? ORDER.length : i;
 }
 
-export function streamRow(stream: string, q: RecordingStreamQuality): StreamRow {
+/**
+ * s. The recorder reports every expected stream from the first instant, with
+ * nothing received yet and rates from a handful of samples: no warnings
+ * before this much of the episode has passed.
+ */
+export const WARMUP_SECONDS = 2;
+
+export function streamRow(stream: string, q: RecordingStreamQuality, elapsed = Infinity): StreamRow {
   const label = streamLabel(stream);
   const row: StreamRow = { stream, label, rate: q.rate, nominal: q.nominal, count: q.count, health: 'ok' };
   if (q.nominal === null) row.health = 'unrated';
+  else if (elapsed < WARMUP_SECONDS) row.health = 'starting';
   else if (q.count === 0) row.health = 'missing';
   else if (q.rate === null) row.health = 'starting';
   else if (q.flag) row.health = 'behind';
@@ -100,7 +108,7 @@ export function streamRows(msg: RecordingMessage | null): StreamRow[] {
   const streams = msg?.quality?.streams;
   if (!streams) return [];
   return Object.entries(streams)
-    .map(([name, q]) => streamRow(name, q))
+    .map(([name, q]) => streamRow(name, q, msg?.elapsed ?? Infinity))
     .sort((a, b) => rank(a.stream) - rank(b.stream) || a.stream.localeCompare(b.stream));
 }
 

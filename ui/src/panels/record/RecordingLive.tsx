@@ -92,7 +92,7 @@ export function RecordingLive(props: {
           {rows.map((r) => (
             <tr key={r.stream} className={`rec-q rec-q-${r.health}`} data-testid={`record-stream-${r.stream}`} data-health={r.health}>
               <td>{r.label}</td>
-              <td className="rec-num">{formatRate(r.rate, r.nominal)}</td>
+              <td className="rec-num">{formatRate(r.health === 'starting' ? null : r.rate, r.nominal)}</td>
               <td className="rec-num">{r.count}</td>
               <td>{HEALTH_WORDS[r.health]}</td>
             </tr>
