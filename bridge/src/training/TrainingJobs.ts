@@ -143,7 +143,7 @@ export class TrainingJobs {
     });
     // The end a worker reports is applied once its process is gone (and `onEnd` has run):
     // a job that reads done/stopped/failed has let go of the cores and its folder.
-    let ending: (() => void) | null = null;
+    let ending: ((target: TrainingJob) => void) | null = null;
     child.on('message', (m) => {
       const end = this.#onMessage(job, m as WorkerMessage);
       if (end) ending = end;
@@ -153,14 +153,18 @@ export class TrainingJobs {
       const settle = (detail: string): void => {
         if (settled) return;
         settled = true;
-        if (ending) ending();
+        // The end is worked out on a copy and published only after `onEnd`: a poll that
+        // reads the job as ended never finds its folder half cleaned up, or the service busy.
+        const final = copy(job);
+        if (ending) ending(final);
         else {
           const message = `the training process ${detail} before it finished${stderr.trim() ? `: ${lastLines(stderr)}` : ''}`;
-          this.#end(job, 'failed', { message: `Training failed: ${message}`, tip: tipForTraining('Error', message) });
+          this.#end(final, 'failed', { message: `Training failed: ${message}`, tip: tipForTraining('Error', message) });
         }
-        Promise.resolve(opts.onEnd?.(copy(job)))
+        Promise.resolve(opts.onEnd?.(copy(final)))
           .catch(() => {})
           .finally(() => {
+            Object.assign(job, final);
             if (this.#active?.job === job) this.#active = null;
             resolve();
           });
@@ -218,7 +222,7 @@ export class TrainingJobs {
   }
 
   /** Applies one worker message; for the last one, returns how to end the job (applied when the process has exited). */
-  #onMessage(job: TrainingJob, m: WorkerMessage): (() => void) | null {
+  #onMessage(job: TrainingJob, m: WorkerMessage): ((target: TrainingJob) => void) | null {
     switch (m.type) {
       case 'reading':
         job.stage = `Reading episode ${Math.min(m.done + 1, m.total)} of ${m.total}`;
@@ -253,20 +257,20 @@ export class TrainingJobs {
       }
       case 'done':
         job.stage = 'Saving the policy';
-        return () => {
-          job.fraction = 1;
-          job.etaSec = 0;
-          this.#end(job, 'done', undefined, m.stoppedEarly ? `Done: stopped early after ${m.epochsRun} epochs (validation loss stopped improving)` : `Done: ${m.epochsRun} epochs`);
+        return (t) => {
+          t.fraction = 1;
+          t.etaSec = 0;
+          this.#end(t, 'done', undefined, m.stoppedEarly ? `Done: stopped early after ${m.epochsRun} epochs (validation loss stopped improving)` : `Done: ${m.epochsRun} epochs`);
         };
       case 'stopped':
-        return () => {
-          job.epochsDone = m.epochsDone;
-          job.resumable = m.epochsDone > 0;
-          job.etaSec = null;
-          this.#end(job, 'stopped', undefined, m.epochsDone > 0 ? `Stopped after ${m.epochsDone} epoch${m.epochsDone === 1 ? '' : 's'}; can be continued` : 'Stopped before the first epoch finished; nothing was kept');
+        return (t) => {
+          t.epochsDone = m.epochsDone;
+          t.resumable = m.epochsDone > 0;
+          t.etaSec = null;
+          this.#end(t, 'stopped', undefined, m.epochsDone > 0 ? `Stopped after ${m.epochsDone} epoch${m.epochsDone === 1 ? '' : 's'}; can be continued` : 'Stopped before the first epoch finished; nothing was kept');
         };
       case 'failed':
-        return () => this.#end(job, 'failed', { message: `Training failed: ${m.message}`, tip: tipForTraining(m.name, m.message) });
+        return (t) => this.#end(t, 'failed', { message: `Training failed: ${m.message}`, tip: tipForTraining(m.name, m.message) });
     }
   }
 
