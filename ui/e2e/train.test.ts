@@ -2,9 +2,10 @@
  * The Train page in Chromium against the real stack (sim cell, bridge,
  * built UI) over a real data folder: pick a dataset and the simple policy,
  * start, watch progress and the loss curve, see the run in the history;
- * start a long run, see the time left, stop it and see it as stopped; then
- * evaluate the trained policy with `cellkit eval` and see the result in the
- * history. Training runs for real (tiny mlp). Screenshots go to artifacts/ui/.
+ * start a long run, see the time left, reload and find it again, stop it
+ * and see it as stopped; then evaluate the trained policy with `cellkit eval`
+ * and see the result in the history. Training runs for real (tiny mlp).
+ * Screenshots go to artifacts/ui/.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -147,6 +148,13 @@ describe('Train page', () => {
     expect(await page.getByTestId('train-eta').textContent()).toMatch(/left|almost done/);
     expect(Number(await page.getByTestId('train-bar').getAttribute('aria-valuenow'))).toBeLessThan(100);
     await shot('train-running');
+
+    // A reload finds the run again: the bridge owns it, not the page.
+    const before = await chartPoints();
+    await page.reload();
+    await page.getByTestId('train-page').waitFor();
+    await waitFor(async () => (await progressState()) === 'training' && (await chartPoints()) >= before, 'the running job after a reload');
+    expect(await page.getByTestId('train-start').isDisabled()).toBe(true);
 
     await page.getByTestId('train-stop').click();
     await waitFor(async () => (await progressState()) === 'stopped', 'the run to stop');
