@@ -38,6 +38,14 @@ export function DeployPage() {
           {shownCameras.map((c) => (
             <CameraView key={c} camera={c} title={CAMERA_TITLES[c] ?? `Camera ${c}`} />
           ))}
+          {Array.from({ length: 2 - shownCameras.length }, (_, i) => (
+            <figure className="tile camera" key={`none-${i}`}>
+              <figcaption className="tile-title">Camera</figcaption>
+              <div className="tile-body">
+                <div className="tile-note">{cameras === null ? 'Waiting for the cell…' : 'This cell has no camera here.'}</div>
+              </div>
+            </figure>
+          ))}
           <ArmView workspace={workspace} />
         </div>
         <section className={running ? 'card dep-card dep-card-running' : 'card dep-card dep-card-idle'} data-testid="deploy-card">

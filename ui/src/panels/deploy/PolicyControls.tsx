@@ -37,6 +37,7 @@ export function PolicyControls() {
   const role = useCell((s) => s.welcome?.role ?? null);
   const estopped = useCell((s) => s.control?.estopped ?? false);
   const state = useCell((s) => s.policy?.state ?? null);
+  const mode = useCell((s) => s.policy?.mode);
   const running = state === 'running' || state === 'intervened' || state === 'paused';
   const [listed, refresh] = usePolicyList();
   useEffect(() => {
@@ -72,13 +73,25 @@ export function PolicyControls() {
         <button className="btn dep-stop" data-testid="deploy-stop" onClick={() => actions.policyStop()}>
           ■ Stop policy
         </button>
+        {state === 'running' && mode === 'supervised' && (
+          // The runner holds the lease, so the teleop panel's Take control is off: taking over starts here.
+          <button className="btn dep-takeover" data-testid="deploy-takeover" onClick={() => actions.takeControl()}>
+            Take over
+          </button>
+        )}
         {state === 'paused' && (
           <button className="btn dep-resume" data-testid="deploy-resume" onClick={() => actions.policyResume()}>
-            Resume policy
+            ▶ Resume policy
           </button>
         )}
         <p className="rec-start-why" data-testid="deploy-start-why">
-          Stop ends the policy at once; E-STOP (Esc) stops the robot.
+          {state === 'intervened'
+            ? 'You drive now (jog on the right). Press Release control to hand back, then Resume.'
+            : state === 'paused'
+              ? 'Handed back. Resume lets the policy drive again; Stop ends it.'
+              : mode === 'supervised'
+                ? 'Take over stops the policy’s commands at once and gives you the jog controls. Stop ends it; E-STOP (Esc) stops the robot.'
+                : 'Stop ends the policy at once; E-STOP (Esc) stops the robot.'}
         </p>
       </div>
     );
