@@ -44,7 +44,10 @@ describe('PolicyRunner on the real stack', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cellkit-policy-'));
     bundleDir = await trainTinyPolicy({ dir });
-    stack = await startStack({ sim: { port: 0, speed: 1, cameras: [] }, port: 0, auditLog: AuditLog.inMemory().audit, dataDir: join(dir, 'data') });
+    stack = await startStack({ sim: { port: 0, speed: 1, cameras: [] }, port: 0, auditLog: AuditLog.inMemory().audit, dataDir: join(dir, 'data'),
+      // A loaded test machine can pause the process past the default 16 ms watchdog; these tests are about the runner.
+      controller: { watchdogPeriods: 25 },
+    });
     stack.controller.on('output', (o) => outputs.push(o));
     stack.connection.on('joints', (s) => ((latestQ = s.position), (latestQd = s.velocity)));
     await waitFor('the cell', () => stack.connection.health().state === 'connected' && latestQ.length > 0 && stack.controller.status().safetyMode === 1);
@@ -164,6 +167,19 @@ describe('PolicyRunner on the real stack', () => {
     expect(runner.status().stopReason!.message).toMatch(/expected finite actions, found \[(-?Infinity|NaN)/);
     expect(outputs.slice(mark).some((o) => o.source === 'policy')).toBe(false);
     expect(stack.controller.leaseHolder).toBeUndefined();
+  }, 30_000);
+
+  it('losing the lease stops it at once; nothing of the policy moves the arm afterwards', async () => {
+    runner.use(await policy());
+    runner.start({ mode: 'autonomous', speedScale: 1 });
+    await waitFor('3 steps', () => runner.status().steps >= 3);
+    // Whatever takes the lease from the runner (here: released under it, then taken by someone else).
+    stack.controller.releaseLease(runner.clientId);
+    expect(runner.status()).toMatchObject({ state: 'stopped', stopReason: { code: 'lease_lost' } });
+    expect(stack.controller.acquireLease('op1').accepted).toBe(true);
+    const mark = outputs.length;
+    await sleep(300);
+    expect(outputs.slice(mark).some((o) => o.source === 'policy')).toBe(false);
   }, 30_000);
 
   it('an e-stop stops it, and it stays stopped after the reset', async () => {

@@ -4,7 +4,7 @@
  * checked against the connected cell on `policy.start`, and run by one
  * `PolicyRunner` — one policy at a time, like one lease.
  */
-import { stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import type { CellDescription, CellEvents } from '../cell/Cell.ts';
@@ -90,13 +90,22 @@ export class PolicyService implements PolicyPort {
     if (!POLICY_NAME_PATTERN.test(name)) {
       throw new PolicyError(problem('bad_policy_name', `expected a policy name of ${POLICY_NAME_TEXT}, found ${JSON.stringify(name)}`, `name a bundle folder under ${this.policiesDir}`));
     }
-    const loaded = this.runner.loaded;
-    if (loaded && loaded.name === name) return loaded;
     const dir = join(this.policiesDir, name);
-    const found = await stat(join(dir, 'policy.json')).then(() => true, () => false);
-    if (!found) {
+    const manifest = await readFile(join(dir, 'policy.json'), 'utf8').then((t) => t, () => undefined);
+    // Reuse the loaded model only when it is the same bundle: a retrained one copied over the folder must be reloaded.
+    const loaded = this.runner.loaded;
+    if (loaded && loaded.name === name && manifest !== undefined && sameBundle(manifest, loaded.manifest.createdAt)) return loaded;
+    if (manifest === undefined) {
       throw new PolicyError(problem('unknown_policy', `expected a policy bundle at ${dir} (with policy.json), found none`, `copy the trained bundle folder into ${this.policiesDir}, or check the name`));
     }
     return loadPolicy({ source: dir, name, cell: this.opts.cell.description });
+  }
+}
+
+function sameBundle(manifestText: string, createdAt: string): boolean {
+  try {
+    return (JSON.parse(manifestText) as { createdAt?: unknown }).createdAt === createdAt;
+  } catch {
+    return false;
   }
 }

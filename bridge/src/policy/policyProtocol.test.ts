@@ -29,7 +29,10 @@ describe('policy.start / stop / resume over the protocol', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cellkit-policy-ws-'));
     await trainTinyPolicy({ dir: join(dir, 'policies'), name: 'tiny' });
-    stack = await startStack({ sim: { port: 0, speed: 1, cameras: [] }, port: 0, auditLog: audit.audit, dataDir: join(dir, 'data'), policiesDir: join(dir, 'policies') });
+    stack = await startStack({ sim: { port: 0, speed: 1, cameras: [] }, port: 0, auditLog: audit.audit, dataDir: join(dir, 'data'), policiesDir: join(dir, 'policies'),
+      // A loaded test machine can pause the process past the default 16 ms watchdog; these tests are about the runner.
+      controller: { watchdogPeriods: 25 },
+    });
     stack.controller.on('output', (o) => outputs.push(o));
     const end = performance.now() + 15_000;
     while (!(stack.connection.health().state === 'connected' && stack.controller.status().safetyMode === 1) && performance.now() < end) await sleep(50);
