@@ -263,7 +263,7 @@ async function teleopLatency(): Promise<BenchResult[]> {
   return [
     ...pair(
       `teleop latency, send → first moving sample in the sender's telemetry at ${MAX_RATE_HZ} Hz ` +
-        `(step ±${STEP} rad/s on ${JOINT_NAME} from rest, moving = > ${MOVING} rad/s that way; includes ws in, the wait for the 125 Hz control tick, ` +
+        `(step ±${STEP} rad/s on ${JOINT_NAME} from rest, moving = > ${MOVING} rad/s that way; includes ws in, the wait for the control tick (a fresh command goes out on the next joint sample), ` +
         `roslib, the sim's accel ramp, batching ≤ ${(1000 / MAX_RATE_HZ).toFixed(1)} ms, ws out; ${fast.at.client.length} trials${fails(fast)})`,
       fast.at.client,
     ),

@@ -40,6 +40,10 @@ export const CLOSE_CODES = {
 
 /** Telemetry flush rate when `subscribe.maxRateHz` is absent (Hz). */
 export const DEFAULT_RATE_HZ = 30;
-/** Bounds of `subscribe.maxRateHz` (Hz). */
+/**
+ * Bounds of `subscribe.maxRateHz` (Hz). The top is the joint-state rate of a
+ * UR (500 Hz): a client that needs the lowest latency (a haptic device, a
+ * benchmark) gets every sample as it arrives; a display needs ~30–60 Hz.
+ */
 export const MIN_RATE_HZ = 0.1;
-export const MAX_RATE_HZ = 120;
+export const MAX_RATE_HZ = 500;
