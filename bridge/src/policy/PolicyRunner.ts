@@ -63,7 +63,6 @@ export class PolicyRunner {
   private interventionCount = 0;
   private stopReason?: PolicyProblem;
   private problems: PolicyProblem[] = [];
-  private startedBy?: string;
   /** The takeover in progress (supervised). */
   private active?: { intervention: PolicyIntervention; clientId: string };
   private unsubscribe: (() => void)[] = [];
@@ -123,7 +122,6 @@ export class PolicyRunner {
     }
     this.mode = opts.mode;
     this.speedScale = opts.speedScale;
-    this.startedBy = opts.by;
     this.reset();
     this.state = 'running';
     this.subscribe();
