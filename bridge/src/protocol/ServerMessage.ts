@@ -168,6 +168,11 @@ export interface RecordingStreamQuality {
   rate: number | null;
   /** Hz, the rate the stream should have; null when it has none (events, status). */
   nominal: number | null;
+  /** Gaps longer than two nominal periods, and the messages estimated missing in them. */
+  drops: number;
+  missing: number;
+  /** s, this stream's stamps minus the joint states' latest stamp (mean, largest magnitude); null for the joints themselves or before data. */
+  skew: { mean: number; maxAbs: number } | null;
   /** Why the stream is flagged (too slow, drops, missing), if it is. */
   flag?: string;
 }

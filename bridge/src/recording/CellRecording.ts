@@ -223,7 +223,14 @@ function episodeOf(session: Session, meta: EpisodeMeta | undefined, now: number)
 export function compactQuality(q: QualityReport): RecordingQuality {
   const streams: RecordingQuality['streams'] = {};
   for (const [name, s] of Object.entries(q.streams)) {
-    streams[name] = { count: s.count, rate: s.effectiveRate ?? s.meanRate, nominal: s.nominalRate };
+    streams[name] = {
+      count: s.count,
+      rate: s.effectiveRate ?? s.meanRate,
+      nominal: s.nominalRate,
+      drops: s.drops,
+      missing: s.missing,
+      skew: s.skew ? { ...s.skew } : null,
+    };
     if (s.flag) streams[name]!.flag = s.flag;
   }
   return { flagged: q.flagged, flags: [...q.flags], streams };

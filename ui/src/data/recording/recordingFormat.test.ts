@@ -29,10 +29,10 @@ describe('live quality', () => {
   it('names streams for people and puts cameras first', () => {
     const rows = streamRows(
       msg({
-        joints: { count: 1000, rate: 499.6, nominal: 500 },
-        events: { count: 2, rate: null, nominal: null },
-        'camera/wrist': { count: 60, rate: 29.9, nominal: 30 },
-        'camera/scene': { count: 60, rate: 30, nominal: 30 },
+        joints: { count: 1000, rate: 499.6, nominal: 500, drops: 0, missing: 0, skew: null },
+        events: { count: 2, rate: null, nominal: null, drops: 0, missing: 0, skew: null },
+        'camera/wrist': { count: 60, rate: 29.9, nominal: 30, drops: 0, missing: 0, skew: null },
+        'camera/scene': { count: 60, rate: 30, nominal: 30, drops: 0, missing: 0, skew: null },
       }),
     );
     expect(rows.map((r) => r.label)).toEqual(['Scene camera', 'Wrist camera', 'Joint positions', 'Safety events']);
@@ -43,8 +43,8 @@ describe('live quality', () => {
   it('warns in plain words when a camera falls behind or a stream sends nothing', () => {
     const rows = streamRows(
       msg({
-        'camera/wrist': { count: 30, rate: 14.8, nominal: 30, flag: 'camera/wrist: 14.8 Hz, under 90% of nominal 30 Hz' },
-        wrench: { count: 0, rate: null, nominal: 500, flag: 'wrench: no messages (expected 500 Hz)' },
+        'camera/wrist': { count: 30, rate: 14.8, nominal: 30, drops: 0, missing: 0, skew: null, flag: 'camera/wrist: 14.8 Hz, under 90% of nominal 30 Hz' },
+        wrench: { count: 0, rate: null, nominal: 500, drops: 0, missing: 0, skew: null, flag: 'wrench: no messages (expected 500 Hz)' },
       }),
     );
     expect(rows[0]!.warning).toBe('Wrist camera is dropping frames — check the cable / lower the camera resolution');
@@ -54,13 +54,21 @@ describe('live quality', () => {
   });
 
   it('a stream a few percent short of nominal, not flagged, is "slow" without a warning line', () => {
-    const [row] = streamRows(msg({ 'camera/scene': { count: 200, rate: 27.1, nominal: 30 } }));
+    const [row] = streamRows(msg({ 'camera/scene': { count: 200, rate: 27.1, nominal: 30, drops: 0, missing: 0, skew: null } }));
     expect(row!.health).toBe('slow');
     expect(row!.warning).toBeUndefined();
   });
 
+  it('a stream at full rate but with gaps shows its drops and skew, and reads "slow"', () => {
+    const [row] = streamRows(
+      msg({ 'camera/wrist': { count: 300, rate: 29.9, nominal: 30, drops: 2, missing: 3, skew: { mean: 0.004, maxAbs: 0.021 } } }),
+    );
+    expect(row).toMatchObject({ drops: 2, health: 'slow' });
+    expect(row!.skewMs).toBeCloseTo(21, 6);
+  });
+
   it('no warnings in the first seconds, while the streams start', () => {
-    const early = { ...msg({ 'camera/wrist': { count: 0, rate: null, nominal: 30, flag: 'camera/wrist: no messages (expected 30 Hz)' } }), elapsed: 0.4 };
+    const early = { ...msg({ 'camera/wrist': { count: 0, rate: null, nominal: 30, drops: 0, missing: 0, skew: null, flag: 'camera/wrist: no messages (expected 30 Hz)' } }), elapsed: 0.4 };
     expect(streamRows(early)[0]!.health).toBe('starting');
     expect(streamRows(early)[0]!.warning).toBeUndefined();
     expect(streamRows({ ...early, elapsed: 2.5 })[0]).toMatchObject({ health: 'missing' });

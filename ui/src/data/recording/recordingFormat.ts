@@ -53,8 +53,8 @@ function tipFor(stream: string): string {
 
 /**
  * Under this fraction of nominal, a stream not (yet) flagged by the recorder
- * is shown as "a little slow": the wire carries no drop counts, and a rate a
- * few percent short means frames are going missing.
+ * is shown as "a little slow": a rate a few percent short means frames are
+ * going missing even before a gap is long enough to count as a drop.
  */
 export const SLOW_FRACTION = 0.97;
 
@@ -67,6 +67,10 @@ export interface StreamRow {
   rate: number | null;
   nominal: number | null;
   count: number;
+  /** Gaps over two nominal periods so far. */
+  drops: number;
+  /** ms, the largest |stamp − latest joint-state stamp|; null for the joints themselves or before data. */
+  skewMs: number | null;
   health: StreamHealth;
   /** Plain-words warning when the stream is behind or missing. */
   warning?: string;
@@ -88,13 +92,22 @@ export const WARMUP_SECONDS = 2;
 
 export function streamRow(stream: string, q: RecordingStreamQuality, elapsed = Infinity): StreamRow {
   const label = streamLabel(stream);
-  const row: StreamRow = { stream, label, rate: q.rate, nominal: q.nominal, count: q.count, health: 'ok' };
+  const row: StreamRow = {
+    stream,
+    label,
+    rate: q.rate,
+    nominal: q.nominal,
+    count: q.count,
+    drops: q.drops ?? 0,
+    skewMs: q.skew ? q.skew.maxAbs * 1000 : null,
+    health: 'ok',
+  };
   if (q.nominal === null) row.health = 'unrated';
   else if (elapsed < WARMUP_SECONDS) row.health = 'starting';
   else if (q.count === 0) row.health = 'missing';
   else if (q.rate === null) row.health = 'starting';
   else if (q.flag) row.health = 'behind';
-  else if (q.rate < SLOW_FRACTION * q.nominal) row.health = 'slow';
+  else if (q.rate < SLOW_FRACTION * q.nominal || row.drops > 0) row.health = 'slow';
   if (row.health === 'missing') row.warning = `${label} sends nothing — ${tipFor(stream)}`;
   if (row.health === 'behind') {
     const verb = stream.startsWith('camera/') ? 'is dropping frames' : 'is falling behind';

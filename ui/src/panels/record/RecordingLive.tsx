@@ -78,13 +78,15 @@ export function RecordingLive(props: {
             <th>Stream</th>
             <th>Rate (messages per second)</th>
             <th>Received</th>
+            <th title="Gaps longer than two frames">Drops</th>
+            <th title="Largest time offset from the joint readings">Skew</th>
             <th>State</th>
           </tr>
         </thead>
         <tbody>
           {rows.length === 0 && (
             <tr>
-              <td colSpan={4} className="rec-muted">
+              <td colSpan={6} className="rec-muted">
                 Waiting for the first quality report…
               </td>
             </tr>
@@ -94,6 +96,8 @@ export function RecordingLive(props: {
               <td>{r.label}</td>
               <td className="rec-num">{formatRate(r.health === 'starting' ? null : r.rate, r.nominal)}</td>
               <td className="rec-num">{r.count}</td>
+              <td className="rec-num">{r.drops}</td>
+              <td className="rec-num">{r.skewMs === null ? '—' : `${r.skewMs.toFixed(0)} ms`}</td>
               <td>{HEALTH_WORDS[r.health]}</td>
             </tr>
           ))}
