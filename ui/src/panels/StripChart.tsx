@@ -69,7 +69,12 @@ export function StripChart(props: StripChartProps) {
 }
 
 function drawChart(canvas: HTMLCanvasElement, ts: TimeSeries, p: StripChartProps, dpr: number, range: { lo: number; hi: number }): void {
-  const ctx = canvas.getContext('2d');
+  // willReadFrequently keeps this canvas rasterised on the CPU: thousands of
+  // thin line segments per frame cost far more as GPU paths on a weak or
+  // emulated GPU (SwiftShader: ~14 ms of GPU-process CPU per chart per frame,
+  // vs ~1 ms on the CPU; `npm run bench ui` with BENCH_UI_GPU=swiftshader).
+  // Options must match on every getContext call for this canvas.
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx) return;
   const W = canvas.width;
   const H = canvas.height;
