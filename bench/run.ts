@@ -9,7 +9,8 @@ import { uiBench } from './uiBench.ts';
  * `npm run bench [name…]`: each suite prints its figures as it finishes.
  * Suites: sim, bridge, recorder, trainer, ui. Environment: BENCH_SECONDS scales the long
  * real-time runs (default 60); BENCH_RECORDER_SECONDS is the recorder's stream
- * mix (default 600: ten minutes of data); BENCH_EXPERT_SEEDS (default 50).
+ * mix (default 600: ten minutes of data); BENCH_EXPERT_SEEDS (default 50);
+ * BENCH_UI_GPU, the ui suite's rendering: software (default) or swiftshader.
  */
 const suites: Record<string, () => Promise<BenchResult[]>> = {
   sim: simBench,
