@@ -13,8 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frameMarkerGray } from '@cellkit/datasets/testing';
 import { AuditLog, openAccess } from '../../bridge/src/access/index.ts';
@@ -23,8 +22,8 @@ import { SAMPLE_DATASET, writeSampleDatasets } from '../../bridge/src/server/dat
 import { startServer, type RunningServer } from '../../bridge/src/server/startServer.ts';
 import { FakeCell, FakeControlPort } from '../../bridge/src/server/testing/index.ts';
 import { frameAt } from '../src/data/datasets/ReplayClock.ts';
+import { buildUi, launchChromium, waitFor as waitForCondition } from './browserHarness.ts';
 
-const uiRoot = fileURLToPath(new URL('..', import.meta.url));
 const shots = fileURLToPath(new URL('../../artifacts/ui/', import.meta.url));
 
 let outDir: string;
@@ -34,15 +33,8 @@ let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 
-async function waitFor<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000) =>
+  waitForCondition(probe, what, timeoutMs, 50);
 
 const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`) });
 const shownFrame = async (camera: string): Promise<number> => Number(await page.getByTestId(`replay-camera-${camera}`).getAttribute('data-frame'));
@@ -68,16 +60,12 @@ async function seek(seconds: number): Promise<void> {
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
-  outDir = mkdtempSync(join(tmpdir(), 'cellkit-ui-'));
   dataDir = mkdtempSync(join(tmpdir(), 'cellkit-data-'));
   await writeSampleDatasets(dataDir);
-  await build({ root: uiRoot, configFile: join(uiRoot, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  outDir = await buildUi();
   const cell = new FakeCell();
   server = await startServer({ cell, control: new FakeControlPort(cell), access: openAccess(), auditLog: AuditLog.inMemory().audit, uiDir: outDir, port: 0, log: () => {}, datasets: { dir: dataDir } });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   page = await ctx.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));

@@ -12,16 +12,15 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../bridge/src/access/index.ts';
 import { startStack, type RunningStack } from '../../bridge/src/app/startStack.ts';
 import { createEvalCommand } from '../../bridge/src/cli/evalCommand.ts';
 import { trainTinyPolicy } from '../../bridge/src/policy/testing/trainTinyPolicy.ts';
 import type { PolicyListResponse } from '../../bridge/src/training/trainingApi.ts';
+import { buildUi, launchChromium, waitFor as waitForCondition } from './browserHarness.ts';
 
-const uiRoot = fileURLToPath(new URL('..', import.meta.url));
 const shots = fileURLToPath(new URL('../../artifacts/ui/', import.meta.url));
 
 let outDir: string;
@@ -31,15 +30,8 @@ let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 
-async function waitFor<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitFor = <T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000) =>
+  waitForCondition(probe, what, timeoutMs, 100);
 
 const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`) });
 const text = async (id: string): Promise<string> => (await page.getByTestId(id).textContent()) ?? '';
@@ -47,7 +39,6 @@ const cells = async (id: string): Promise<string[]> => (await page.getByTestId(i
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
-  outDir = mkdtempSync(join(tmpdir(), 'cellkit-ui-'));
   dir = mkdtempSync(join(tmpdir(), 'cellkit-deploy-'));
   const tiny = await trainTinyPolicy({ dir: join(dir, 'policies'), name: 'tiny' });
   await trainTinyPolicy({ dir: join(dir, 'policies'), name: 'tiny-untested', epochs: 1 });
@@ -56,7 +47,7 @@ beforeAll(async () => {
     '--policy', tiny, '--task', 'reach', '--episodes', '2', '--seed', '1000', '--speed', 'max', '--timeout', '2',
   ]);
   if (code !== 0) throw new Error(`cellkit eval failed (${code}): ${evalLines.join('\n')}`);
-  await build({ root: uiRoot, configFile: join(uiRoot, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  outDir = await buildUi();
   stack = await startStack({
     port: 0,
     // No cameras: rendering them competes for this machine's CPU with the 500 Hz control loop, and a late joint
@@ -68,10 +59,7 @@ beforeAll(async () => {
     policiesDir: join(dir, 'policies'),
     log: () => {},
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await ctx.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));

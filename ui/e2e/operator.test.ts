@@ -6,16 +6,14 @@
  * screen stopping the motion and latching, and reset. Screenshots of each
  * step go to artifacts/ui/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from './startTestStack.ts';
+import { buildUi, launchChromium, waitFor as waitForCondition } from './browserHarness.ts';
 
-const uiRoot = fileURLToPath(new URL('..', import.meta.url));
 const shots = fileURLToPath(new URL('../../artifacts/ui/', import.meta.url));
 
 let outDir: string;
@@ -27,15 +25,8 @@ let ctxB: BrowserContext;
 let anna: Page;
 let ben: Page;
 
-async function waitFor<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitFor = <T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000) =>
+  waitForCondition(probe, what, timeoutMs, 100);
 
 /** Row `i` of the jog panel as a number: a joint in degrees, or a tool coordinate in mm or degrees. */
 async function jointDeg(page: Page, i: number): Promise<number> {
@@ -65,13 +56,9 @@ async function openPage(ctx: BrowserContext, name: string): Promise<Page> {
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
-  outDir = mkdtempSync(join(tmpdir(), 'cellkit-ui-'));
-  await build({ root: uiRoot, configFile: join(uiRoot, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  outDir = await buildUi();
   stack = await startTestStack({ uiDir: outDir });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   ctxA = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   ctxB = await browser.newContext({ viewport: { width: 1280, height: 800 } });
 }, 120_000);

@@ -11,8 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatasetDir, featuresFor } from '@cellkit/datasets';
 import { SYNTHETIC_JOINTS, writeSyntheticEpisode } from '@cellkit/datasets/testing';
@@ -20,8 +19,8 @@ import { AuditLog } from '../../bridge/src/access/index.ts';
 import { startStack, type RunningStack } from '../../bridge/src/app/startStack.ts';
 import { createEvalCommand } from '../../bridge/src/cli/evalCommand.ts';
 import type { PolicyListResponse } from '../../bridge/src/training/trainingApi.ts';
+import { buildUi, launchChromium, waitFor as waitForCondition } from './browserHarness.ts';
 
-const uiRoot = fileURLToPath(new URL('..', import.meta.url));
 const shots = fileURLToPath(new URL('../../artifacts/ui/', import.meta.url));
 const DATASET = 'reach-demo';
 
@@ -33,15 +32,8 @@ let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 
-async function waitFor<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000) =>
+  waitForCondition(probe, what, timeoutMs, 50);
 
 const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`) });
 const progressState = () => page.getByTestId('train-progress').getAttribute('data-state');
@@ -72,17 +64,13 @@ async function writeDataset(dir: string): Promise<void> {
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
-  outDir = mkdtempSync(join(tmpdir(), 'cellkit-ui-'));
   dataDir = mkdtempSync(join(tmpdir(), 'cellkit-data-'));
   policiesDir = mkdtempSync(join(tmpdir(), 'cellkit-policies-'));
   await writeDataset(dataDir);
-  await build({ root: uiRoot, configFile: join(uiRoot, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  outDir = await buildUi();
   const quiet = (): void => {};
   stack = await startStack({ port: 0, sim: { speed: 1, cameras: ['scene', 'wrist'], log: quiet }, uiDir: outDir, auditLog: AuditLog.inMemory().audit, log: quiet, dataDir, policiesDir });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 1500 } });
   page = await ctx.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
