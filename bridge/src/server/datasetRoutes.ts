@@ -11,7 +11,6 @@
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../access/AccessPolicy.ts';
-import { roleAllows } from '../protocol/Role.ts';
 import type { DeleteEpisodeResponse, ExportRequest, RelabelRequest } from './datasets/datasetApi.ts';
 import { DatasetLibrary, episodeSummary } from './datasets/DatasetLibrary.ts';
 import {
@@ -28,6 +27,7 @@ import {
 import { ExportJobs, exportFolderFor } from './datasets/ExportJobs.ts';
 import { replayData } from './datasets/replayData.ts';
 import { HttpError } from './HttpError.ts';
+import { authenticateRequests, requireControl } from './restAuth.ts';
 import type { SessionHub } from './SessionHub.ts';
 
 export interface DatasetRoutesOptions {
@@ -41,45 +41,23 @@ export interface DatasetRoutesOptions {
 type NameParams = { name: string };
 type EpisodeParams = { name: string; index: number };
 
-function bearer(req: FastifyRequest): string | undefined {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  return m ? m[1] : undefined;
-}
-
 /** Registered with `{ prefix: '/api/datasets' }`. */
 export async function datasetRoutes(app: FastifyInstance, opts: DatasetRoutesOptions): Promise<void> {
   const { hub } = opts;
   const library = new DatasetLibrary({ dir: opts.dir });
   const jobs = new ExportJobs();
   const exportsDir = opts.exportsDir ?? join(opts.dir, 'exports');
-  const principals = new WeakMap<FastifyRequest, Principal>();
 
   app.addHook('onClose', async () => {
     await jobs.settle();
     await library.close();
   });
 
-  app.addHook('onRequest', async (req) => {
-    const token = bearer(req);
-    const principal = hub.access.authenticate(token);
-    if (!principal) {
-      const found = req.headers.authorization === undefined ? 'no Authorization header' : token === undefined ? 'a malformed Authorization header' : 'an unknown token';
-      throw new HttpError(401, 'unauthorized', `this bridge requires an access token; expected Authorization: Bearer <token>, found ${found}`, 'use the token printed when the bridge first started, or ask an admin for one');
-    }
-    principals.set(req, principal);
-  });
+  const principalOf = authenticateRequests(app, hub.access);
 
   /** The caller, if allowed to change datasets; audits refusals and accepted changes alike. */
-  const mayChange = (req: FastifyRequest, action: string, detail: Record<string, unknown>): Principal => {
-    const p = principals.get(req)!;
-    const entry = { who: p.name, clientId: 'rest', role: p.role, principal: p.name, action, detail };
-    if (!roleAllows(p.role, 'control')) {
-      hub.audit.record({ ...entry, result: 'refused', code: 'forbidden' });
-      throw new HttpError(403, 'forbidden', `role ${p.role} may not change datasets; it needs operator or admin`, 'ask an operator, or an admin for an operator token');
-    }
-    hub.audit.record({ ...entry, result: 'accepted' });
-    return p;
-  };
+  const mayChange = (req: FastifyRequest, action: string, detail: Record<string, unknown>): Principal =>
+    requireControl(hub.audit, principalOf(req), action, detail, 'change datasets');
 
   app.get('/', { schema: listDatasetsSchema }, async () => {
     const datasets = [];

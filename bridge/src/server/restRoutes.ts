@@ -4,10 +4,11 @@
  * When the bridge requires tokens, every /api request needs
  * `Authorization: Bearer <token>`.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Principal } from '../access/AccessPolicy.ts';
 import { PROTOCOL_VERSION } from '../protocol/protocolConstants.ts';
 import { HttpError } from './HttpError.ts';
+import { authenticate } from './restAuth.ts';
 import { roleAllows } from '../protocol/Role.ts';
 import { cellRouteSchema, clientsRouteSchema, healthRouteSchema, sessionRouteSchema } from './restSchemas.ts';
 import type { SessionHub } from './SessionHub.ts';
@@ -19,26 +20,13 @@ declare module 'fastify' {
   }
 }
 
-function bearer(req: FastifyRequest): string | undefined {
-  const h = req.headers.authorization;
-  if (typeof h !== 'string') return undefined;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-  return m ? m[1] : undefined;
-}
-
 /** Registered with `{ prefix: '/api' }`. */
 export async function restRoutes(app: FastifyInstance, opts: { hub: SessionHub }): Promise<void> {
   const { hub } = opts;
 
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (req) => {
-    const token = bearer(req);
-    const principal = hub.access.authenticate(token);
-    if (!principal) {
-      const found = req.headers.authorization === undefined ? 'no Authorization header' : token === undefined ? 'a malformed Authorization header' : 'an unknown token';
-      throw new HttpError(401, 'unauthorized', `this bridge requires an access token; expected Authorization: Bearer <token>, found ${found}`, 'use the token printed when the bridge first started, or ask an admin for one');
-    }
-    req.principal = principal;
+    req.principal = authenticate(hub.access, req);
   });
 
   app.get('/health', { schema: healthRouteSchema }, async () => {

@@ -19,9 +19,8 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { getPolicy, listPolicies as policyTypes } from '@cellkit/trainer';
 import { RUN_DEFAULTS, type RunSettings } from '@cellkit/trainer/node';
-import type { Principal } from '../access/AccessPolicy.ts';
-import { roleAllows } from '../protocol/Role.ts';
 import { HttpError } from '../server/HttpError.ts';
+import { authenticateRequests, requireControl } from '../server/restAuth.ts';
 import type { SessionHub } from '../server/SessionHub.ts';
 import { listPolicies } from './listPolicies.ts';
 import type { PolicyType, ResumeTrainingRequest, StartTrainingRequest, TrainingDefaults, TrainingJobList } from './trainingApi.ts';
@@ -49,11 +48,6 @@ export interface TrainingRoutesOptions {
 /** What the bridge remembers beside a run, so it can be continued after a restart. */
 const TRAINING_FILE = 'training.json';
 
-function bearer(req: FastifyRequest): string | undefined {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  return m ? m[1] : undefined;
-}
-
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
@@ -67,29 +61,14 @@ export async function trainingRoutes(app: FastifyInstance, opts: TrainingRoutesO
   const datasetsDir = resolve(opts.datasetsDir);
   const policiesDir = resolve(opts.policiesDir);
   const jobs = new TrainingJobs(opts.jobs);
-  const principals = new WeakMap<FastifyRequest, Principal>();
   const types = policyTypes();
 
   app.addHook('onClose', async () => jobs.close());
 
-  app.addHook('onRequest', async (req) => {
-    const token = bearer(req);
-    const principal = hub.access.authenticate(token);
-    if (!principal) {
-      const found = req.headers.authorization === undefined ? 'no Authorization header' : token === undefined ? 'a malformed Authorization header' : 'an unknown token';
-      throw new HttpError(401, 'unauthorized', `this bridge requires an access token; expected Authorization: Bearer <token>, found ${found}`, 'use the token printed when the bridge first started, or ask an admin for one');
-    }
-    principals.set(req, principal);
-  });
+  const principalOf = authenticateRequests(app, hub.access);
 
   const mayTrain = (req: FastifyRequest, action: string, detail: Record<string, unknown>): void => {
-    const p = principals.get(req)!;
-    const entry = { who: p.name, clientId: 'rest', role: p.role, principal: p.name, action, detail };
-    if (!roleAllows(p.role, 'control')) {
-      hub.audit.record({ ...entry, result: 'refused', code: 'forbidden' });
-      throw new HttpError(403, 'forbidden', `role ${p.role} may not start or stop training; it needs operator or admin`, 'ask an operator, or an admin for an operator token');
-    }
-    hub.audit.record({ ...entry, result: 'accepted' });
+    requireControl(hub.audit, principalOf(req), action, detail, 'start or stop training');
   };
 
   const datasetDirOf = async (name: string): Promise<string> => {
