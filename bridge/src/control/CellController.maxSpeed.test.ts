@@ -31,5 +31,9 @@ it('ticks at publishRate in sim time and a policy stepping with the loop moves t
   // Never faster than publishRate; slower only where the sim delivered in bursts longer than a period.
   expect(ticks.length - 1).toBeLessThanOrEqual(Math.round(span / period) + 1);
   expect(ticks.length - 1).toBeGreaterThan(0.5 * (span / period));
+  // Fresh commands may go out early, off the grid, but never twice on one joint sample: output ≤ the sample rate.
+  const flowing = h.rec.outputs.slice(from).filter((o) => o.trigger === 'sample' || o.trigger === 'command').map((o) => o.stamp);
+  expect(flowing.length).toBeGreaterThan(ticks.length);
+  for (let i = 1; i < flowing.length; i++) expect(flowing[i]).toBeGreaterThan(flowing[i - 1]);
   expect(h.latest().position[4] - q).toBeGreaterThan(0.2);
 });
