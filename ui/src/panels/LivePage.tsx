@@ -5,44 +5,23 @@
  * layout.
  */
 import { useCell, useTelemetry } from '../app/CellContext.tsx';
-import { ArmView } from './ArmView.tsx';
-import { CameraView } from './CameraView.tsx';
+import { CellViews } from './CellViews.tsx';
 import { StripChart } from './StripChart.tsx';
 import { TcpReadout } from './TcpReadout.tsx';
 import { TeleopPanel } from './TeleopPanel.tsx';
 
 const DEG = 180 / Math.PI;
-const CAMERA_TITLES: Record<string, string> = { scene: 'Scene camera', wrist: 'Wrist camera' };
-
 export function LivePage() {
   const telemetry = useTelemetry();
-  const cameras = useCell((s) => s.welcome?.cell.cameras ?? null);
   const joints = useCell((s) => s.welcome?.cell.jointNames.length ?? 6);
   const hasWrench = useCell((s) => s.welcome?.cell.hasWrench ?? true);
-  const workspace = useCell((s) => s.welcome?.limits.teleop.workspace);
   // While not connected everything shown is old: dim it so nobody trusts it.
   const online = useCell((s) => s.link.state === 'open');
   const jointChannels = Array.from({ length: joints }, (_, i) => ({ index: i, label: `J${i + 1}` }));
-  // Always two camera tiles, so the layout does not depend on the cell.
-  const shownCameras = (cameras ?? []).slice(0, 2);
-  const emptySlots = 2 - shownCameras.length;
   return (
     <div className="live">
       <div className={online ? 'live-main' : 'live-main live-stale'}>
-        <div className="views">
-          {shownCameras.map((c) => (
-            <CameraView key={c} camera={c} title={CAMERA_TITLES[c] ?? `Camera ${c}`} />
-          ))}
-          {Array.from({ length: emptySlots }, (_, i) => (
-            <figure className="tile camera" key={`none-${i}`}>
-              <figcaption className="tile-title">Camera</figcaption>
-              <div className="tile-body">
-                <div className="tile-note">{cameras === null ? 'Waiting for the cell…' : 'This cell has no camera here.'}</div>
-              </div>
-            </figure>
-          ))}
-          <ArmView workspace={workspace} />
-        </div>
+        <CellViews />
         <TcpReadout />
         <div className="charts">
           <StripChart title="Joint positions" unit="°" series={() => telemetry.positions} channels={jointChannels} scale={DEG} minSpan={10} testId="chart-positions" />

@@ -6,8 +6,7 @@
  * or Take control takes over from the policy.
  */
 import { useCell, usePolicyTrace } from '../../app/CellContext.tsx';
-import { ArmView } from '../ArmView.tsx';
-import { CameraView } from '../CameraView.tsx';
+import { CellViews } from '../CellViews.tsx';
 import { FeedbackLine } from '../FeedbackLine.tsx';
 import { SERIES_COLORS, StripChart } from '../StripChart.tsx';
 import { TeleopPanel } from '../TeleopPanel.tsx';
@@ -18,36 +17,19 @@ import '../record/record.css';
 import './deploy.css';
 
 const DEG = 180 / Math.PI;
-const CAMERA_TITLES: Record<string, string> = { scene: 'Scene camera', wrist: 'Wrist camera' };
 const JOINT_LABELS = ['Base', 'Shoulder', 'Elbow', 'Wrist 1', 'Wrist 2', 'Wrist 3'];
 
 export function DeployPage() {
   const trace = usePolicyTrace();
-  const cameras = useCell((s) => s.welcome?.cell.cameras ?? null);
   const joints = useCell((s) => s.welcome?.cell.jointNames.length ?? 6);
-  const workspace = useCell((s) => s.welcome?.limits.teleop.workspace);
   const online = useCell((s) => s.link.state === 'open');
   const feedback = useFeedback('policy');
   // A refusal belongs to the attempt before this run: once a policy runs, it is old news.
   const running = useCell((s) => s.policy?.state === 'running' || s.policy?.state === 'intervened' || s.policy?.state === 'paused');
-  const shownCameras = (cameras ?? []).slice(0, 2);
   return (
     <div className="live dep-page" data-testid="deploy-page">
       <div className={online ? 'live-main' : 'live-main live-stale'}>
-        <div className="views">
-          {shownCameras.map((c) => (
-            <CameraView key={c} camera={c} title={CAMERA_TITLES[c] ?? `Camera ${c}`} />
-          ))}
-          {Array.from({ length: 2 - shownCameras.length }, (_, i) => (
-            <figure className="tile camera" key={`none-${i}`}>
-              <figcaption className="tile-title">Camera</figcaption>
-              <div className="tile-body">
-                <div className="tile-note">{cameras === null ? 'Waiting for the cell…' : 'This cell has no camera here.'}</div>
-              </div>
-            </figure>
-          ))}
-          <ArmView workspace={workspace} />
-        </div>
+        <CellViews />
         <section className={running ? 'card dep-card dep-card-running' : 'card dep-card dep-card-idle'} data-testid="deploy-card">
           <PolicyStopReason />
           <PolicyControls />

@@ -10,16 +10,13 @@ import type { RecordStopMessage } from '@cellkit/bridge/protocol';
 import { useActions, useCell } from '../../app/CellContext.tsx';
 import { DatasetsApi, DatasetsApiError, type DatasetSummary } from '../../data/datasets/DatasetsApi.ts';
 import { lastEpisodeText } from '../../data/recording/recordingFormat.ts';
-import { ArmView } from '../ArmView.tsx';
-import { CameraView } from '../CameraView.tsx';
+import { CellViews } from '../CellViews.tsx';
 import { FeedbackLine } from '../FeedbackLine.tsx';
 import { TeleopPanel } from '../TeleopPanel.tsx';
 import { useFeedback } from '../useFeedback.ts';
 import { OUTCOME_KEYS, RecordingLive } from './RecordingLive.tsx';
 import { RecordSetup, useRememberedChoice, useStartBlocker } from './RecordSetup.tsx';
 import './record.css';
-
-const CAMERA_TITLES: Record<string, string> = { scene: 'Scene camera', wrist: 'Wrist camera' };
 
 function storedToken(): string | undefined {
   try {
@@ -54,8 +51,6 @@ const typingIn = (t: EventTarget | null): boolean => {
 export function RecordPage() {
   const actions = useActions();
   const rec = useCell((s) => s.recording);
-  const cameras = useCell((s) => s.welcome?.cell.cameras ?? null);
-  const workspace = useCell((s) => s.welcome?.limits.teleop.workspace);
   const online = useCell((s) => s.link.state === 'open');
   const [choice, setChoice] = useRememberedChoice();
   const [notes, setNotes] = useState('');
@@ -104,24 +99,10 @@ export function RecordPage() {
     return () => removeEventListener('keydown', onKey);
   }, []);
 
-  const shownCameras = (cameras ?? []).slice(0, 2);
   return (
     <div className="live rec-page" data-testid="record-page">
       <div className={online ? 'live-main' : 'live-main live-stale'}>
-        <div className="views">
-          {shownCameras.map((c) => (
-            <CameraView key={c} camera={c} title={CAMERA_TITLES[c] ?? `Camera ${c}`} />
-          ))}
-          {Array.from({ length: 2 - shownCameras.length }, (_, i) => (
-            <figure className="tile camera" key={`none-${i}`}>
-              <figcaption className="tile-title">Camera</figcaption>
-              <div className="tile-body">
-                <div className="tile-note">{cameras === null ? 'Waiting for the cell…' : 'This cell has no camera here.'}</div>
-              </div>
-            </figure>
-          ))}
-          <ArmView workspace={workspace} />
-        </div>
+        <CellViews />
         <section className={active ? 'card rec-card rec-card-on' : 'card rec-card'} data-testid="record-card">
           {active ? (
             <RecordingLive rec={rec} notes={notes} onNotes={setNotes} onStop={stop} />
