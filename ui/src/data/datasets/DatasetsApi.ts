@@ -3,6 +3,7 @@
  * failure becomes a `DatasetsApiError` carrying the bridge's coded message and
  * tip, or a plain-words one when the bridge could not be reached.
  */
+import { BridgeApiError, bridgeRequest } from '../bridgeRequest.ts';
 import type {
   DatasetListResponse,
   DeleteEpisodeResponse,
@@ -28,17 +29,8 @@ export type {
   RelabelRequest as RelabelPatch,
 } from '../../../../bridge/src/server/datasets/datasetApi.ts';
 
-export class DatasetsApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly tip: string,
-  ) {
-    super(message);
-    this.name = 'DatasetsApiError';
-  }
-}
+/** A failed request: status, code, message and a tip for the person. */
+export { BridgeApiError as DatasetsApiError };
 
 export interface DatasetsApiOptions {
   /** Default `/api/datasets` on the page's origin. */
@@ -104,24 +96,8 @@ export class DatasetsApi {
     return (await res.json()) as T;
   }
 
-  async #request(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
-    const headers: Record<string, string> = {};
-    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
-    try {
-      res = await this.#fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
-    } catch (error) {
-      if ((error as Error).name === 'AbortError') throw error;
-      throw new DatasetsApiError(0, 'unreachable', 'Cannot reach the bridge', 'Check that the bridge is running and this screen is on the cell network, then try again.');
-    }
-    if (res.ok) return res;
-    let err: { code?: string; message?: string; tip?: string } = {};
-    try {
-      err = (await res.json()) as typeof err;
-    } catch {
-      // Not our JSON (a proxy's page): fall through to the status line.
-    }
-    throw new DatasetsApiError(res.status, err.code ?? `http_${res.status}`, err.message ?? `The bridge answered ${res.status} ${res.statusText}`, err.tip ?? 'Try again; if it keeps happening, tell your integrator.');
+  #request(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+    return bridgeRequest({ token: this.#token, fetch: this.#fetch }, method, url, body, signal);
   }
+
 }

@@ -4,6 +4,7 @@
  * becomes a `TrainingApiError` with the bridge's code, message and tip, or a
  * plain-words one when the bridge could not be reached.
  */
+import { BridgeApiError, bridgeRequest } from '../bridgeRequest.ts';
 import type { DatasetListResponse } from '../../../../bridge/src/server/datasets/datasetApi.ts';
 import type {
   PolicyListResponse,
@@ -27,17 +28,8 @@ export type {
   TrainingProblem,
 } from '../../../../bridge/src/training/trainingApi.ts';
 
-export class TrainingApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly tip: string,
-  ) {
-    super(message);
-    this.name = 'TrainingApiError';
-  }
-}
+/** A failed request: status, code, message and a tip for the person. */
+export { BridgeApiError as TrainingApiError };
 
 export interface TrainingApiOptions {
   /** Default `/api` on the page's origin. */
@@ -93,22 +85,8 @@ export class TrainingApi {
   }
 
   async #json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = {};
-    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
-    try {
-      res = await this.#fetch(`${this.base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch {
-      throw new TrainingApiError(0, 'unreachable', 'Cannot reach the bridge', 'Check that the bridge is running and this screen is on the cell network, then try again.');
-    }
-    if (res.ok) return (await res.json()) as T;
-    let err: { code?: string; message?: string; tip?: string } = {};
-    try {
-      err = (await res.json()) as typeof err;
-    } catch {
-      // Not our JSON (a proxy's page): fall through to the status line.
-    }
-    throw new TrainingApiError(res.status, err.code ?? `http_${res.status}`, err.message ?? `The bridge answered ${res.status} ${res.statusText}`, err.tip ?? 'Try again; if it keeps happening, tell your integrator.');
+    const res = await bridgeRequest({ token: this.#token, fetch: this.#fetch }, method, `${this.base}${path}`, body);
+    return (await res.json()) as T;
   }
+
 }
