@@ -1,3 +1,4 @@
+import { SAFETY_MODE as UR_SAFETY_MODE } from '@cellkit/datasets/core';
 import type { ArmModel } from '../kinematics/index.ts';
 
 /** Vector of three numbers in the robot base frame (metres). */
@@ -171,22 +172,8 @@ function validate(arm: ArmModel, l: SafetyLimits): void {
   if (forbidden.length > 0) fail('allowedSafetyModes', 'only NORMAL (1) and optionally REDUCED (2)', l.allowedSafetyModes);
 }
 
-/** UR SafetyMode (ur_dashboard_msgs/msg/SafetyMode). */
-export const UR_SAFETY_MODE = {
-  NORMAL: 1,
-  REDUCED: 2,
-  PROTECTIVE_STOP: 3,
-  RECOVERY: 4,
-  SAFEGUARD_STOP: 5,
-  SYSTEM_EMERGENCY_STOP: 6,
-  ROBOT_EMERGENCY_STOP: 7,
-  VIOLATION: 8,
-  FAULT: 9,
-  VALIDATE_JOINT_ID: 10,
-  UNDEFINED_SAFETY_MODE: 11,
-  AUTOMATIC_MODE_SAFEGUARD_STOP: 12,
-  SYSTEM_THREE_POSITION_ENABLING_STOP: 13,
-} as const;
+/** UR SafetyMode (ur_dashboard_msgs/msg/SafetyMode): one definition, with the ROS message types in datasets. */
+export { SAFETY_MODE as UR_SAFETY_MODE } from '@cellkit/datasets/core';
 
 /** Name of a UR SafetyMode value, for messages. */
 export function safetyModeName(mode: number): string {
