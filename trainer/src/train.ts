@@ -107,8 +107,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   validateTrainingData(data, cameras);
   const split = splitEpisodes(data.episodes.length, { validationFraction: opts.validationFraction ?? 0.1, seed });
   const normalization: Normalization = {
-    state: computeStats(split.train.map((e) => data.episodes[e].states), data.stateNames.length),
-    action: computeStats(split.train.map((e) => data.episodes[e].actions), data.actionNames.length),
+    state: computeStats(split.train.map((e) => data.episodes[e].states), data.stateNames.length, data.stateNames),
+    action: computeStats(split.train.map((e) => data.episodes[e].actions), data.actionNames.length, data.actionNames),
   };
   const io: PolicyIO = {
     stateDim: data.stateNames.length,

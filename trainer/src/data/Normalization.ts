@@ -18,8 +18,32 @@ export interface Normalization {
  */
 export const MIN_STD = 1e-6;
 
-/** Mean and (population) std of each column of row-major `rows`×`width` blocks. */
-export function computeStats(blocks: Float32Array[], width: number): FeatureStats {
+/**
+ * The smallest std a feature may be scaled by, from its physical unit: about
+ * the resolution at which a change matters to the policy. A feature the demos
+ * barely moved (the wrist the expert held still, a gripper never used, torque
+ * near zero) has a std of ~1e-4; scaled by that, a deviation of a few mrad at
+ * run time becomes an input of 50σ and the policy's output explodes. Scaled by
+ * at least this floor, the same deviation stays a small input.
+ */
+export function stdFloor(featureName: string): number {
+  if (featureName.startsWith('observation.joint_position.')) return 0.01; // rad
+  if (featureName.startsWith('observation.joint_velocity.')) return 0.02; // rad/s
+  if (featureName.startsWith('observation.gripper.')) return 0.02; // rad
+  if (featureName.startsWith('observation.wrench.force.')) return 0.5; // N
+  if (featureName.startsWith('observation.wrench.torque.')) return 0.05; // N·m
+  if (featureName === 'action.gripper') return 0.02; // rad
+  if (featureName.startsWith('action.')) return 0.02; // rad/s
+  return MIN_STD;
+}
+
+/**
+ * Mean and (population) std of each column of row-major `rows`×`width` blocks.
+ * With `names`, each std is at least the floor of its feature's unit
+ * (`stdFloor`); without, a std below MIN_STD becomes 1.
+ */
+export function computeStats(blocks: Float32Array[], width: number, names?: readonly string[]): FeatureStats {
+  if (names && names.length !== width) throw new Error(`normalization: expected ${width} feature names, found ${names.length}`);
   const sum = new Float64Array(width);
   const sumSq = new Float64Array(width);
   let n = 0;
@@ -41,7 +65,8 @@ export function computeStats(blocks: Float32Array[], width: number): FeatureStat
     const m = sum[c] / n;
     const s = Math.sqrt(Math.max(0, sumSq[c] / n - m * m));
     mean.push(m);
-    std.push(s < MIN_STD ? 1 : s);
+    const floor = names ? stdFloor(names[c]) : MIN_STD;
+    std.push(s < MIN_STD && floor <= MIN_STD ? 1 : Math.max(s, floor));
   }
   return { mean, std };
 }

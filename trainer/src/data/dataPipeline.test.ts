@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { syntheticData } from '../testing/syntheticData.ts';
 import { BatchBuilder } from './BatchBuilder.ts';
 import { actionWindow, buildWindows } from './buildWindows.ts';
-import { computeStats, denormalize, normalizeInto } from './Normalization.ts';
+import { computeStats, denormalize, normalizeInto, stdFloor } from './Normalization.ts';
 import { shiftedFrame } from './randomShift.ts';
 import { Rng } from './Rng.ts';
 import { splitEpisodes } from './splitEpisodes.ts';
@@ -49,6 +49,28 @@ describe('normalization', () => {
     const back = denormalize(out, stats);
     expect(back[0]).toBeCloseTo(5, 4);
     expect(back[1]).toBeCloseTo(7, 4);
+  });
+});
+
+describe('normalization floors', () => {
+  it('scales a feature the demos barely moved by its unit floor, so a small deviation at run time stays a small input', () => {
+    // wrist held at -1.5708 ± 5e-5 rad in every demo; a real arm deviates by a few mrad.
+    const names = ['observation.joint_position.wrist_2_joint', 'observation.wrench.force.z', 'action.gripper'];
+    const rows = Float32Array.from([-1.57075, -7.8, 0, -1.57085, -7.9, 0, -1.5708, -7.85, 0]);
+    const stats = computeStats([rows], 3, names);
+    expect(stats.std[0]).toBeCloseTo(stdFloor(names[0]), 9);
+    expect(stats.std[1]).toBe(0.5);
+    expect(stats.std[2]).toBe(0.02);
+    const out = new Float32Array(3);
+    normalizeInto([-1.5708 + 0.005, -7.85, 0], stats, out);
+    expect(Math.abs(out[0])).toBeLessThan(1);
+    // Without names, the same data scales the 5 mrad deviation to ~100σ: what made policies explode.
+    const raw = computeStats([rows], 3);
+    normalizeInto([-1.5708 + 0.005, -7.85, 0], raw, out);
+    expect(Math.abs(out[0])).toBeGreaterThan(50);
+    // A feature that really varies keeps its own std.
+    expect(computeStats([Float32Array.from([0, 1, 2, 3])], 1, ['observation.joint_position.elbow_joint']).std[0]).toBeCloseTo(Math.sqrt(1.25), 6);
+    expect(() => computeStats([rows], 3, names.slice(0, 2))).toThrow(/expected 3 feature names, found 2/);
   });
 });
 
