@@ -26,6 +26,8 @@ Options:
   --camera-size <WxH>   camera resolution (default 160x120)
   --speed <max|1|x>     sim speed (default max)
   --timeout <s>         sim seconds before an episode counts as a failure (default 30)
+  --hold <s>            sim seconds to keep recording after success while the expert holds
+                        still, so policies learn to stop at the goal (default 1)
   --port <n>            the bridge's UI/API port, to watch in a browser (default 0: any free port)`;
 
 /**
@@ -66,6 +68,7 @@ export function createDemoCommand(commandOptions: DemoCommandOptions = {}): Comm
           'camera-size': { type: 'string' },
           speed: { type: 'string', default: 'max' },
           timeout: { type: 'string', default: '30' },
+          hold: { type: 'string', default: '1' },
           port: { type: 'string', default: '0' },
         },
         strict: true,
@@ -79,6 +82,8 @@ export function createDemoCommand(commandOptions: DemoCommandOptions = {}): Comm
       if (!Number.isInteger(episodes) || episodes < 1) throw new UsageError(`--episodes expects a positive integer, got '${values.episodes}'`);
       const timeout = Number(values.timeout);
       if (!(timeout > 0)) throw new UsageError(`--timeout expects a positive number of seconds, got '${values.timeout}'`);
+      const hold = Number(values.hold);
+      if (!(hold >= 0) || !Number.isFinite(hold)) throw new UsageError(`--hold expects seconds ≥ 0, got '${values.hold}'`);
       const simArgv = tokens.flatMap((t) => (t.kind === 'option' && ['task', 'seed', 'cameras', 'camera-size'].includes(t.name) ? [t.rawName, t.value!] : []));
       const sim = parseSimArgs([...simArgv, '--speed', values.speed!, '--port', '0']);
 
@@ -104,6 +109,7 @@ export function createDemoCommand(commandOptions: DemoCommandOptions = {}): Comm
           dataset: name,
           seed: sim.seed,
           timeout,
+          settle: hold,
           onStart: (n, of, seed) => print(`episode ${n}/${of} recording (seed ${seed})`),
           onEpisode: (r, of) => print(episodeLine(r, of)),
         });

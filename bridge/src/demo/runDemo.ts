@@ -27,7 +27,10 @@ export interface DemoOptions {
   rateHz?: number;
   /** Sim seconds before an episode without success is stopped as a failure. Default 30. */
   timeout?: number;
-  /** Sim seconds to keep recording after success, so the outcome is settled. Default 0.3. */
+  /**
+   * Sim seconds to keep recording after success, the expert holding still: the
+   * outcome is settled and the demos show the policy where to stop. Default 1.
+   */
   settle?: number;
   /** Wall seconds without a joint sample after which the demo gives up (the cell died). Default 10. */
   silenceTimeout?: number;
@@ -145,7 +148,7 @@ type ActResult = { success: boolean; duration: number; commands: number; refused
 function driveExpert(options: DemoOptions, sim: SimTaskChannel, expert: Expert): Promise<ActResult> {
   const rate = options.rateHz ?? 50;
   const timeout = options.timeout ?? 30;
-  const settle = options.settle ?? 0.3;
+  const settle = options.settle ?? 1;
   const silence = (options.silenceTimeout ?? 10) * 1000;
   expert.reset();
   return new Promise<ActResult>((resolve, reject) => {
