@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { DatasetSelectionError, getPolicy, initBackend, listPolicies } from '@cellkit/trainer';
-import type { SelectableOutcome } from '@cellkit/trainer';
+import { DatasetSelectionError, STATE_GROUPS, getPolicy, initBackend, listPolicies } from '@cellkit/trainer';
+import type { SelectableOutcome, StateGroup } from '@cellkit/trainer';
 import { RunSettingsError, TrainInterrupted, TrainProgressPrinter, formatDuration, formatLoss, trainDatasetDir } from '@cellkit/trainer/node';
 import type { ProgressStream, RunSettings } from '@cellkit/trainer/node';
 import { UsageError, type Command } from './Command.ts';
@@ -25,6 +25,8 @@ Options:
   --horizon <n>          action steps per prediction (policies with chunks; chunk default 10)
   --image-size <WxH>     camera frames resized to this, default 96x96
   --cameras <list>       comma-separated camera names (default: all, for policies that use images)
+  --state <list>         state inputs: joint_position (always), joint_velocity, gripper, wrench
+                         (default: all recorded)
   --outcomes <list>      episode outcomes to train on, default success (also: failure, unlabeled)
   --episodes <list>      only these episode indexes, e.g. 0,2,5
   --val <fraction>       episodes held out for validation, default 0.1
@@ -59,7 +61,7 @@ export function createTrainCommand(commandOptions: TrainCommandOptions = {}): Co
           dataset: { type: 'string' }, policy: { type: 'string' }, out: { type: 'string' },
           epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' },
           rate: { type: 'string' }, horizon: { type: 'string' }, 'image-size': { type: 'string' },
-          cameras: { type: 'string' }, outcomes: { type: 'string' }, episodes: { type: 'string' },
+          cameras: { type: 'string' }, state: { type: 'string' }, outcomes: { type: 'string' }, episodes: { type: 'string' },
           val: { type: 'string' }, patience: { type: 'string' }, seed: { type: 'string' },
           resume: { type: 'boolean', default: false },
         },
@@ -163,6 +165,12 @@ function parseSettings(v: Values): Partial<RunSettings> {
     const m = /^(\d+)x(\d+)$/.exec(size);
     if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new UsageError(`--image-size expects WxH in pixels, e.g. 96x96, got '${size}'`);
     s.imageSize = [Number(m[1]), Number(m[2])];
+  }
+  const state = list('state');
+  if (state !== undefined) {
+    const bad = state.filter((g) => !(STATE_GROUPS as readonly string[]).includes(g));
+    if (bad.length > 0 || state.length === 0) throw new UsageError(`--state expects a list of ${STATE_GROUPS.join(', ')}, got '${str('state')}'`);
+    s.state = state as StateGroup[];
   }
   const cameras = list('cameras');
   if (cameras !== undefined) s.cameras = cameras;

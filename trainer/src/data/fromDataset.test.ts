@@ -69,6 +69,23 @@ describe('datasetToTrainingData', () => {
     expect(frames.total).toBe(frames.used + frames.droppedAtEdges + frames.droppedInside + frames.droppedShortSegments);
   });
 
+  it('uses only the state groups asked for (joint positions always), with the same values', async () => {
+    const dataset = await makeDataset('groups', ['success']);
+    const all = await datasetToTrainingData(dataset, { rate: 10, cameras: [] });
+    const some = await datasetToTrainingData(dataset, { rate: 10, cameras: [], state: ['gripper'] });
+    expect(some.data.stateNames).toEqual([...SYNTHETIC_JOINTS.map((j) => `observation.joint_position.${j}`), 'observation.gripper.finger_joint']);
+    const width = some.data.stateNames.length;
+    const fullWidth = all.data.stateNames.length;
+    const gripperCol = all.data.stateNames.indexOf('observation.gripper.finger_joint');
+    const [a, b] = [all.data.episodes[0], some.data.episodes[0]];
+    expect(b.length).toBe(a.length);
+    for (let i = 0; i < a.length; i++) {
+      for (let j = 0; j < SYNTHETIC_JOINTS.length; j++) expect(b.states[i * width + j]).toBe(a.states[i * fullWidth + j]);
+      expect(b.states[i * width + width - 1]).toBe(a.states[i * fullWidth + gripperCol]);
+    }
+    await expect(datasetToTrainingData(dataset, { state: ['joint_speed' as never] })).rejects.toThrow(/expected some of joint_position, joint_velocity, gripper, wrench, found joint_speed/);
+  });
+
   it('splits an episode at a camera gap instead of inventing frames, and counts what it dropped', async () => {
     const dataset = await makeDataset('gap', ['success'], [{ cameraDropout: { name: 'scene', from: 0.75, to: 1.15 } }]);
     const withCamera = await datasetToTrainingData(dataset, { rate: 10, imageSize: [16, 12] });

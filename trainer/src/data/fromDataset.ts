@@ -18,6 +18,9 @@ import type { EpisodeData, TrainingData } from './TrainingData.ts';
 
 /** State features in column order; the ones the dataset records are used. */
 export const STATE_FEATURES = ['observation.joint_position', 'observation.joint_velocity', 'observation.gripper', 'observation.wrench'] as const;
+/** State feature groups by short name (`--state joint_position,gripper`). */
+export const STATE_GROUPS = ['joint_position', 'joint_velocity', 'gripper', 'wrench'] as const;
+export type StateGroup = (typeof STATE_GROUPS)[number];
 export const ACTION_FEATURE = 'action';
 const JOINT_FEATURE = 'observation.joint_position';
 const IMAGE_PREFIX = 'observation.images.';
@@ -27,6 +30,13 @@ export type SelectableOutcome = Exclude<EpisodeOutcome, null> | 'unlabeled';
 export interface FromDatasetOptions {
   /** Policy rate in Hz the episodes are aligned to. Default 10. */
   rate?: number;
+  /**
+   * State feature groups to use, of those recorded. Default all. Joint
+   * positions are always used. Leaving out joint velocities avoids the
+   * "copycat" shortcut (a policy that learns to continue the current motion
+   * instead of looking where the goal is).
+   */
+  state?: StateGroup[];
   /** Cameras to load, by name. Default: every camera in dataset.json. [] = state only. */
   cameras?: string[];
   /** [width, height] every camera is resized to. Default [96, 96]. */
@@ -108,7 +118,7 @@ export async function datasetToTrainingData(
   const episodes: EpisodeData[] = [];
   for (const [n, meta] of selected.entries()) {
     const aligned = await dataset.readAligned(meta.index, { rate, cameras, imageSize: { width, height } });
-    layout ??= layoutOf(aligned, id, meta.index);
+    layout ??= layoutOf(aligned, id, meta.index, opts.state);
     const mismatch = layoutMismatch(layout, aligned, cameras);
     if (mismatch != null) {
       report.episodesSkipped.push({ episode: meta.index, reason: mismatch });
@@ -178,19 +188,25 @@ async function selectEpisodes(
 
 interface Layout {
   stateKeys: string[];
+  /** State features the first selected episode recorded (used or not). */
+  recordedKeys: string[];
   stateNames: string[];
   actionNames: string[];
   jointNames: string[];
 }
 
-function layoutOf(ep: AlignedEpisode, id: string, index: number): Layout {
-  const stateKeys = STATE_FEATURES.filter((k) => ep.features[k] != null);
+function layoutOf(ep: AlignedEpisode, id: string, index: number, groups?: StateGroup[]): Layout {
+  const bad = (groups ?? []).filter((g) => !(STATE_GROUPS as readonly string[]).includes(g));
+  if (bad.length > 0) throw new DatasetSelectionError(`state groups: expected some of ${STATE_GROUPS.join(', ')}, found ${bad.join(', ')}`);
+  const wanted = (k: string): boolean => groups == null || k === JOINT_FEATURE || (groups as string[]).includes(k.slice('observation.'.length));
+  const stateKeys = STATE_FEATURES.filter((k) => ep.features[k] != null && wanted(k));
   const found = `found [${Object.keys(ep.features).join(', ')}]`;
   if (ep.features[JOINT_FEATURE] == null) throw new DatasetSelectionError(`dataset '${id}' episode ${index}: expected ${JOINT_FEATURE}, ${found}; was /joint_states recorded?`);
   const action = ep.features[ACTION_FEATURE];
   if (action == null) throw new DatasetSelectionError(`dataset '${id}' episode ${index}: expected the ${ACTION_FEATURE} stream (commands sent), ${found}; record through the bridge so commands are captured`);
   return {
     stateKeys,
+    recordedKeys: STATE_FEATURES.filter((k) => ep.features[k] != null),
     stateNames: stateKeys.flatMap((k) => ep.features[k].names.map((n) => `${k}.${n}`)),
     actionNames: action.names.map((n) => `${ACTION_FEATURE}.${n}`),
     jointNames: [...ep.features[JOINT_FEATURE].names],
@@ -206,7 +222,7 @@ function layoutMismatch(layout: Layout, ep: AlignedEpisode, cameras: string[]): 
   if (names.join('\n') !== layout.stateNames.join('\n')) return `state features [${names.join(', ')}], expected [${layout.stateNames.join(', ')}]`;
   const actions = ep.features[ACTION_FEATURE].names.map((n) => `${ACTION_FEATURE}.${n}`);
   if (actions.join('\n') !== layout.actionNames.join('\n')) return `action [${actions.join(', ')}], expected [${layout.actionNames.join(', ')}]`;
-  const extra = STATE_FEATURES.filter((k) => ep.features[k] != null && !layout.stateKeys.includes(k));
+  const extra = STATE_FEATURES.filter((k) => ep.features[k] != null && !layout.recordedKeys.includes(k));
   if (extra.length > 0) return `has ${extra.join(', ')} that the first selected episode lacks`;
   for (const c of cameras) if (ep.cameras[c] == null) return `camera '${c}' missing`;
   if (ep.length === 0) return 'no aligned frames (streams never overlap)';

@@ -16,7 +16,7 @@ import type { BackendInfo } from '../backend/initBackend.ts';
 import { saveBundle } from '../bundle/saveBundle.ts';
 import type { PolicyManifest } from '../bundle/PolicyManifest.ts';
 import { DatasetSelectionError, datasetToTrainingData } from '../data/fromDataset.ts';
-import type { DatasetConversionReport, SelectableOutcome } from '../data/fromDataset.ts';
+import type { DatasetConversionReport, SelectableOutcome, StateGroup } from '../data/fromDataset.ts';
 import type { TrainingData } from '../data/TrainingData.ts';
 import { getPolicy } from '../policies/registry.ts';
 import { train, trainingMetrics } from '../train.ts';
@@ -37,6 +37,8 @@ export interface RunSettings {
   rate: number;
   /** [width, height] of camera frames. */
   imageSize: [number, number];
+  /** State feature groups; null = every one the dataset records. */
+  state: StateGroup[] | null;
   /** null = the policy decides: every dataset camera if it uses images, else none. */
   cameras: string[] | null;
   outcomes: SelectableOutcome[];
@@ -46,7 +48,7 @@ export interface RunSettings {
 
 export const RUN_DEFAULTS: RunSettings = {
   policy: 'mlp', policyOptions: {}, epochs: 50, batchSize: 32, learningRate: 1e-3, seed: 0,
-  validationFraction: 0.1, earlyStoppingPatience: 10, rate: 10, imageSize: [96, 96], cameras: null,
+  validationFraction: 0.1, earlyStoppingPatience: 10, rate: 10, imageSize: [96, 96], state: null, cameras: null,
   outcomes: ['success'], episodes: null,
 };
 
@@ -108,6 +110,7 @@ export async function trainDatasetDir(opts: TrainDatasetDirOptions): Promise<Tra
   const dataset = await openDataset(opts.dataset);
   const { data, report } = await datasetToTrainingData(dataset, {
     rate: settings.rate, imageSize: settings.imageSize, outcomes: settings.outcomes,
+    ...(settings.state != null ? { state: settings.state } : {}),
     cameras: settings.cameras ?? (usesImages ? undefined : []),
     ...(settings.episodes != null ? { episodes: settings.episodes } : {}),
     onEpisode: opts.onReadEpisode,
