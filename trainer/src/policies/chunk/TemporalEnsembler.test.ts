@@ -16,6 +16,15 @@ describe('TemporalEnsembler', () => {
     expect(e.push([7, 7, 7])[0]).toBeCloseTo((30 + 200 * w1 + 7 * w2) / (1 + w1 + w2), 4);
   });
 
+  it('a negative m favours the newest prediction; a non-finite m is refused', () => {
+    const e = new TemporalEnsembler({ horizon: 3, actionDim: 1, m: -3 });
+    e.push([0, 0, 0]);
+    const out = e.push([10, 10, 10])[0];
+    expect(out).toBeCloseTo(10 * Math.exp(3) / (1 + Math.exp(3)), 4);
+    expect(out).toBeGreaterThan(9);
+    expect(() => new TemporalEnsembler({ horizon: 3, actionDim: 1, m: Number.NaN })).toThrow(/expected a finite m, found NaN/);
+  });
+
   it('reset forgets history; wrong chunk sizes are rejected', () => {
     const e = new TemporalEnsembler({ horizon: 2, actionDim: 2 });
     e.push([1, 1, 2, 2]);
