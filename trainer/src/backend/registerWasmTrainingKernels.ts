@@ -4,13 +4,16 @@
 // 'Conv2DBackpropFilter' not registered for backend 'wasm'"); every other
 // gradient the policies use exists. Conv2DBackpropInput exists but is a
 // scalar loop, 4–11× slower than ours on the chunk encoder's layers
-// (trainer/bench/trainerBench.ts), so we replace it too. Idempotent.
+// (trainer/bench/trainerBench.ts), so we replace it too. BatchMatMul gets a
+// front that keeps transposed products on the backend's SIMD path
+// (batchMatMulWasm.ts). Idempotent.
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
+import { batchMatMulWasm, setStockBatchMatMul } from './batchMatMulWasm.ts';
 import { conv2dBackpropFilterWasm } from './conv2dBackpropFilterWasm.ts';
 import { conv2dBackpropInputWasm } from './conv2dBackpropInputWasm.ts';
 
-export const wasmTrainingKernels: readonly KernelConfig[] = [conv2dBackpropFilterWasm, conv2dBackpropInputWasm];
+export const wasmTrainingKernels: readonly KernelConfig[] = [conv2dBackpropFilterWasm, conv2dBackpropInputWasm, batchMatMulWasm];
 
 /** The backend's own kernels we replaced, kept so benchmarks can compare against them. */
 export const replacedWasmKernels = new Map<string, KernelConfig>();
@@ -22,6 +25,7 @@ export function registerWasmTrainingKernels(): string[] {
     if (existing?.kernelFunc === config.kernelFunc) continue;
     if (existing != null) {
       replacedWasmKernels.set(config.kernelName, existing);
+      if (config === batchMatMulWasm) setStockBatchMatMul(existing);
       unregisterKernel(config.kernelName, 'wasm');
     }
     registerKernel(config);

@@ -1,0 +1,104 @@
+// Where a training step's time goes, per kernel (tf.profile), for the bench's
+// mlp and chunk configurations. Wall-clock on a possibly shared machine.
+//
+//   npx tsx trainer/bench/profileStep.ts [mlp|chunk] [--steps N]   (TOP=n rows; CPUPROF=file.cpuprofile)
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend/initBackend.ts';
+import { batchInputs, batchLoss } from '../src/batchLoss.ts';
+import { BatchBuilder } from '../src/data/BatchBuilder.ts';
+import { buildWindows } from '../src/data/buildWindows.ts';
+import { computeStats } from '../src/data/Normalization.ts';
+import { Rng } from '../src/data/Rng.ts';
+import { cameraNames } from '../src/data/TrainingData.ts';
+import { getPolicy } from '../src/policies/registry.ts';
+import { syntheticData } from '../src/testing/syntheticData.ts';
+
+const args = process.argv.slice(2);
+const policy = args.find((a) => !a.startsWith('--')) ?? 'chunk';
+const stepsArg = args.indexOf('--steps');
+const steps = stepsArg >= 0 ? Number(args[stepsArg + 1]) : policy === 'mlp' ? 200 : 8;
+
+console.log((await initBackend({ prefer: 'wasm' })).note);
+const data = policy === 'mlp'
+  ? syntheticData({ episodes: 20, length: 200 })
+  : syntheticData({ episodes: 4, length: 80, cameras: ['top', 'wrist'], imageSize: 96 });
+const def = getPolicy(policy);
+const o = def.resolveOptions({});
+const traits = def.traits(o);
+const cameras = traits.usesImages ? cameraNames(data) : [];
+const all = data.episodes.map((_, i) => i);
+const normalization = {
+  state: computeStats(data.episodes.map((e) => e.states), data.stateNames.length, data.stateNames),
+  action: computeStats(data.episodes.map((e) => e.actions), data.actionNames.length, data.actionNames),
+};
+const io = { stateDim: data.stateNames.length, actionDim: data.actionNames.length, cameras: cameras.map((name) => ({ name, shape: data.imageShapes![name] })) };
+const refs = buildWindows(data, all);
+const builder = new BatchBuilder({ data, normalization, horizon: traits.horizon, cameras, shiftPad: traits.shiftPad });
+const rng = new Rng(3);
+const lossOpts = { horizon: traits.horizon, actionDim: io.actionDim, loss: traits.loss, training: true };
+
+/** One training setup: a model, its optimizer and a step function like train()'s. */
+function setup(): () => Promise<void> {
+  const model = def.build(io, o, 1);
+  const optimizer = tf.train.adam(1e-3);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  return async () => {
+    const t0 = performance.now();
+    const batch = builder.build(rng.shuffle(refs.slice()).slice(0, 32), rng);
+    buildMs += performance.now() - t0;
+    const inputs = batchInputs(batch, io.stateDim, io.cameras);
+    const loss = optimizer.minimize(() => batchLoss(model, inputs, batch, lossOpts), true, variables)!;
+    await loss.data();
+    tf.dispose([loss, ...inputs]);
+  };
+}
+let buildMs = 0;
+const step = setup();
+for (let i = 0; i < 5; i++) await step();
+
+/** Wall and process-CPU ms per step (CPU time is less disturbed by other work on a shared machine). */
+async function timeSteps(f: () => Promise<void>, n: number): Promise<{ wall: number; cpu: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await f();
+  const c = process.cpuUsage(c0);
+  return { wall: (performance.now() - t0) / n, cpu: (c.user + c.system) / 1000 / n };
+}
+
+// Wall time without the profiler first.
+buildMs = 0;
+// CPUPROF=<file>: a V8 CPU profile of the timed steps (open in Chrome DevTools).
+const inspector = process.env.CPUPROF ? new (await import('node:inspector')).Session() : null;
+const post = (method: string, params?: object): Promise<unknown> => new Promise((resolve, reject) => inspector!.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+if (inspector) {
+  inspector.connect();
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 100 });
+  await post('Profiler.start');
+}
+const { wall, cpu } = await timeSteps(step, steps);
+if (inspector) {
+  const { profile } = await post('Profiler.stop') as { profile: object };
+  (await import('node:fs')).writeFileSync(process.env.CPUPROF!, JSON.stringify(profile));
+}
+console.log(`${policy}: ${wall.toFixed(2)} ms/step wall (${(32000 / wall).toFixed(0)} samples/s), ${cpu.toFixed(2)} ms/step process CPU, batch build ${(buildMs / steps).toFixed(2)} ms/step`);
+
+const agg = new Map<string, { ms: number; n: number }>();
+const prof = await tf.profile(async () => {
+  for (let i = 0; i < steps; i++) await step();
+});
+let kernelTotal = 0;
+for (const k of prof.kernels) {
+  const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;
+  const a = agg.get(key) ?? { ms: 0, n: 0 };
+  a.ms += k.kernelTimeMs as number;
+  a.n++;
+  agg.set(key, a);
+  kernelTotal += k.kernelTimeMs as number;
+}
+console.log(`kernels: ${prof.kernels.length / steps} per step, ${(kernelTotal / steps).toFixed(2)} ms/step inside kernels`);
+const rows = [...agg.entries()].sort((a, b) => b[1].ms - a[1].ms);
+for (const [key, a] of rows.slice(0, Number(process.env.TOP ?? 40))) console.log(`${(a.ms / steps).toFixed(3).padStart(8)} ms  x${(a.n / steps).toFixed(0).padStart(3)}  ${key}`);
+const byName = new Map<string, number>();
+for (const [key, a] of rows) byName.set(key.split(' ')[0], (byName.get(key.split(' ')[0]) ?? 0) + a.ms / steps);
+console.log('by kernel:', [...byName.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', '));
