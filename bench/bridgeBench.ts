@@ -5,284 +5,39 @@
  * measured in the same run.
  *
  * Two set-ups:
- * - latency: the real stack in this process (`startStack`: sim → roslib →
- *   controller + safety → ws server), a client holding the lease; reference:
- *   a second sim with a roslib client publishing straight to it (the stack's
- *   controller publishes zeros at its fixed rate, so it cannot share a sim);
+ * - latency (`bridgeLatency.ts`): the sim in a child process; the real stack
+ *   (`startStack` against it: roslib → controller + safety → ws server) and
+ *   a client holding the lease in this one; reference: a roslib client
+ *   publishing straight to the same sim, in alternating rounds; every trial
+ *   timed at each point on its way;
  * - fan-out and CPU: the sim and the clients in this process, the bridge
  *   (`startStack` with `sim: false`) in a child process that reports its own
  *   `process.cpuUsage`; reference: a child that only subscribes to the same
  *   two streams over roslib, as the bridge's cell connection does.
+ *
+ * BENCH_BRIDGE_PARTS picks parts (`latency`, `fanout`; default both).
  *
  * This file is also the child's entry point: forked with
  * CELLKIT_BRIDGE_BENCH_CHILD set, it runs `childMain` and nothing else.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Packr } from 'msgpackr';
 import { Topic, type Ros } from 'roslib';
-import WebSocket from 'ws';
 import { SimCellServer, UR_TOPICS } from '@cellkit/bridge/sim';
 import { AuditLog } from '../bridge/src/access/index.ts';
 import { startStack, type RunningStack } from '../bridge/src/app/startStack.ts';
-import { MAX_RATE_HZ, MSGPACK_OPTIONS, PROTOCOL_VERSION } from '../bridge/src/protocol/protocolConstants.ts';
-import type { ClientMessage, ServerMessage, StreamName, TelemetryMessage } from '../bridge/src/protocol/index.ts';
+import { MAX_RATE_HZ } from '../bridge/src/protocol/protocolConstants.ts';
 import { connectRos } from '../bridge/src/ros/connectRos.ts';
 import { result, type BenchResult } from './BenchResult.ts';
+import { teleopLatency } from './bridgeLatency.ts';
+import { LeanClient } from './LeanClient.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
 const CHILD_ENV = 'CELLKIT_BRIDGE_BENCH_CHILD';
 
-/** The jogged joint: wrist 3 barely moves the TCP, so no TCP or workspace limit can shape the step. */
-const JOINT = 5;
-const JOINT_NAME = 'wrist_3_joint';
-/** rad/s: the step commanded each trial, alternating sign so the arm stays where it is. */
-const STEP = 0.2;
-/** rad/s: a sample moves "in the new direction" past this (10% of the step; the arm at rest reads < 1e-3). */
-const MOVING = 0.02;
-/** rad/s: below this the arm counts as still between trials. */
-const STILL = 0.005;
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-}
-
-/**
- * A lean protocol client for high rates: counts samples instead of keeping
- * messages. Samples count toward the window when their cell stamp lies in
- * (lo, hi]; stamps must strictly increase per stream.
- */
-class LeanClient {
-  private static readonly packr = new Packr({ ...MSGPACK_OPTIONS });
-  clientId = '';
-  window = { lo: Infinity, hi: Infinity };
-  readonly got = { joints: 0, wrench: 0, dropped: 0, outOfOrder: 0 };
-  readonly errors: string[] = [];
-  onTelemetry?: (m: TelemetryMessage, at: number) => void;
-  private last = { joints: -Infinity, wrench: -Infinity };
-  private waiters: ((m: ServerMessage) => boolean)[] = [];
-
-  private constructor(private readonly ws: WebSocket) {
-    ws.on('message', (data: Buffer) => {
-      const at = performance.now();
-      const m = LeanClient.packr.unpack(data) as ServerMessage;
-      if (m.op === 'telemetry') this.count(m, at);
-      else if (m.op === 'error' && this.errors.length < 5) this.errors.push(`${m.code}: ${m.message}`);
-      this.waiters = this.waiters.filter((w) => !w(m));
-    });
-  }
-
-  static async open(url: string, name: string): Promise<LeanClient> {
-    const ws = new WebSocket(url);
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    const c = new LeanClient(ws);
-    const welcome = c.next((m) => m.op === 'welcome' || m.op === 'error');
-    c.send({ op: 'hello', version: PROTOCOL_VERSION, clientName: name });
-    const w = await welcome;
-    if (w.op !== 'welcome') throw new Error(`hello refused: ${JSON.stringify(w)}`);
-    c.clientId = w.clientId;
-    return c;
-  }
-
-  send(m: ClientMessage): void {
-    this.ws.send(LeanClient.packr.pack(m));
-  }
-
-  subscribe(streams: StreamName[], maxRateHz: number): void {
-    this.send({ op: 'subscribe', streams, maxRateHz });
-  }
-
-  async acquireLease(): Promise<void> {
-    const got = this.next((m) => (m.op === 'lease' && m.holder === this.clientId) || (m.op === 'error' && m.requestOp === 'lease.acquire'));
-    this.send({ op: 'lease.acquire' });
-    const m = await got;
-    if (m.op !== 'lease') throw new Error(`lease refused: ${JSON.stringify(m)}`);
-  }
-
-  next(pred: (m: ServerMessage) => boolean, timeoutMs = 5000): Promise<ServerMessage> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`expected a matching message within ${timeoutMs} ms, found none`)), timeoutMs);
-      this.waiters.push((m) => pred(m) && (clearTimeout(timer), resolve(m), true));
-    });
-  }
-
-  close(): void {
-    this.ws.close();
-  }
-
-  private count(m: TelemetryMessage, at: number): void {
-    const { lo, hi } = this.window;
-    for (const s of m.joints) {
-      if (s.stamp <= this.last.joints) this.got.outOfOrder++;
-      this.last.joints = s.stamp;
-      if (s.stamp > lo && s.stamp <= hi) this.got.joints++;
-    }
-    for (const s of m.wrench) {
-      if (s.stamp <= this.last.wrench) this.got.outOfOrder++;
-      this.last.wrench = s.stamp;
-      if (s.stamp > lo && s.stamp <= hi) this.got.wrench++;
-    }
-    if (m.dropped) this.got.dropped += m.dropped.joints + m.dropped.wrench;
-    this.onTelemetry?.(m, at);
-  }
-}
-
-// ─── 1. teleop latency ──────────────────────────────────────────────────────
-
-/** Watches one joint's velocity in a feed: resolves a trial's detection and tracks when it last moved. */
-class MotionWatch {
-  lastMoving = performance.now();
-  private pending?: { dir: number; resolve: (at: number) => void };
-
-  sample(velocity: number, at: number): void {
-    if (Math.abs(velocity) >= STILL) this.lastMoving = at;
-    if (this.pending && velocity * this.pending.dir > MOVING) {
-      this.pending.resolve(at);
-      this.pending = undefined;
-    }
-  }
-
-  expect(dir: number): Promise<number> {
-    return new Promise((resolve) => (this.pending = { dir, resolve }));
-  }
-
-  async still(): Promise<void> {
-    const t0 = performance.now();
-    while (performance.now() - this.lastMoving < 40) {
-      if (performance.now() - t0 > 5000) throw new Error(`expected the arm to come to rest within 5 s, found it still moving`);
-      await sleep(5);
-    }
-  }
-}
-
-interface Trials {
-  /** ms per trial, per detection point. */
-  at: Record<string, number[]>;
-  failed: number;
-}
-
-/**
- * From rest: step one joint to ±STEP, time until each watch sees it move that
- * way, then zeros. A random 0–20 ms pause before each step spreads it over
- * the phases of the bridge's 125 Hz tick and its flush timer.
- */
-async function runTrials(n: number, watches: Record<string, MotionWatch>, command: (v: number[]) => void, warmup = 5): Promise<Trials> {
-  const out: Trials = { at: Object.fromEntries(Object.keys(watches).map((k) => [k, []])), failed: 0 };
-  const zeros = [0, 0, 0, 0, 0, 0];
-  for (let i = 0; i < n + warmup; i++) {
-    const dir = i % 2 === 0 ? 1 : -1;
-    for (const w of Object.values(watches)) await w.still();
-    await sleep(Math.random() * 20);
-    const seen = Object.entries(watches).map(([k, w]) => w.expect(dir).then((at) => [k, at] as const));
-    const v = zeros.slice();
-    v[JOINT] = dir * STEP;
-    const t0 = performance.now();
-    command(v);
-    const timeout = sleep(500).then(() => 'timeout' as const);
-    const got = await Promise.race([Promise.all(seen), timeout]);
-    command(zeros);
-    if (got === 'timeout') {
-      out.failed++;
-      continue;
-    }
-    if (i >= warmup) for (const [k, at] of got) out.at[k].push(at - t0);
-  }
-  return out;
-}
-
-async function bridgeTrials(n: number, rateHz: number): Promise<Trials> {
-  const stack = await startStack({ sim: { port: 0, speed: 1, cameras: [] }, port: 0, auditLog: AuditLog.inMemory().audit });
-  let client: LeanClient | undefined;
-  try {
-    const sent = new MotionWatch();
-    const atBridge = new MotionWatch();
-    const atClient = new MotionWatch();
-    // Listeners run in order, after the bridge's own: the command has just been handed to roslib, the sample just fanned out.
-    const offs = [
-      stack.controller.on('output', (o) => sent.sample(o.velocities[JOINT], performance.now())),
-      stack.connection.on('joints', (s) => atBridge.sample(s.velocity[JOINT], performance.now())),
-    ];
-    client = await LeanClient.open(stack.wsUrl, 'bench-teleop');
-    client.onTelemetry = (m, at) => m.joints.forEach((s) => atClient.sample(s.velocity[JOINT], at));
-    client.subscribe(['joints'], rateHz);
-    await client.acquireLease();
-    await sleep(1000);
-    const c = client;
-    const trials = await runTrials(n, { sent, bridge: atBridge, client: atClient }, (velocities) => c.send({ op: 'teleop.joints', velocities }));
-    for (const off of offs) off();
-    if (c.errors.length) throw new Error(`the bridge refused teleop: ${c.errors.join('; ')}`);
-    return trials;
-  } finally {
-    client?.close();
-    await stack.close();
-  }
-}
-
-async function directTrials(n: number): Promise<Trials> {
-  const sim = await SimCellServer.start({ port: 0, speed: 1, cameras: [] });
-  const ros = await connectRos(sim.url);
-  try {
-    const watch = new MotionWatch();
-    let index = -1;
-    const states = new Topic<{ name: string[]; velocity: ArrayLike<number> }>({ ros, name: UR_TOPICS.jointStates.name, messageType: UR_TOPICS.jointStates.type, compression: 'cbor' });
-    states.subscribe((m) => {
-      const at = performance.now();
-      if (index < 0) index = m.name.indexOf(JOINT_NAME);
-      watch.sample(m.velocity[index], at);
-    });
-    const cmd = new Topic<{ layout: { dim: never[]; data_offset: number }; data: number[] }>({ ros, name: UR_TOPICS.velocityCommand.name, messageType: UR_TOPICS.velocityCommand.type });
-    await sleep(1000);
-    const trials = await runTrials(n, { direct: watch }, (data) => cmd.publish({ layout: { dim: [], data_offset: 0 }, data }));
-    cmd.publish({ layout: { dim: [], data_offset: 0 }, data: [0, 0, 0, 0, 0, 0] });
-    states.unsubscribe();
-    await sleep(100);
-    return trials;
-  } finally {
-    ros.close();
-    await sim.close();
-  }
-}
-
-async function teleopLatency(): Promise<BenchResult[]> {
-  const n = Math.max(100, Math.round(2 * seconds));
-  const direct = await directTrials(n);
-  const fast = await bridgeTrials(n, MAX_RATE_HZ);
-  const ui = await bridgeTrials(n, 30);
-  const d = direct.at.direct;
-  const fails = (t: Trials) => (t.failed ? `, ${t.failed} timed out` : '');
-  const refName = `roslib straight to the sim (publish → /joint_states, same ramp; ${d.length} trials${fails(direct)})`;
-  const pair = (name: string, xs: number[], against = refName, ref = d, fixed?: number) =>
-    [0.5, 0.99].map((q) =>
-      result({ name: `${name} p${q * 100}`, value: quantile(xs, q), unit: 'ms', against: fixed ? against : `${against} p${q * 100}`, reference: fixed ?? quantile(ref, q) }),
-    );
-  const added = quantile(fast.at.client, 0.99) - quantile(d, 0.99);
-  const period = 1000 / 125;
-  return [
-    ...pair(
-      `teleop latency, send → first moving sample in the sender's telemetry at ${MAX_RATE_HZ} Hz ` +
-        `(step ±${STEP} rad/s on ${JOINT_NAME} from rest, moving = > ${MOVING} rad/s that way; includes ws in, the wait for the control tick (a fresh command goes out on the next joint sample), ` +
-        `roslib, the sim's accel ramp, batching ≤ ${(1000 / MAX_RATE_HZ).toFixed(1)} ms, ws out; ${fast.at.client.length} trials${fails(fast)})`,
-      fast.at.client,
-    ),
-    ...pair(`teleop latency, same, telemetry at 30 Hz (the UI's default; batching ≤ 33 ms; ${ui.at.client.length} trials${fails(ui)})`, ui.at.client),
-    ...pair(`teleop latency, same, the moving sample reaching the bridge's cell connection (before batching and ws out)`, fast.at.bridge),
-    ...pair(`teleop, send → command handed to roslib by the control tick (ws in, safety, wait for the tick)`, fast.at.sent, 'one control period at 125 Hz', d, period),
-    result({
-      name: `teleop latency the bridge adds at p99 (bridge at ${MAX_RATE_HZ} Hz p99 − direct p99)`,
-      value: added,
-      unit: 'ms',
-      against: 'budget',
-      reference: 2,
-      target: '< 2 ms',
-      met: added < 2,
-    }),
-  ];
-}
-
-// ─── 2 + 3. fan-out and CPU, bridge in a child process ─────────────────────
+// ─── fan-out and CPU, bridge in a child process ──────────────────────────────
 
 type ChildMode = { mode: 'bridge' | 'roslib'; rosbridge: string };
 type ChildReply = { op: 'ready'; wsUrl?: string } | { op: 'mark'; cpuMicros: number; wallMs: number } | { op: 'failed'; message: string };
@@ -448,8 +203,13 @@ async function fanOut(): Promise<BenchResult[]> {
   return out;
 }
 
+/** BENCH_BRIDGE_PARTS: which parts to run, comma-separated (`latency`, `fanout`); default both. */
 export async function bridgeBench(): Promise<BenchResult[]> {
-  return [...(await teleopLatency()), ...(await fanOut())];
+  const parts = (process.env.BENCH_BRIDGE_PARTS ?? 'latency,fanout').split(',');
+  const out: BenchResult[] = [];
+  if (parts.includes('latency')) out.push(...(await teleopLatency(seconds)));
+  if (parts.includes('fanout')) out.push(...(await fanOut()));
+  return out;
 }
 
 const childMode = process.env[CHILD_ENV];
