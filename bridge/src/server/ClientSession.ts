@@ -11,7 +11,7 @@ import type { Principal } from '../access/AccessPolicy.ts';
 import type { ClientMessage, ClientOp, StreamName } from '../protocol/ClientMessage.ts';
 import { clientMessageProblem, type EstopMessage, isEstop } from '../protocol/ClientMessage.ts';
 import { ERROR_CODES } from '../protocol/ErrorCode.ts';
-import { CLOSE_CODES, PROTOCOL_VERSION } from '../protocol/protocolConstants.ts';
+import { CLOSE_CODES, MAX_RATE_HZ, PROTOCOL_VERSION } from '../protocol/protocolConstants.ts';
 import { type Permission, type Role, ROLES, roleAllows } from '../protocol/Role.ts';
 import type { ErrorMessage } from '../protocol/ServerMessage.ts';
 import type { ControlResult } from './ControlPort.ts';
@@ -46,6 +46,8 @@ export class ClientSession {
   readonly outbox: Outbox;
   private readonly bucket: TokenBucket;
   private flushTimer: NodeJS.Timeout | undefined;
+  /** At the top rate: the flush already scheduled for the end of this I/O turn. */
+  private sampleFlush: NodeJS.Immediate | undefined;
   private helloTimer: NodeJS.Timeout | undefined;
   private rateHz: number;
   /** Rate-limited messages not yet reported, and when the last report went out (s). */
@@ -155,12 +157,29 @@ export class ClientSession {
     this.outbox.flush();
   }
 
+  /**
+   * A joint or wrench sample was batched for this client. At the top rate
+   * ("every sample as it arrives") it goes out when the current I/O turn
+   * ends, instead of waiting up to a timer period (2 ms, more on a busy
+   * loop) — that wait was most of what the bridge added to the motion a
+   * jogging client sees. setImmediate, not a send right here: samples read
+   * in the same turn (a joint state and its wrench) share one frame.
+   */
+  sampleQueued(): void {
+    if (this.rateHz < MAX_RATE_HZ || this.sampleFlush || this.closed) return;
+    this.sampleFlush = setImmediate(() => {
+      this.sampleFlush = undefined;
+      if (!this.closed) this.outbox.flush();
+    });
+  }
+
   /** The socket closed: stop timers, and give up the lease so the controller sends zeros. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.helloTimer);
     clearInterval(this.flushTimer);
+    clearImmediate(this.sampleFlush);
     this.outbox.clear();
     if (this.welcomed && this.ctx.control.leaseHolder === this.id) {
       try {

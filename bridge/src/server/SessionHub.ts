@@ -75,8 +75,8 @@ export class SessionHub implements SessionContext {
     this.log = deps.log;
     const cell = deps.cell;
     this.unsubscribe.push(
-      cell.on('joints', (s) => this.forEach('joints', (c) => c.outbox.addJoint(s))),
-      cell.on('wrench', (s) => this.forEach('wrench', (c) => c.outbox.addWrench(s))),
+      cell.on('joints', (s) => this.forEach('joints', (c) => (c.outbox.addJoint(s), c.sampleQueued()))),
+      cell.on('wrench', (s) => this.forEach('wrench', (c) => (c.outbox.addWrench(s), c.sampleQueued()))),
       cell.on('status', (s) => this.forEach('status', (c) => c.outbox.setStatus(s))),
       cell.on('camera', (f) => {
         let bytes: Uint8Array | undefined;
