@@ -57,9 +57,10 @@ export class CellClock {
    * it on the current (or next) joint sample. Bounded twice: at most one
    * tick per joint sample (the output never exceeds the sample rate — 500 Hz
    * on a UR, the ceiling of `publishRate`), and at most one early tick per
-   * period (so the stream is the fixed-rate grid plus at most as many early
-   * sends: ≤ 2 × publishRate). The grid itself is never moved. Returns false
-   * when this sample already ticked or an early tick was too recent.
+   * period (a client flooding commands cannot raise the output rate; only a
+   * ramp in progress does, see `tickOnSample`). The grid itself is never
+   * moved. Returns false when this sample already ticked or an early tick
+   * was too recent.
    */
   tickEarly(): { now: boolean; nextSample: boolean } {
     if (this.latest === undefined) return { now: false, nextSample: false };
@@ -68,5 +69,20 @@ export class CellClock {
     this.lastTick = this.latest;
     this.lastEarly = this.latest;
     return { now: true, nextSample: false };
+  }
+
+  /**
+   * Whether the current sample may carry a ramp tick: true once per sample
+   * that has not ticked (grid, early or ramp), and marks it. Why: while the
+   * acceleration limit shapes the output, a new output per joint sample lets
+   * the arm follow the ramp instead of a 125 Hz staircase (on the staircase
+   * the arm's own ramp catches up with each step and then waits for the
+   * next). At most one tick per joint sample, so the output stays within the
+   * sample rate; the grid is never moved.
+   */
+  tickOnSample(): boolean {
+    if (this.latest === undefined || (this.lastTick !== undefined && this.latest <= this.lastTick)) return false;
+    this.lastTick = this.latest;
+    return true;
   }
 }

@@ -77,6 +77,47 @@ describe('CellController on an in-memory cell', () => {
     expect(isZero(outputs[outputs.length - 1])).toBe(false);
   });
 
+  it('while the acceleration limit ramps the output, sends the next step on every joint sample; the grid stays put', () => {
+    const { ctl, outputs, run } = setup();
+    run(0.05);
+    const from = outputs.length;
+    const target = 0.2;
+    const accel = UR5E.maxJointAcceleration[5];
+    expect(ctl.jogJoints('op', [0, 0, 0, 0, 0, target]).accepted).toBe(true);
+    run(0.06);
+    const after = outputs.slice(from);
+    const v = (o: ControlOutput) => o.velocities[5];
+    // One output per joint sample at most, and each step within the acceleration limit over the time since the last.
+    for (let i = 1; i < after.length; i++) {
+      expect(after[i].stamp).toBeGreaterThan(after[i - 1].stamp);
+      expect(Math.abs(v(after[i]) - v(after[i - 1]))).toBeLessThanOrEqual(accel * (after[i].stamp - after[i - 1].stamp) + 1e-9);
+    }
+    // Until the target is reached every 2 ms sample carries a step: not a 125 Hz staircase.
+    const reached = after.findIndex((o) => v(o) >= target - 1e-9);
+    expect(reached).toBeGreaterThan(3);
+    const ramp = after.slice(0, reached + 1);
+    for (let i = 1; i < ramp.length; i++) expect(ramp[i].stamp - ramp[i - 1].stamp).toBeCloseTo(0.002, 6);
+    expect(ramp.some((o) => o.trigger === 'ramp')).toBe(true);
+    // At the target, back to the grid alone.
+    const held = after.slice(reached + 1);
+    expect(held.length).toBeGreaterThan(2);
+    expect(held.every((o) => o.trigger === 'sample')).toBe(true);
+    // The grid itself is the same as without a command: one period apart throughout.
+    const grid = outputs.filter((o) => o.trigger === 'sample').map((o) => o.stamp);
+    for (let i = 1; i < grid.length; i++) expect(grid[i] - grid[i - 1]).toBeCloseTo(PERIOD, 6);
+    // Releasing (zeros) ramps down the same way, every sample, within the limit.
+    const down = outputs.length;
+    expect(ctl.jogJoints('op', [0, 0, 0, 0, 0, 0]).accepted).toBe(true);
+    run(0.04);
+    const stop = outputs.slice(down);
+    const still = stop.findIndex((o) => v(o) === 0);
+    expect(still).toBeGreaterThan(3);
+    for (let i = 1; i <= still; i++) {
+      expect(stop[i].stamp - stop[i - 1].stamp).toBeCloseTo(0.002, 6);
+      expect(Math.abs(v(stop[i]) - v(stop[i - 1]))).toBeLessThanOrEqual(accel * 0.002 + 1e-9);
+    }
+  });
+
   it('trips the wall-clock watchdog when the cell goes silent, and recovers on the next samples', async () => {
     const { cell, ctl, outputs, run } = setup();
     run(0.1);

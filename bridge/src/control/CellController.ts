@@ -2,6 +2,7 @@ import type { CellCommand, CellConnection, ConnectionHealth, JointSample, Wrench
 import { TypedEmitter } from '../cell/TypedEmitter.ts';
 import type { ArmModel } from '../kinematics/index.ts';
 import {
+  CLAMP,
   SafetyLayer,
   UR_SAFETY_MODE,
   type CommandSource,
@@ -41,8 +42,13 @@ export interface ControlResult {
   stamp?: number;
 }
 
-/** Why a tick ran: a joint sample crossed the tick grid, an event needing an immediate stop, or the watchdog. */
-export type TickTrigger = 'sample' | 'command' | 'lease' | 'estop' | 'safety_mode' | 'connection' | 'watchdog' | 'close';
+/**
+ * Why a tick ran: a joint sample crossed the tick grid (`sample`), a fresh
+ * command went out early (`command`), a joint sample arrived while the
+ * acceleration limit was ramping the output (`ramp`), an event needing an
+ * immediate stop, or the watchdog.
+ */
+export type TickTrigger = 'sample' | 'command' | 'ramp' | 'lease' | 'estop' | 'safety_mode' | 'connection' | 'watchdog' | 'close';
 
 /** The command handed to the cell (what the recorder records as the action). */
 export interface ControlOutput extends OutputCommand {
@@ -91,8 +97,12 @@ export interface ControllerStatus {
 /**
  * Owns the safety layer and the control lease, and is the only code that
  * sends commands to the cell. Ticks on the cell's clock (see CellClock): a
- * tick runs when a joint sample crosses the next tick time; stops (lease
- * change, e-stop, safety mode change, disconnect, watchdog) tick at once.
+ * tick runs when a joint sample crosses the next tick time (the fixed-rate
+ * grid, which carries the deadman); a fresh command ticks early, on the
+ * current or next sample; while the acceleration limit ramps the output,
+ * every sample ticks; stops (lease change, e-stop, safety mode change,
+ * disconnect, watchdog) tick at once. Never two ticks on one joint sample
+ * except for stops, and every tick is one call of the safety layer.
  */
 export class CellController {
   readonly safety: SafetyLayer;
@@ -111,9 +121,11 @@ export class CellController {
   private wrench?: WrenchSample;
   private safetyMode: number = UR_SAFETY_MODE.UNDEFINED_SAFETY_MODE;
   private speedScaling = 1;
-  /** A joint sample arrived since the connection (re)opened: until then the cell is not "fresh". */
   /** A command was accepted on a sample that had already ticked: tick on the next sample. */
   private commandTickPending = false;
+  /** The latest output was held back by the acceleration limit: tick on every joint sample until it is not. */
+  private ramping = false;
+  /** A joint sample arrived since the connection (re)opened: until then the cell is not "fresh". */
   private freshSamples = false;
   private silent = false;
   private trips = 0;
@@ -283,10 +295,14 @@ export class CellController {
     if (seen.tick) {
       this.commandTickPending = false;
       this.tick('sample');
-    } else if (this.commandTickPending) {
-      this.commandTickPending = false;
-      if (this.clock.tickEarly().now) this.tick('command');
+      return;
     }
+    if (this.commandTickPending) {
+      this.commandTickPending = false;
+      if (this.clock.tickEarly().now) return this.tick('command');
+    }
+    // Mid-ramp, every sample carries the next step (same safety function, its dt the time since the last tick).
+    if (this.ramping && this.clock.tickOnSample()) this.tick('ramp');
   }
 
   private onHealth(h: ConnectionHealth): void {
@@ -345,6 +361,7 @@ export class CellController {
     // safety: the one function every command passes.
     const out = this.safety.tick(inputs);
     this.lastTickNow = out.stamp;
+    this.ramping = out.limited.includes(CLAMP.jointAcceleration);
     const t2 = this.wallClock();
 
     // send: zeros are always safe; the gripper only when its target changed on this connection.
