@@ -15,7 +15,15 @@ export function batchInputs(batch: Batch, stateDim: number, cameras: CameraSpec[
 
 export function batchLoss(
   model: tf.LayersModel, inputs: tf.Tensor[], batch: Batch,
-  opts: { horizon: number; actionDim: number; loss: 'mse' | 'l1'; training: boolean },
+  opts: {
+    horizon: number; actionDim: number; loss: 'mse' | 'l1'; training: boolean;
+    /**
+     * Divide the masked error sum by this instead of this batch's real
+     * elements: a data-parallel step passes the whole batch's count to each
+     * part, so the parts' losses and gradients add up to the whole batch's.
+     */
+    denominator?: number;
+  },
 ): tf.Scalar {
   return tf.tidy(() => {
     const { horizon: H, actionDim: A } = opts;
@@ -24,6 +32,6 @@ export function batchLoss(
     const mask = tf.tensor3d(batch.mask, [batch.size, H, 1]);
     const diff = pred.sub(target);
     const err = opts.loss === 'l1' ? diff.abs() : diff.square();
-    return err.mul(mask).sum().div(mask.sum().mul(A)) as tf.Scalar;
+    return err.mul(mask).sum().div(opts.denominator ?? mask.sum().mul(A)) as tf.Scalar;
   });
 }

@@ -17,6 +17,8 @@ export { TemporalEnsembler } from './policies/chunk/TemporalEnsembler.ts';
 export { SpatialSoftmax } from './policies/chunk/SpatialSoftmax.ts';
 export { train, trainingMetrics } from './train.ts';
 export type { TrainOptions, TrainProgress, TrainResult, TrainedOn } from './train.ts';
+export type { GradientHelper, GradientHelperFactory, GradientHelperSetup, GradientReply, GradientRequest } from './parallel/GradientHelper.ts';
+export { inProcessGradientHelper } from './parallel/GradientReplica.ts';
 export type { Checkpoint, CheckpointStore, TrainingHistory } from './checkpoint/Checkpoint.ts';
 export { MemoryCheckpointStore } from './checkpoint/Checkpoint.ts';
 export type { BundleStore } from './bundle/BundleStore.ts';

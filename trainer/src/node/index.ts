@@ -4,3 +4,5 @@ export { trainDatasetDir, RUN_DEFAULTS, RunSettingsError, TrainInterrupted } fro
 export type { RunSettings, TrainDatasetDirOptions, TrainDatasetDirResult } from './trainDatasetDir.ts';
 export { TrainProgressPrinter, formatDuration, formatLoss } from './TrainProgressPrinter.ts';
 export type { ProgressStream, TrainProgressPrinterOptions } from './TrainProgressPrinter.ts';
+export { workerGradientHelper } from './workerGradientHelper.ts';
+export type { WorkerGradientHelperOptions } from './workerGradientHelper.ts';
