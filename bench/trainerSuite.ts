@@ -14,7 +14,9 @@ import { result, type BenchResult } from './BenchResult.ts';
  * the other, so neither competes with the other for the cores.
  *
  * Torch is measured twice: 1 thread (like for like: tfjs-wasm in Node runs on
- * one thread) and all cores (what a PyTorch user gets by default).
+ * one thread) and all cores (what a PyTorch user gets by default). The chunk
+ * policy is also measured data-parallel on 2 threads (a gradient worker), set
+ * beside PyTorch on 2 threads when the machine has 2 cores.
  * BENCH_TRAINER_STEPS sets the measured chunk steps (default 16),
  * BENCH_TRAINER_ROUNDS the alternating rounds per side (default 2).
  */
@@ -26,7 +28,12 @@ const rounds = Math.max(1, Number(process.env.BENCH_TRAINER_ROUNDS ?? 2));
 const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 
 interface Latency { p50: number; p99: number }
-interface PolicyFigures { trainSamplesPerSec: number; inferenceMs: Latency }
+interface PolicyFigures {
+  trainSamplesPerSec: number;
+  /** Ours only, where measured: data-parallel over 2 threads (main + 1 gradient worker). */
+  trainSamplesPerSec2Threads?: number;
+  inferenceMs: Latency;
+}
 interface BenchJson { backend?: { note: string }; torch?: string; threads?: number; mlp: PolicyFigures; chunk: PolicyFigures }
 
 async function json(file: string, args: string[]): Promise<BenchJson> {
@@ -53,6 +60,7 @@ function best(runs: BenchJson[]): BenchJson | null {
   if (runs.length === 0) return null;
   const pick = (policy: 'mlp' | 'chunk'): PolicyFigures => ({
     trainSamplesPerSec: Math.max(...runs.map((r) => r[policy].trainSamplesPerSec)),
+    ...(runs[0][policy].trainSamplesPerSec2Threads != null ? { trainSamplesPerSec2Threads: Math.max(...runs.map((r) => r[policy].trainSamplesPerSec2Threads ?? 0)) } : {}),
     inferenceMs: {
       p50: Math.min(...runs.map((r) => r[policy].inferenceMs.p50)),
       p99: Math.min(...runs.map((r) => r[policy].inferenceMs.p99)),
@@ -83,7 +91,7 @@ export async function trainerSuite(): Promise<BenchResult[]> {
   const ours = best(ourRounds)!;
   const one = best(oneRounds);
   const all = best(allRounds);
-  console.log(`backend: ${ours.backend?.note ?? 'unknown'}; best of ${rounds} round(s) per side`);
+  console.log(`backend: ${ours.backend?.note ?? 'unknown'}; best of ${rounds} round(s) per side; load average ${loadavg()[0].toFixed(2)} at end`);
   if (one != null) console.log(`reference: PyTorch ${one.torch} (${PYTHON}), 1 thread${all ? ` and ${cores} threads` : ''}`);
 
   const out: BenchResult[] = [];
@@ -97,6 +105,17 @@ export async function trainerSuite(): Promise<BenchResult[]> {
         name: `trainer ${what} training, batch 32`, value, unit: 'samples/s',
         against: ref ? label : 'PyTorch (unavailable)', reference,
         target: '≥ 1.0× PyTorch', met: ref ? value / reference >= 1 : undefined,
+      }));
+    }
+    // Like for like on threads: ours data-parallel over 2 threads vs PyTorch on 2 threads.
+    const two = ours[policy].trainSamplesPerSec2Threads;
+    if (two != null && cores >= 2) {
+      const ref2 = cores === 2 ? all : null;
+      const reference = ref2?.[policy].trainSamplesPerSec ?? NaN;
+      out.push(result({
+        name: `trainer ${what} training, batch 32, 2 threads (data-parallel)`, value: two, unit: 'samples/s',
+        against: ref2 ? 'PyTorch 2 threads' : 'PyTorch 2 threads (not measured)', reference,
+        target: '≥ 1.0× PyTorch', met: ref2 ? two / reference >= 1 : undefined,
       }));
     }
     for (const p of ['p50', 'p99'] as const) {

@@ -1,6 +1,7 @@
 // Trainer benchmark: training throughput and per-step inference latency of
-// the `mlp` and `chunk` policies on this machine's backend, plus our WASM conv
-// gradient kernels against the backend's stock ones.
+// the `mlp` and `chunk` policies on this machine's backend (one thread, and two
+// with a data-parallel gradient worker), plus our WASM conv gradient kernels
+// against the backend's stock ones.
 //
 //   npx tsx trainer/bench/trainerBench.ts [--json] [--steps N]   (N: measured chunk steps, default 16)
 //
@@ -13,6 +14,8 @@ import { replacedWasmKernels } from '../src/backend/registerWasmTrainingKernels.
 import { MemoryBundleStore } from '../src/bundle/BundleStore.ts';
 import { PolicyRuntime } from '../src/bundle/PolicyRuntime.ts';
 import { saveBundle } from '../src/bundle/saveBundle.ts';
+import { workerGradientHelper } from '../src/node/workerGradientHelper.ts';
+import type { GradientHelperFactory } from '../src/parallel/GradientHelper.ts';
 import { syntheticData } from '../src/testing/syntheticData.ts';
 import { train } from '../src/train.ts';
 import type { TrainResult } from '../src/train.ts';
@@ -30,8 +33,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Trains 1 warm-up epoch + 1 measured epoch of `steps` batches; samples/s of the measured one. */
-async function trainThroughput(name: string, policy: string, data: ReturnType<typeof syntheticData>, steps: number): Promise<{ samplesPerSec: number; result: TrainResult }> {
-  const result = await train({ data, policy, epochs: 2, batchSize: 32, stepsPerEpoch: steps, validationFraction: 0, seed: 1, earlyStoppingPatience: 0 });
+async function trainThroughput(name: string, policy: string, data: ReturnType<typeof syntheticData>, steps: number, gradientHelper?: GradientHelperFactory): Promise<{ samplesPerSec: number; result: TrainResult }> {
+  const result = await train({ data, policy, epochs: 2, batchSize: 32, stepsPerEpoch: steps, validationFraction: 0, seed: 1, earlyStoppingPatience: 0, gradientHelper });
   const samplesPerSec = result.history.samplesPerSec[1];
   log(`${name} training: ${samplesPerSec.toFixed(1)} samples/s (batch 32, ${steps} steps after a warm-up epoch; includes batch assembly + augmentation)`);
   return { samplesPerSec, result };
@@ -104,6 +107,10 @@ const mlpLatency = await inferenceLatency('mlp', mlp.result, mlpData, 500);
 const chunkData = syntheticData({ episodes: 4, length: 80, cameras: ['top', 'wrist'], imageSize: 96 });
 const chunk = await trainThroughput('chunk', 'chunk', chunkData, chunkSteps);
 const chunkLatency = await inferenceLatency('chunk', chunk.result, chunkData, 100);
+// Data-parallel over 2 threads (this one + a gradient worker): compare with PyTorch on 2 threads.
+// Not for mlp: its step is ~2 ms of per-op overhead, and the worker round trip
+// made it 2.5× slower (measured).
+const chunk2 = await trainThroughput('chunk, 2 threads (data-parallel: + 1 gradient worker)', 'chunk', chunkData, chunkSteps, workerGradientHelper());
 
 let kernels: ReturnType<typeof kernelComparison> = [];
 if (backend.name === 'wasm') {
@@ -115,7 +122,7 @@ if (json) {
   console.log(JSON.stringify({
     backend,
     mlp: { trainSamplesPerSec: mlp.samplesPerSec, inferenceMs: mlpLatency },
-    chunk: { trainSamplesPerSec: chunk.samplesPerSec, inferenceMs: chunkLatency, cameras: 2, imageSize: 96, batchSize: 32 },
+    chunk: { trainSamplesPerSec: chunk.samplesPerSec, trainSamplesPerSec2Threads: chunk2.samplesPerSec, inferenceMs: chunkLatency, cameras: 2, imageSize: 96, batchSize: 32 },
     kernels,
   }, null, 2));
 }
