@@ -6,14 +6,16 @@
 // scalar loop, 4–11× slower than ours on the chunk encoder's layers
 // (trainer/bench/trainerBench.ts), so we replace it too. BatchMatMul gets a
 // front that keeps transposed products on the backend's SIMD path
-// (batchMatMulWasm.ts). Idempotent.
+// (batchMatMulWasm.ts); Identity shares its input's buffer instead of copying
+// it (identityWasm.ts). Idempotent.
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { batchMatMulWasm, setStockBatchMatMul } from './batchMatMulWasm.ts';
 import { conv2dBackpropFilterWasm } from './conv2dBackpropFilterWasm.ts';
 import { conv2dBackpropInputWasm } from './conv2dBackpropInputWasm.ts';
+import { identityWasm, setStockIdentity } from './identityWasm.ts';
 
-export const wasmTrainingKernels: readonly KernelConfig[] = [conv2dBackpropFilterWasm, conv2dBackpropInputWasm, batchMatMulWasm];
+export const wasmTrainingKernels: readonly KernelConfig[] = [conv2dBackpropFilterWasm, conv2dBackpropInputWasm, batchMatMulWasm, identityWasm];
 
 /** The backend's own kernels we replaced, kept so benchmarks can compare against them. */
 export const replacedWasmKernels = new Map<string, KernelConfig>();
@@ -26,6 +28,7 @@ export function registerWasmTrainingKernels(): string[] {
     if (existing != null) {
       replacedWasmKernels.set(config.kernelName, existing);
       if (config === batchMatMulWasm) setStockBatchMatMul(existing);
+      if (config === identityWasm) setStockIdentity(existing);
       unregisterKernel(config.kernelName, 'wasm');
     }
     registerKernel(config);
