@@ -28,6 +28,8 @@ Options:
   --timeout <s>         sim seconds before an episode counts as a failure (default 30)
   --hold <s>            sim seconds to keep recording after success while the expert holds
                         still, so policies learn to stop at the goal (default 1)
+  --noise <rad/s>       std of correlated noise added to the expert's joint velocities while it
+                        acts: the demos then show recoveries from small errors (DART); default 0
   --port <n>            the bridge's UI/API port, to watch in a browser (default 0: any free port)`;
 
 /**
@@ -69,6 +71,7 @@ export function createDemoCommand(commandOptions: DemoCommandOptions = {}): Comm
           speed: { type: 'string', default: 'max' },
           timeout: { type: 'string', default: '30' },
           hold: { type: 'string', default: '1' },
+          noise: { type: 'string', default: '0' },
           port: { type: 'string', default: '0' },
         },
         strict: true,
@@ -84,6 +87,8 @@ export function createDemoCommand(commandOptions: DemoCommandOptions = {}): Comm
       if (!(timeout > 0)) throw new UsageError(`--timeout expects a positive number of seconds, got '${values.timeout}'`);
       const hold = Number(values.hold);
       if (!(hold >= 0) || !Number.isFinite(hold)) throw new UsageError(`--hold expects seconds ≥ 0, got '${values.hold}'`);
+      const noise = Number(values.noise);
+      if (!(noise >= 0 && noise <= 1)) throw new UsageError(`--noise expects a std in rad/s between 0 and 1 (e.g. 0.05), got '${values.noise}'`);
       const simArgv = tokens.flatMap((t) => (t.kind === 'option' && ['task', 'seed', 'cameras', 'camera-size'].includes(t.name) ? [t.rawName, t.value!] : []));
       const sim = parseSimArgs([...simArgv, '--speed', values.speed!, '--port', '0']);
 
@@ -97,7 +102,7 @@ export function createDemoCommand(commandOptions: DemoCommandOptions = {}): Comm
       });
       try {
         await waitForJointStates(stack.connection);
-        print(`demo: ${episodes} × ${sim.task} (seeds ${sim.seed}..${sim.seed + episodes - 1}), cameras ${sim.cameras.join(',') || 'none'} ${sim.cameraSize.width}x${sim.cameraSize.height}, sim speed ${sim.speed} → ${dir}`);
+        print(`demo: ${episodes} × ${sim.task} (seeds ${sim.seed}..${sim.seed + episodes - 1}), cameras ${sim.cameras.join(',') || 'none'} ${sim.cameraSize.width}x${sim.cameraSize.height}, sim speed ${sim.speed}, hold ${hold} s${noise ? `, noise σ ${noise} rad/s` : ''} → ${dir}`);
         print(`demo: watch at ${stack.url}`);
         const summary = await runDemo({
           connection: stack.connection,
@@ -110,6 +115,7 @@ export function createDemoCommand(commandOptions: DemoCommandOptions = {}): Comm
           seed: sim.seed,
           timeout,
           settle: hold,
+          noise,
           onStart: (n, of, seed) => print(`episode ${n}/${of} recording (seed ${seed})`),
           onEpisode: (r, of) => print(episodeLine(r, of)),
         });
