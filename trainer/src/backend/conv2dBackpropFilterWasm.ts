@@ -2,7 +2,11 @@
 // Conv2DBackpropInput but not the filter gradient, so no conv net can train on
 // it out of the box.
 //
-// Fast path: the filter gradient IS a convolution, so we hand it to the
+// Fastest path (CO a multiple of 16, every chunk encoder layer): our own
+// hand-assembled SIMD kernel (filterGradSimd.ts), 1.4–2.7× faster than the
+// XNNPACK path below on the chunk encoder's layers (measured, process CPU).
+//
+// Next: the filter gradient IS a convolution, so we hand it to the
 // backend's XNNPACK Conv2D (1.5–3× faster than the matmul path below on the
 // chunk encoder's layers, measured): with the batch as input channels and
 // the input channels as batch,
@@ -28,6 +32,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { allocF32, blockRows, convGeometry, floatOffset, forEachFilterRow, heapF32, matMul3, runWasmKernel } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
+import { filterGradRowsKernel } from './filterGradSimd.ts';
 
 /** Scratch budget for one im2col block, in floats (4 MB; larger blocks measured no faster). */
 export const SCRATCH_FLOATS = 1024 * 1024;
@@ -43,7 +48,58 @@ interface Attrs {
 function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: BackendWasm; attrs: Attrs }): TensorInfo {
   const { inputs: { x, dy }, backend, attrs } = args;
   const g = convGeometry(x.shape as [number, number, number, number], attrs.filterShape, attrs, 'Conv2DBackpropFilter');
-  return filterGradViaConv2D(x, dy, g, backend) ?? filterGradViaMatMul(x, dy, g, backend);
+  return filterGradViaSimd(x, dy, g, backend) ?? filterGradViaConv2D(x, dy, g, backend) ?? filterGradViaMatMul(x, dy, g, backend);
+}
+
+/** The hand-written SIMD kernel (filterGradSimd.ts); null when CO is not a multiple of 16. */
+export function filterGradViaSimd(x: TensorInfo, dy: TensorInfo, g: ConvGeometry, backend: BackendWasm): TensorInfo | null {
+  if (g.CO % 16 !== 0) return null;
+  const memory = (backend as unknown as { wasm: { asm: { memory: WebAssembly.Memory } } }).wasm.asm.memory;
+  const kernel = filterGradRowsKernel(memory);
+  const { B, H, W, CI, OH, OW, CO, FH, FW, SH, SW, top, left } = g;
+  const ciBlocks = Math.ceil(CI / 4);
+  const CIp = ciBlocks * 4;
+  // Scratch [FH, FW, CIp, CO]: channel blocks of 4 (the rows past CI read neighbouring values and are dropped).
+  const acc = allocF32(backend, [FH, FW, CIp, CO]);
+  const out = allocF32(backend, [FH, FW, CI, CO]);
+  let heap = heapF32(backend);
+  const accOff = floatOffset(backend, acc);
+  heap.fill(0, accOff, accOff + FH * FW * CIp * CO);
+  const xB = floatOffset(backend, x) * 4;
+  const dyB = floatOffset(backend, dy) * 4;
+  const accB = accOff * 4;
+  const coBlocks = CO / 16;
+  // Output columns whose input column is inside the image, per tap kw: [ow0, ow1).
+  const ow0s = new Int32Array(FW);
+  const ow1s = new Int32Array(FW);
+  for (let kw = 0; kw < FW; kw++) {
+    ow0s[kw] = Math.max(0, Math.ceil((left - kw) / SW));
+    ow1s[kw] = Math.min(OW, Math.floor((W - 1 + left - kw) / SW) + 1);
+  }
+  for (let b = 0; b < B; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      const dRow = dyB + (b * OH + oh) * OW * CO * 4;
+      for (let kh = 0; kh < FH; kh++) {
+        const ih = oh * SH + kh - top;
+        if (ih < 0 || ih >= H) continue;
+        const xRow = xB + (b * H + ih) * W * CI * 4;
+        for (let kw = 0; kw < FW; kw++) {
+          const ow0 = ow0s[kw];
+          const n = ow1s[kw] - ow0;
+          if (n <= 0) continue;
+          kernel(
+            xRow + (ow0 * SW + kw - left) * CI * 4, SW * CI * 4, dRow + ow0 * CO * 4, CO * 4, n,
+            accB + (kh * FW + kw) * CIp * CO * 4, CO * 4, ciBlocks, coBlocks,
+          );
+        }
+      }
+    }
+  }
+  heap = heapF32(backend);
+  const o = floatOffset(backend, out);
+  for (let t = 0; t < FH * FW; t++) heap.copyWithin(o + t * CI * CO, accOff + t * CIp * CO, accOff + t * CIp * CO + CI * CO);
+  backend.disposeData(acc.dataId);
+  return out;
 }
 
 /** The XNNPACK path; null when the geometry needs negative padding. */

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../data/Rng.ts';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { filterGradViaConv2D, filterGradViaMatMul } from './conv2dBackpropFilterWasm.ts';
+import { filterGradViaConv2D, filterGradViaMatMul, filterGradViaSimd } from './conv2dBackpropFilterWasm.ts';
 import { inputGradViaConv2D, inputGradViaMatMul } from './conv2dBackpropInputWasm.ts';
 import { initBackend } from './initBackend.ts';
 import { convGeometry } from './wasmHeap.ts';
@@ -24,6 +24,12 @@ const cases: Case[] = [
   // 'valid' with an unused last row/column: the XNNPACK path would need
   // negative padding, so this exercises the matmul path through the kernel.
   { x: [2, 7, 7, 3], f: [2, 2, 3, 4], strides: 2, pad: 'valid' },
+  // CO a multiple of 16: the SIMD filter-gradient kernel, with a partial
+  // channel block (CI 3, 6), several channel and output blocks, strides and 'valid'.
+  { x: [2, 6, 5, 3], f: [3, 3, 3, 16], strides: 2, pad: 'same' },
+  { x: [1, 4, 5, 6], f: [3, 3, 6, 32], strides: 1, pad: 'same' },
+  { x: [2, 7, 7, 4], f: [2, 2, 4, 16], strides: 2, pad: 'valid' },
+  { x: [1, 9, 8, 8], f: [5, 5, 8, 16], strides: [2, 1], pad: 'same' },
 ];
 
 /** Runs one input-gradient path directly on the wasm backend. */
@@ -41,12 +47,12 @@ function inputPath(path: 'conv' | 'matmul', c: Case, w: Float32Array, dy: Float3
 }
 
 /** Runs one filter-gradient path directly on the wasm backend. */
-function filterPath(path: 'conv' | 'matmul', c: Case, x: Float32Array, dy: Float32Array, dyShape: number[]): Float32Array | null {
+function filterPath(path: 'simd' | 'conv' | 'matmul', c: Case, x: Float32Array, dy: Float32Array, dyShape: number[]): Float32Array | null {
   const backend = tf.backend() as unknown as BackendWasm;
   const g = convGeometry(c.x, c.f, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' }, 'test');
   const xt = tf.tensor(x, c.x);
   const dyt = tf.tensor(dy, dyShape);
-  const out = path === 'conv' ? filterGradViaConv2D(xt, dyt, g, backend) : filterGradViaMatMul(xt, dyt, g, backend);
+  const out = path === 'simd' ? filterGradViaSimd(xt, dyt, g, backend) : path === 'conv' ? filterGradViaConv2D(xt, dyt, g, backend) : filterGradViaMatMul(xt, dyt, g, backend);
   tf.dispose([xt, dyt]);
   if (out == null) return null;
   const values = backend.readSync(out.dataId) as Float32Array;
@@ -139,8 +145,11 @@ describe('wasm conv gradient kernels', () => {
       expect(maxAbsDiff(dwWasm, dwCpu)).toBeLessThan(1e-4);
       expect(maxAbsDiff(dxWasm, dxCpu)).toBeLessThan(1e-4);
 
-      // Both filter-gradient paths, whichever the kernel picked.
+      // Every filter-gradient path, whichever the kernel picked.
       await tf.setBackend('wasm');
+      const viaSimd = filterPath('simd', c, x, dy, dyShape);
+      if (viaSimd != null) expect(maxAbsDiff(viaSimd, dwCpu)).toBeLessThan(1e-4);
+      else expect(c.f[3] % 16).not.toBe(0);
       expect(maxAbsDiff(filterPath('matmul', c, x, dy, dyShape)!, dwCpu)).toBeLessThan(1e-4);
       const viaConv = filterPath('conv', c, x, dy, dyShape);
       if (viaConv != null) expect(maxAbsDiff(viaConv, dwCpu)).toBeLessThan(1e-4);

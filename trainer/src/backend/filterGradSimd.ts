@@ -1,0 +1,148 @@
+// A hand-assembled WebAssembly SIMD kernel for the conv filter gradient,
+// instantiated on the wasm backend's own memory so it reads x and dy where
+// they lie. Why: XNNPACK (the backend's only fast path) has no split-K GEMM,
+// and a filter gradient is exactly that shape (a tiny [FH·FW·CI, CO] result
+// summed over B·OH·OW pixels); run through XNNPACK's Conv2D it re-streams the
+// whole dy once per few output rows and ran 2–3× slower than the forward
+// convolution (measured). This kernel keeps a 4 (ci) × 16 (co) block of the
+// result in 16 SIMD registers while it walks a run of pixels:
+//
+//   acc[ci0+i][co0+4j..4j+3] += splat(x[p][ci0+i]) · dy[p][co0+4j..4j+3]
+//
+// The JS side (filterGradViaSimd) walks batch, output rows and filter taps, and
+// calls the kernel once per (b, oh, kh, kw) with the run of output columns
+// whose input pixel is inside the image. Needs CO % 16 == 0 (every chunk
+// encoder layer); other shapes use the XNNPACK paths.
+//
+// There is no wasm toolchain in this repo, so the module is emitted here byte
+// by byte (WebAssembly binary format 1.0 + SIMD128); it is small on purpose.
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+const str = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
+
+// Instructions.
+const get = (i: number): number[] => [0x20, ...uleb(i)];
+const set = (i: number): number[] => [0x21, ...uleb(i)];
+const tee = (i: number): number[] => [0x22, ...uleb(i)];
+const i32c = (v: number): number[] => [0x41, ...sleb(v)];
+const add = [0x6a];
+const sub = [0x6b];
+const mul = [0x6c];
+const eqz = [0x45];
+const v128Load = (offset: number): number[] => [0xfd, 0x00, 0x04, ...uleb(offset)];
+const v128Store = (offset: number): number[] => [0xfd, 0x0b, 0x04, ...uleb(offset)];
+const load32Splat = (offset: number): number[] => [0xfd, 0x09, 0x02, ...uleb(offset)];
+const f32x4Add = [0xfd, 0xe4, 0x01];
+const f32x4Mul = [0xfd, 0xe6, 0x01];
+/** `for (counter = get(n); counter != 0; counter--) body`, as block + loop. */
+function countdown(counter: number, n: number[], body: number[]): number[] {
+  return [
+    0x02, 0x40, // block
+    ...n, ...tee(counter), ...eqz, 0x0d, 0x00, // br_if 0: leave when n == 0
+    0x03, 0x40, // loop
+    ...body,
+    ...get(counter), ...i32c(1), ...sub, ...tee(counter), 0x0d, 0x00, // br_if 0: repeat while counter != 0
+    0x0b, // end loop
+    0x0b, // end block
+  ];
+}
+
+// Parameters (all i32, byte addresses and strides):
+const P = { xp: 0, xs: 1, dp: 2, dys: 3, n: 4, acc: 5, accRow: 6, ciBlocks: 7, coBlocks: 8 };
+// Locals after the parameters.
+const L = { cb: 9, cob: 10, a: 11, px: 12, pd: 13, p: 14, xBase: 15, dBase: 16 };
+const ACC = 17; // 16 v128 accumulators: ACC + 4i + j
+const XV = ACC + 16; // 4 v128 splatted x values
+const DV = XV + 4; // 4 v128 dy vectors
+
+function kernelBody(): number[] {
+  const pixel: number[] = [];
+  for (let i = 0; i < 4; i++) pixel.push(...get(L.px), ...load32Splat(4 * i), ...set(XV + i));
+  for (let j = 0; j < 4; j++) pixel.push(...get(L.pd), ...v128Load(16 * j), ...set(DV + j));
+  for (let i = 0; i < 4; i++) {
+    for (let j = 0; j < 4; j++) pixel.push(...get(ACC + 4 * i + j), ...get(XV + i), ...get(DV + j), ...f32x4Mul, ...f32x4Add, ...set(ACC + 4 * i + j));
+  }
+  pixel.push(...get(L.px), ...get(P.xs), ...add, ...set(L.px), ...get(L.pd), ...get(P.dys), ...add, ...set(L.pd));
+
+  const block: number[] = [];
+  // a = acc + (ciBlocks − cb)·4·accRow + (coBlocks − cob)·64 (counters run down, so index by what is done).
+  block.push(
+    ...get(P.acc), ...get(P.ciBlocks), ...get(L.cb), ...sub, ...get(P.accRow), ...mul, ...i32c(4), ...mul, ...add,
+    ...get(P.coBlocks), ...get(L.cob), ...sub, ...i32c(64), ...mul, ...add, ...set(L.a),
+  );
+  for (let i = 0; i < 4; i++) {
+    for (let j = 0; j < 4; j++) block.push(...get(L.a), ...get(P.accRow), ...i32c(i), ...mul, ...add, ...v128Load(16 * j), ...set(ACC + 4 * i + j));
+  }
+  block.push(
+    ...get(L.xBase), ...set(L.px),
+    ...get(P.dp), ...get(P.coBlocks), ...get(L.cob), ...sub, ...i32c(64), ...mul, ...add, ...set(L.pd),
+  );
+  block.push(...countdown(L.p, get(P.n), pixel));
+  for (let i = 0; i < 4; i++) {
+    for (let j = 0; j < 4; j++) block.push(...get(L.a), ...get(P.accRow), ...i32c(i), ...mul, ...add, ...get(ACC + 4 * i + j), ...v128Store(16 * j));
+  }
+
+  const ciLoop: number[] = [
+    // xBase = xp + (ciBlocks − cb)·16
+    ...get(P.xp), ...get(P.ciBlocks), ...get(L.cb), ...sub, ...i32c(16), ...mul, ...add, ...set(L.xBase),
+    ...countdown(L.cob, get(P.coBlocks), block),
+  ];
+  return countdown(L.cb, get(P.ciBlocks), ciLoop);
+}
+
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const params = Object.keys(P).length;
+  const type = section(1, vec([[0x60, ...vec(Array.from({ length: params }, () => [I32])), ...vec([])]]));
+  const imports = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...uleb(1)]]));
+  const funcs = section(3, vec([uleb(0)]));
+  const exports = section(7, vec([[...str('filterGradRows'), 0x00, ...uleb(0)]]));
+  const locals = vec([[...uleb(8), I32], [...uleb(24), V128]]);
+  const body = [...locals, ...kernelBody(), 0x0b];
+  const code = section(10, vec([[...uleb(body.length), ...body]]));
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...code]);
+}
+
+export type FilterGradRows = (xp: number, xs: number, dp: number, dys: number, n: number, acc: number, accRow: number, ciBlocks: number, coBlocks: number) => void;
+
+const instances = new WeakMap<WebAssembly.Memory, FilterGradRows>();
+let compiled: WebAssembly.Module | null = null;
+
+/** The kernel bound to `memory` (the wasm backend's heap); compiled once, instantiated once per memory. */
+export function filterGradRowsKernel(memory: WebAssembly.Memory): FilterGradRows {
+  let f = instances.get(memory);
+  if (f == null) {
+    compiled ??= new WebAssembly.Module(moduleBytes());
+    const instance = new WebAssembly.Instance(compiled, { env: { memory } });
+    f = instance.exports.filterGradRows as FilterGradRows;
+    instances.set(memory, f);
+  }
+  return f;
+}
