@@ -30,9 +30,9 @@
 // would otherwise need ~85 MB of cols for a 3×3×32 layer.
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { allocF32, blockRows, convGeometry, floatOffset, forEachFilterRow, heapF32, matMul3, runWasmKernel } from './wasmHeap.ts';
+import { allocF32, blockRows, convGeometry, floatOffset, forEachFilterRow, heapF32, matMul3, runWasmKernel, wasmMemory } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
-import { filterGradRowsKernel } from './filterGradSimd.ts';
+import { gradKernels } from './filterGradSimd.ts';
 
 /** Scratch budget for one im2col block, in floats (4 MB; larger blocks measured no faster). */
 export const SCRATCH_FLOATS = 1024 * 1024;
@@ -51,11 +51,11 @@ function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
   return filterGradViaSimd(x, dy, g, backend) ?? filterGradViaConv2D(x, dy, g, backend) ?? filterGradViaMatMul(x, dy, g, backend);
 }
 
-/** The hand-written SIMD kernel (filterGradSimd.ts); null when CO is not a multiple of 16. */
+/** The hand-written SIMD kernel (filterGradSimd.ts); null when CO is not a multiple of 16 (or the backend's memory is not reachable). */
 export function filterGradViaSimd(x: TensorInfo, dy: TensorInfo, g: ConvGeometry, backend: BackendWasm): TensorInfo | null {
-  if (g.CO % 16 !== 0) return null;
-  const memory = (backend as unknown as { wasm: { asm: { memory: WebAssembly.Memory } } }).wasm.asm.memory;
-  const kernel = filterGradRowsKernel(memory);
+  const memory = wasmMemory(backend);
+  if (g.CO % 16 !== 0 || memory == null) return null;
+  const kernel = gradKernels(memory).filterGradRows;
   const { B, H, W, CI, OH, OW, CO, FH, FW, SH, SW, top, left } = g;
   const ciBlocks = Math.ceil(CI / 4);
   const CIp = ciBlocks * 4;

@@ -2,6 +2,10 @@
 // direct scalar loop: 1.4 s for a 3×3, 32→32 channel layer on a 32×48×48 batch,
 // 12× its own forward conv. We replace it.
 //
+// Strided layers with CI % 16 == 0 (the chunk encoder's): our SIMD scatter
+// kernel (inputGradViaSimd), about 2× faster than the matmul + col2im path
+// below, on par with the forward convolution (measured, process CPU).
+//
 // Stride 1: the input gradient is a convolution of dy with the flipped,
 // channel-swapped filter, run by the backend's XNNPACK Conv2D:
 //   dx = conv(dy, W'[kh,kw,co,ci] = W[FH−1−kh, FW−1−kw, ci, co], pad FH−1−top, FW−1−left)
@@ -16,7 +20,8 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { SCRATCH_FLOATS } from './conv2dBackpropFilterWasm.ts';
-import { allocF32, blockRows, convGeometry, floatOffset, forEachFilterRow, heapF32, matMul3, runWasmKernel } from './wasmHeap.ts';
+import { gradKernels } from './filterGradSimd.ts';
+import { allocF32, blockRows, convGeometry, floatOffset, forEachFilterRow, heapF32, matMul3, runWasmKernel, wasmMemory } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
 
 interface Attrs {
@@ -30,7 +35,60 @@ interface Attrs {
 function conv2dBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: BackendWasm; attrs: Attrs }): TensorInfo {
   const { inputs: { dy, filter }, backend, attrs } = args;
   const g = convGeometry(attrs.inputShape, filter.shape as [number, number, number, number], attrs, 'Conv2DBackpropInput');
-  return inputGradViaConv2D(dy, filter, g, backend) ?? inputGradViaMatMul(dy, filter, g, attrs.inputShape, backend);
+  const viaConv = g.SH === 1 && g.SW === 1 ? inputGradViaConv2D(dy, filter, g, backend) : null;
+  return viaConv ?? inputGradViaSimd(dy, filter, g, backend) ?? inputGradViaMatMul(dy, filter, g, attrs.inputShape, backend);
+}
+
+/**
+ * Our SIMD scatter kernel (filterGradSimd.ts) for CI % 16 == 0: per output
+ * row and filter tap, dx[input pixel] += Wᵀ[tap] · dy[pixel] over the run of
+ * output columns whose input column is inside the image. Used for strided
+ * layers, where it replaces matmul + a JS col2im; null when it does not apply.
+ */
+export function inputGradViaSimd(dy: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm): TensorInfo | null {
+  const memory = wasmMemory(backend);
+  if (g.CI % 16 !== 0 || memory == null) return null;
+  const kernel = gradKernels(memory).inputGradRows;
+  const { B, H, W, CI, OH, OW, CO, FH, FW, SH, SW, top, left } = g;
+  const dx = allocF32(backend, [B, H, W, CI]);
+  const wT = allocF32(backend, [FH, FW, CO, CI]);
+  const heap = heapF32(backend);
+  const w = floatOffset(backend, filter);
+  const t = floatOffset(backend, wT);
+  for (let tap = 0; tap < FH * FW; tap++) {
+    const src = w + tap * CI * CO;
+    const dst = t + tap * CO * CI;
+    for (let ci = 0; ci < CI; ci++) for (let co = 0; co < CO; co++) heap[dst + co * CI + ci] = heap[src + ci * CO + co];
+  }
+  const d = floatOffset(backend, dx);
+  heap.fill(0, d, d + B * H * W * CI);
+  const dyB = floatOffset(backend, dy) * 4;
+  const dxB = d * 4;
+  const wB = t * 4;
+  const ow0s = new Int32Array(FW);
+  const ow1s = new Int32Array(FW);
+  for (let kw = 0; kw < FW; kw++) {
+    ow0s[kw] = Math.max(0, Math.ceil((left - kw) / SW));
+    ow1s[kw] = Math.min(OW, Math.floor((W - 1 + left - kw) / SW) + 1);
+  }
+  for (let b = 0; b < B; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      const dyRow = dyB + (b * OH + oh) * OW * CO * 4;
+      for (let kh = 0; kh < FH; kh++) {
+        const ih = oh * SH + kh - top;
+        if (ih < 0 || ih >= H) continue;
+        const dxRow = dxB + (b * H + ih) * W * CI * 4;
+        for (let kw = 0; kw < FW; kw++) {
+          const ow0 = ow0s[kw];
+          const n = ow1s[kw] - ow0;
+          if (n <= 0) continue;
+          kernel(dyRow + ow0 * CO * 4, CO * 4, dxRow + (ow0 * SW + kw - left) * CI * 4, SW * CI * 4, n, wB + (kh * FW + kw) * CO * CI * 4, CI * 4, CO, CI / 16);
+        }
+      }
+    }
+  }
+  backend.disposeData(wT.dataId);
+  return dx;
 }
 
 /** The XNNPACK path for stride 1; null when it does not apply. */

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../data/Rng.ts';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { filterGradViaConv2D, filterGradViaMatMul, filterGradViaSimd } from './conv2dBackpropFilterWasm.ts';
-import { inputGradViaConv2D, inputGradViaMatMul } from './conv2dBackpropInputWasm.ts';
+import { inputGradViaConv2D, inputGradViaMatMul, inputGradViaSimd } from './conv2dBackpropInputWasm.ts';
 import { initBackend } from './initBackend.ts';
 import { convGeometry } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
@@ -30,15 +30,18 @@ const cases: Case[] = [
   { x: [1, 4, 5, 6], f: [3, 3, 6, 32], strides: 1, pad: 'same' },
   { x: [2, 7, 7, 4], f: [2, 2, 4, 16], strides: 2, pad: 'valid' },
   { x: [1, 9, 8, 8], f: [5, 5, 8, 16], strides: [2, 1], pad: 'same' },
+  // CI a multiple of 16: the SIMD input-gradient kernel.
+  { x: [2, 6, 6, 16], f: [3, 3, 16, 4], strides: 2, pad: 'same' },
+  { x: [1, 5, 7, 32], f: [2, 2, 32, 16], strides: [2, 1], pad: 'valid' },
 ];
 
 /** Runs one input-gradient path directly on the wasm backend. */
-function inputPath(path: 'conv' | 'matmul', c: Case, w: Float32Array, dy: Float32Array, dyShape: number[]): Float32Array | null {
+function inputPath(path: 'simd' | 'conv' | 'matmul', c: Case, w: Float32Array, dy: Float32Array, dyShape: number[]): Float32Array | null {
   const backend = tf.backend() as unknown as BackendWasm;
   const g = convGeometry(c.x, c.f, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' }, 'test');
   const wt = tf.tensor(w, c.f);
   const dyt = tf.tensor(dy, dyShape);
-  const out = path === 'conv' ? inputGradViaConv2D(dyt, wt, g, backend) : inputGradViaMatMul(dyt, wt, g, c.x, backend);
+  const out = path === 'simd' ? inputGradViaSimd(dyt, wt, g, backend) : path === 'conv' ? inputGradViaConv2D(dyt, wt, g, backend) : inputGradViaMatMul(dyt, wt, g, c.x, backend);
   tf.dispose([wt, dyt]);
   if (out == null) return null;
   const values = backend.readSync(out.dataId) as Float32Array;
@@ -155,6 +158,9 @@ describe('wasm conv gradient kernels', () => {
       if (viaConv != null) expect(maxAbsDiff(viaConv, dwCpu)).toBeLessThan(1e-4);
       else expect(c.pad).toBe('valid');
       expect(maxAbsDiff(inputPath('matmul', c, w, dy, dyShape)!, dxCpu)).toBeLessThan(1e-4);
+      const dxSimd = inputPath('simd', c, w, dy, dyShape);
+      if (dxSimd != null) expect(maxAbsDiff(dxSimd, dxCpu)).toBeLessThan(1e-4);
+      else expect(c.x[3] % 16).not.toBe(0);
       const dxConv = inputPath('conv', c, w, dy, dyShape);
       if (dxConv != null) expect(maxAbsDiff(dxConv, dxCpu)).toBeLessThan(1e-4);
       else expect(c.strides !== 1 || c.pad === 'valid').toBe(true);

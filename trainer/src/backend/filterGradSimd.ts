@@ -1,4 +1,5 @@
-// A hand-assembled WebAssembly SIMD kernel for the conv filter gradient,
+// Hand-assembled WebAssembly SIMD kernels for the conv gradients (filter, and
+// input for strided layers; the latter is described further down). The filter one,
 // instantiated on the wasm backend's own memory so it reads x and dy where
 // they lie. Why: XNNPACK (the backend's only fast path) has no split-K GEMM,
 // and a filter gradient is exactly that shape (a tiny [FH·FW·CI, CO] result
@@ -118,31 +119,73 @@ function kernelBody(): number[] {
   return countdown(L.cb, get(P.ciBlocks), ciLoop);
 }
 
+// The input-gradient kernel, scatter form: for a run of n output pixels p
+// (one output row, one tap), dx[p'] += Wt[tap] · dy[p] for 16-channel blocks of
+// ci, where p' is the input pixel tap (kh, kw) of p reads and Wt is the tap's
+// filter transposed to [co][ci]:
+//
+//   dx[p'][ci0..ci0+15] += Σ_co splat(dy[p][co]) · Wt[co][ci0..ci0+15]
+//
+// Needs CI % 16 == 0.
+const Q = { dyp: 0, dys: 1, dxp: 2, dxs: 3, n: 4, wp: 5, wRow: 6, co: 7, ciBlocks: 8 };
+const M = { cb: 9, p: 10, px: 11, pd: 12, pw: 13, pdc: 14, c: 15 };
+const DA = 16; // 4 v128 accumulators (one dx pixel's 16 channels)
+const DS = DA + 4; // splatted dy value
+
+function inputGradBody(): number[] {
+  const inner: number[] = [...get(M.pdc), ...load32Splat(0), ...set(DS)];
+  for (let j = 0; j < 4; j++) inner.push(...get(DA + j), ...get(DS), ...get(M.pw), ...v128Load(16 * j), ...f32x4Mul, ...f32x4Add, ...set(DA + j));
+  inner.push(...get(M.pdc), ...i32c(4), ...add, ...set(M.pdc), ...get(M.pw), ...get(Q.wRow), ...add, ...set(M.pw));
+
+  const pixel: number[] = [];
+  for (let j = 0; j < 4; j++) pixel.push(...get(M.px), ...v128Load(16 * j), ...set(DA + j));
+  // pw = wp + (ciBlocks − cb)·64; pdc = pd
+  pixel.push(...get(Q.wp), ...get(Q.ciBlocks), ...get(M.cb), ...sub, ...i32c(64), ...mul, ...add, ...set(M.pw), ...get(M.pd), ...set(M.pdc));
+  pixel.push(...countdown(M.c, get(Q.co), inner));
+  for (let j = 0; j < 4; j++) pixel.push(...get(M.px), ...get(DA + j), ...v128Store(16 * j));
+  pixel.push(...get(M.px), ...get(Q.dxs), ...add, ...set(M.px), ...get(M.pd), ...get(Q.dys), ...add, ...set(M.pd));
+
+  const block: number[] = [
+    // px = dxp + (ciBlocks − cb)·64; pd = dyp
+    ...get(Q.dxp), ...get(Q.ciBlocks), ...get(M.cb), ...sub, ...i32c(64), ...mul, ...add, ...set(M.px),
+    ...get(Q.dyp), ...set(M.pd),
+    ...countdown(M.p, get(Q.n), pixel),
+  ];
+  return countdown(M.cb, get(Q.ciBlocks), block);
+}
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const params = Object.keys(P).length;
-  const type = section(1, vec([[0x60, ...vec(Array.from({ length: params }, () => [I32])), ...vec([])]]));
+  const fnType = (params: number): number[] => [0x60, ...vec(Array.from({ length: params }, () => [I32])), ...vec([])];
+  const type = section(1, vec([fnType(Object.keys(P).length), fnType(Object.keys(Q).length)]));
   const imports = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...uleb(1)]]));
-  const funcs = section(3, vec([uleb(0)]));
-  const exports = section(7, vec([[...str('filterGradRows'), 0x00, ...uleb(0)]]));
-  const locals = vec([[...uleb(8), I32], [...uleb(24), V128]]);
-  const body = [...locals, ...kernelBody(), 0x0b];
-  const code = section(10, vec([[...uleb(body.length), ...body]]));
+  const funcs = section(3, vec([uleb(0), uleb(1)]));
+  const exports = section(7, vec([[...str('filterGradRows'), 0x00, ...uleb(0)], [...str('inputGradRows'), 0x00, ...uleb(1)]]));
+  const fn = (locals: number[][], body: number[]): number[] => {
+    const bytes = [...vec(locals), ...body, 0x0b];
+    return [...uleb(bytes.length), ...bytes];
+  };
+  const code = section(10, vec([
+    fn([[...uleb(8), I32], [...uleb(24), V128]], kernelBody()),
+    fn([[...uleb(7), I32], [...uleb(5), V128]], inputGradBody()),
+  ]));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...code]);
 }
 
 export type FilterGradRows = (xp: number, xs: number, dp: number, dys: number, n: number, acc: number, accRow: number, ciBlocks: number, coBlocks: number) => void;
+export type InputGradRows = (dyp: number, dys: number, dxp: number, dxs: number, n: number, wp: number, wRow: number, co: number, ciBlocks: number) => void;
+export interface GradKernels { filterGradRows: FilterGradRows; inputGradRows: InputGradRows }
 
-const instances = new WeakMap<WebAssembly.Memory, FilterGradRows>();
+const instances = new WeakMap<WebAssembly.Memory, GradKernels>();
 let compiled: WebAssembly.Module | null = null;
 
-/** The kernel bound to `memory` (the wasm backend's heap); compiled once, instantiated once per memory. */
-export function filterGradRowsKernel(memory: WebAssembly.Memory): FilterGradRows {
-  let f = instances.get(memory);
-  if (f == null) {
+/** The kernels bound to `memory` (the wasm backend's heap); compiled once, instantiated once per memory. */
+export function gradKernels(memory: WebAssembly.Memory): GradKernels {
+  let k = instances.get(memory);
+  if (k == null) {
     compiled ??= new WebAssembly.Module(moduleBytes());
-    const instance = new WebAssembly.Instance(compiled, { env: { memory } });
-    f = instance.exports.filterGradRows as FilterGradRows;
-    instances.set(memory, f);
+    const e = new WebAssembly.Instance(compiled, { env: { memory } }).exports;
+    k = { filterGradRows: e.filterGradRows as FilterGradRows, inputGradRows: e.inputGradRows as InputGradRows };
+    instances.set(memory, k);
   }
-  return f;
+  return k;
 }

@@ -7,7 +7,7 @@ import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 interface WasmInternals {
-  wasm: { HEAPU8: Uint8Array };
+  wasm: { HEAPU8: Uint8Array; asm: { memory: WebAssembly.Memory } };
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
 }
 
@@ -17,6 +17,12 @@ interface WasmInternals {
  */
 export function heapF32(backend: BackendWasm): Float32Array {
   return new Float32Array((backend as unknown as WasmInternals).wasm.HEAPU8.buffer);
+}
+
+/** The backend's WebAssembly.Memory, for our own kernels to import (filterGradSimd.ts); null if this build does not export it. */
+export function wasmMemory(backend: BackendWasm): WebAssembly.Memory | null {
+  const memory = (backend as unknown as WasmInternals).wasm.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : null;
 }
 
 /** Index (in floats) of a tensor's first element in the heap. */
