@@ -154,12 +154,36 @@ function inputGradBody(): number[] {
   return countdown(M.cb, get(Q.ciBlocks), block);
 }
 
+// Sum over the middle axis of an [outer, mid, inner] array, inner % 4 == 0:
+// out[o][i] = Σ_m src[o][m][i], one pass over src, accumulating in the output
+// row (the backend's own Sum transposes the reduced axes innermost first).
+const R = { src: 0, dst: 1, outer: 2, mid: 3, vecs: 4 };
+const RL = { o: 5, m: 6, i: 7, ps: 8, pd: 9, pdi: 10 };
+
+function middleSumBody(): number[] {
+  const zero = [0xfd, 0x0c, ...new Array<number>(16).fill(0)]; // v128.const 0
+  const clear = [...get(RL.pdi), ...zero, ...v128Store(0), ...get(RL.pdi), ...i32c(16), ...add, ...set(RL.pdi)];
+  const accumulate = [
+    ...get(RL.pdi), ...get(RL.pdi), ...v128Load(0), ...get(RL.ps), ...v128Load(0), ...f32x4Add, ...v128Store(0),
+    ...get(RL.pdi), ...i32c(16), ...add, ...set(RL.pdi), ...get(RL.ps), ...i32c(16), ...add, ...set(RL.ps),
+  ];
+  const row = [...get(RL.pd), ...set(RL.pdi), ...countdown(RL.i, get(R.vecs), accumulate)];
+  const outerBody = [
+    ...get(RL.pd), ...set(RL.pdi), ...countdown(RL.i, get(R.vecs), clear),
+    ...countdown(RL.m, get(R.mid), row),
+    ...get(RL.pd), ...get(R.vecs), ...i32c(16), ...mul, ...add, ...set(RL.pd),
+  ];
+  return [...get(R.src), ...set(RL.ps), ...get(R.dst), ...set(RL.pd), ...countdown(RL.o, get(R.outer), outerBody)];
+}
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const fnType = (params: number): number[] => [0x60, ...vec(Array.from({ length: params }, () => [I32])), ...vec([])];
-  const type = section(1, vec([fnType(Object.keys(P).length), fnType(Object.keys(Q).length)]));
+  const type = section(1, vec([fnType(Object.keys(P).length), fnType(Object.keys(Q).length), fnType(Object.keys(R).length)]));
   const imports = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...uleb(1)]]));
-  const funcs = section(3, vec([uleb(0), uleb(1)]));
-  const exports = section(7, vec([[...str('filterGradRows'), 0x00, ...uleb(0)], [...str('inputGradRows'), 0x00, ...uleb(1)]]));
+  const funcs = section(3, vec([uleb(0), uleb(1), uleb(2)]));
+  const exports = section(7, vec([
+    [...str('filterGradRows'), 0x00, ...uleb(0)], [...str('inputGradRows'), 0x00, ...uleb(1)], [...str('middleSum'), 0x00, ...uleb(2)],
+  ]));
   const fn = (locals: number[][], body: number[]): number[] => {
     const bytes = [...vec(locals), ...body, 0x0b];
     return [...uleb(bytes.length), ...bytes];
@@ -167,13 +191,15 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const code = section(10, vec([
     fn([[...uleb(8), I32], [...uleb(24), V128]], kernelBody()),
     fn([[...uleb(7), I32], [...uleb(5), V128]], inputGradBody()),
+    fn([[...uleb(6), I32]], middleSumBody()),
   ]));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...code]);
 }
 
 export type FilterGradRows = (xp: number, xs: number, dp: number, dys: number, n: number, acc: number, accRow: number, ciBlocks: number, coBlocks: number) => void;
 export type InputGradRows = (dyp: number, dys: number, dxp: number, dxs: number, n: number, wp: number, wRow: number, co: number, ciBlocks: number) => void;
-export interface GradKernels { filterGradRows: FilterGradRows; inputGradRows: InputGradRows }
+export type MiddleSum = (src: number, dst: number, outer: number, mid: number, vecs: number) => void;
+export interface GradKernels { filterGradRows: FilterGradRows; inputGradRows: InputGradRows; middleSum: MiddleSum }
 
 const instances = new WeakMap<WebAssembly.Memory, GradKernels>();
 let compiled: WebAssembly.Module | null = null;
@@ -184,7 +210,7 @@ export function gradKernels(memory: WebAssembly.Memory): GradKernels {
   if (k == null) {
     compiled ??= new WebAssembly.Module(moduleBytes());
     const e = new WebAssembly.Instance(compiled, { env: { memory } }).exports;
-    k = { filterGradRows: e.filterGradRows as FilterGradRows, inputGradRows: e.inputGradRows as InputGradRows };
+    k = { filterGradRows: e.filterGradRows as FilterGradRows, inputGradRows: e.inputGradRows as InputGradRows, middleSum: e.middleSum as MiddleSum };
     instances.set(memory, k);
   }
   return k;

@@ -7,15 +7,17 @@
 // (trainer/bench/trainerBench.ts), so we replace it too. BatchMatMul gets a
 // front that keeps transposed products on the backend's SIMD path
 // (batchMatMulWasm.ts); Identity shares its input's buffer instead of copying
-// it (identityWasm.ts). Idempotent.
+// it (identityWasm.ts); Sum over leading/middle axes is one SIMD pass
+// (sumWasm.ts). Idempotent.
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { batchMatMulWasm, setStockBatchMatMul } from './batchMatMulWasm.ts';
 import { conv2dBackpropFilterWasm } from './conv2dBackpropFilterWasm.ts';
 import { conv2dBackpropInputWasm } from './conv2dBackpropInputWasm.ts';
 import { identityWasm, setStockIdentity } from './identityWasm.ts';
+import { setStockSum, sumWasm } from './sumWasm.ts';
 
-export const wasmTrainingKernels: readonly KernelConfig[] = [conv2dBackpropFilterWasm, conv2dBackpropInputWasm, batchMatMulWasm, identityWasm];
+export const wasmTrainingKernels: readonly KernelConfig[] = [conv2dBackpropFilterWasm, conv2dBackpropInputWasm, batchMatMulWasm, identityWasm, sumWasm];
 
 /** The backend's own kernels we replaced, kept so benchmarks can compare against them. */
 export const replacedWasmKernels = new Map<string, KernelConfig>();
@@ -29,6 +31,7 @@ export function registerWasmTrainingKernels(): string[] {
       replacedWasmKernels.set(config.kernelName, existing);
       if (config === batchMatMulWasm) setStockBatchMatMul(existing);
       if (config === identityWasm) setStockIdentity(existing);
+      if (config === sumWasm) setStockSum(existing);
       unregisterKernel(config.kernelName, 'wasm');
     }
     registerKernel(config);
