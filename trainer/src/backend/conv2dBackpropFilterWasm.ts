@@ -55,19 +55,18 @@ function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
 export function filterGradViaSimd(x: TensorInfo, dy: TensorInfo, g: ConvGeometry, backend: BackendWasm): TensorInfo | null {
   const memory = wasmMemory(backend);
   if (g.CO % 16 !== 0 || memory == null) return null;
-  const kernel = gradKernels(memory).filterGradRows;
+  const kernels = gradKernels(memory).filterGradRows;
   const { B, H, W, CI, OH, OW, CO, FH, FW, SH, SW, top, left } = g;
-  const ciBlocks = Math.ceil(CI / 4);
-  const CIp = ciBlocks * 4;
-  // Scratch [FH, FW, CIp, CO]: channel blocks of 4 (the rows past CI read neighbouring values and are dropped).
-  const acc = allocF32(backend, [FH, FW, CIp, CO]);
+  // Channel blocks of 4, then one partial block of CI % 4 rows with its own kernel.
+  const full = Math.floor(CI / 4);
+  const rest = CI % 4;
   const out = allocF32(backend, [FH, FW, CI, CO]);
-  let heap = heapF32(backend);
-  const accOff = floatOffset(backend, acc);
-  heap.fill(0, accOff, accOff + FH * FW * CIp * CO);
+  const heap = heapF32(backend);
+  const o = floatOffset(backend, out);
+  heap.fill(0, o, o + FH * FW * CI * CO);
   const xB = floatOffset(backend, x) * 4;
   const dyB = floatOffset(backend, dy) * 4;
-  const accB = accOff * 4;
+  const outB = o * 4;
   const coBlocks = CO / 16;
   // Output columns whose input column is inside the image, per tap kw: [ow0, ow1).
   const ow0s = new Int32Array(FW);
@@ -87,18 +86,15 @@ export function filterGradViaSimd(x: TensorInfo, dy: TensorInfo, g: ConvGeometry
           const ow0 = ow0s[kw];
           const n = ow1s[kw] - ow0;
           if (n <= 0) continue;
-          kernel(
-            xRow + (ow0 * SW + kw - left) * CI * 4, SW * CI * 4, dRow + ow0 * CO * 4, CO * 4, n,
-            accB + (kh * FW + kw) * CIp * CO * 4, CO * 4, ciBlocks, coBlocks,
-          );
+          const xp = xRow + (ow0 * SW + kw - left) * CI * 4;
+          const dp = dRow + ow0 * CO * 4;
+          const acc = outB + (kh * FW + kw) * CI * CO * 4;
+          if (full > 0) kernels[3](xp, SW * CI * 4, dp, CO * 4, n, acc, CO * 4, full, coBlocks);
+          if (rest > 0) kernels[rest - 1](xp + full * 16, SW * CI * 4, dp, CO * 4, n, acc + full * 4 * CO * 4, CO * 4, 1, coBlocks);
         }
       }
     }
   }
-  heap = heapF32(backend);
-  const o = floatOffset(backend, out);
-  for (let t = 0; t < FH * FW; t++) heap.copyWithin(o + t * CI * CO, accOff + t * CIp * CO, accOff + t * CIp * CO + CI * CO);
-  backend.disposeData(acc.dataId);
   return out;
 }
 

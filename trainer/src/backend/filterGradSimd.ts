@@ -6,7 +6,8 @@
 // summed over B·OH·OW pixels); run through XNNPACK's Conv2D it re-streams the
 // whole dy once per few output rows and ran 2–3× slower than the forward
 // convolution (measured). This kernel keeps a 4 (ci) × 16 (co) block of the
-// result in 16 SIMD registers while it walks a run of pixels:
+// result in 16 SIMD registers while it walks a run of pixels (a variant with
+// 1–3 channel rows takes a last partial block, e.g. the 3 channels of RGB):
 //
 //   acc[ci0+i][co0+4j..4j+3] += splat(x[p][ci0+i]) · dy[p][co0+4j..4j+3]
 //
@@ -84,11 +85,12 @@ const ACC = 17; // 16 v128 accumulators: ACC + 4i + j
 const XV = ACC + 16; // 4 v128 splatted x values
 const DV = XV + 4; // 4 v128 dy vectors
 
-function kernelBody(): number[] {
+/** The filter-gradient kernel for blocks of `rows` (1–4) input channels. */
+function kernelBody(rows: number): number[] {
   const pixel: number[] = [];
-  for (let i = 0; i < 4; i++) pixel.push(...get(L.px), ...load32Splat(4 * i), ...set(XV + i));
+  for (let i = 0; i < rows; i++) pixel.push(...get(L.px), ...load32Splat(4 * i), ...set(XV + i));
   for (let j = 0; j < 4; j++) pixel.push(...get(L.pd), ...v128Load(16 * j), ...set(DV + j));
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < rows; i++) {
     for (let j = 0; j < 4; j++) pixel.push(...get(ACC + 4 * i + j), ...get(XV + i), ...get(DV + j), ...f32x4Mul, ...f32x4Add, ...set(ACC + 4 * i + j));
   }
   pixel.push(...get(L.px), ...get(P.xs), ...add, ...set(L.px), ...get(L.pd), ...get(P.dys), ...add, ...set(L.pd));
@@ -99,7 +101,7 @@ function kernelBody(): number[] {
     ...get(P.acc), ...get(P.ciBlocks), ...get(L.cb), ...sub, ...get(P.accRow), ...mul, ...i32c(4), ...mul, ...add,
     ...get(P.coBlocks), ...get(L.cob), ...sub, ...i32c(64), ...mul, ...add, ...set(L.a),
   );
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < rows; i++) {
     for (let j = 0; j < 4; j++) block.push(...get(L.a), ...get(P.accRow), ...i32c(i), ...mul, ...add, ...v128Load(16 * j), ...set(ACC + 4 * i + j));
   }
   block.push(
@@ -107,7 +109,7 @@ function kernelBody(): number[] {
     ...get(P.dp), ...get(P.coBlocks), ...get(L.cob), ...sub, ...i32c(64), ...mul, ...add, ...set(L.pd),
   );
   block.push(...countdown(L.p, get(P.n), pixel));
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < rows; i++) {
     for (let j = 0; j < 4; j++) block.push(...get(L.a), ...get(P.accRow), ...i32c(i), ...mul, ...add, ...get(ACC + 4 * i + j), ...v128Store(16 * j));
   }
 
@@ -179,19 +181,21 @@ function middleSumBody(): number[] {
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const fnType = (params: number): number[] => [0x60, ...vec(Array.from({ length: params }, () => [I32])), ...vec([])];
   const type = section(1, vec([fnType(Object.keys(P).length), fnType(Object.keys(Q).length), fnType(Object.keys(R).length)]));
+  // Functions: 0 inputGradRows, 1 middleSum, 2–5 filterGradRows for 1–4 channel rows per block.
   const imports = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...uleb(1)]]));
-  const funcs = section(3, vec([uleb(0), uleb(1), uleb(2)]));
+  const funcs = section(3, vec([uleb(1), uleb(2), uleb(0), uleb(0), uleb(0), uleb(0)]));
   const exports = section(7, vec([
-    [...str('filterGradRows'), 0x00, ...uleb(0)], [...str('inputGradRows'), 0x00, ...uleb(1)], [...str('middleSum'), 0x00, ...uleb(2)],
+    [...str('inputGradRows'), 0x00, ...uleb(0)], [...str('middleSum'), 0x00, ...uleb(1)],
+    ...[1, 2, 3, 4].map((rows) => [...str(`filterGradRows${rows}`), 0x00, ...uleb(1 + rows)]),
   ]));
   const fn = (locals: number[][], body: number[]): number[] => {
     const bytes = [...vec(locals), ...body, 0x0b];
     return [...uleb(bytes.length), ...bytes];
   };
   const code = section(10, vec([
-    fn([[...uleb(8), I32], [...uleb(24), V128]], kernelBody()),
     fn([[...uleb(7), I32], [...uleb(5), V128]], inputGradBody()),
     fn([[...uleb(6), I32]], middleSumBody()),
+    ...[1, 2, 3, 4].map((rows) => fn([[...uleb(8), I32], [...uleb(24), V128]], kernelBody(rows))),
   ]));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...code]);
 }
@@ -199,7 +203,12 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 export type FilterGradRows = (xp: number, xs: number, dp: number, dys: number, n: number, acc: number, accRow: number, ciBlocks: number, coBlocks: number) => void;
 export type InputGradRows = (dyp: number, dys: number, dxp: number, dxs: number, n: number, wp: number, wRow: number, co: number, ciBlocks: number) => void;
 export type MiddleSum = (src: number, dst: number, outer: number, mid: number, vecs: number) => void;
-export interface GradKernels { filterGradRows: FilterGradRows; inputGradRows: InputGradRows; middleSum: MiddleSum }
+export interface GradKernels {
+  /** Index r − 1: the filter-gradient kernel for blocks of r input channels (4 for full blocks, 1–3 for a last partial one). */
+  filterGradRows: FilterGradRows[];
+  inputGradRows: InputGradRows;
+  middleSum: MiddleSum;
+}
 
 const instances = new WeakMap<WebAssembly.Memory, GradKernels>();
 let compiled: WebAssembly.Module | null = null;
@@ -210,7 +219,11 @@ export function gradKernels(memory: WebAssembly.Memory): GradKernels {
   if (k == null) {
     compiled ??= new WebAssembly.Module(moduleBytes());
     const e = new WebAssembly.Instance(compiled, { env: { memory } }).exports;
-    k = { filterGradRows: e.filterGradRows as FilterGradRows, inputGradRows: e.inputGradRows as InputGradRows, middleSum: e.middleSum as MiddleSum };
+    k = {
+      filterGradRows: [1, 2, 3, 4].map((rows) => e[`filterGradRows${rows}`] as FilterGradRows),
+      inputGradRows: e.inputGradRows as InputGradRows,
+      middleSum: e.middleSum as MiddleSum,
+    };
     instances.set(memory, k);
   }
   return k;
