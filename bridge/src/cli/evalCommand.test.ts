@@ -30,6 +30,11 @@ describe('cellkit eval', () => {
     expect(result.results.map((r: { seed: number }) => r.seed)).toEqual([1000, 1001]);
     for (const r of result.results) {
       expect(r.steps).toBeGreaterThan(0);
+      // How close it came, from the sim's task progress: 1 on success, else in [0, 1] and printed.
+      expect(r.bestProgress).toBeGreaterThanOrEqual(0);
+      expect(r.bestProgress).toBeLessThanOrEqual(1);
+      if (r.success) expect(r.bestProgress).toBe(1);
+      else expect(lines.some((l) => l.includes(`best progress ${r.bestProgress.toFixed(2)}`))).toBe(true);
       if (r.stop) {
         // The runner stopped by itself (on a loaded machine: a stalled bridge trips the safety layer): said, and a failure.
         expect(r.success).toBe(false);
@@ -41,6 +46,7 @@ describe('cellkit eval', () => {
         expect(r.steps).toBeGreaterThanOrEqual(18);
       }
     }
+    expect(result.meanBestProgress).toBeCloseTo((result.results[0].bestProgress + result.results[1].bestProgress) / 2, 9);
     expect(result.successRate).toBe(result.successes / 2);
     expect(result.interval95).toEqual(wilson(result.successes, 2));
     expect(result.latencyMs.samples).toBe(result.results.reduce((a: number, r: { steps: number }) => a + r.steps, 0));

@@ -126,7 +126,8 @@ export const evalCommand: Command = createEvalCommand();
 export function episodeLine(r: EvalEpisode, of: number): string {
   const outcome = r.success ? 'success' : 'failure';
   const why = r.stop ? `  stopped: ${r.stop.code} — ${r.stop.message}` : '';
-  return `episode ${r.n}/${of} ${outcome.padEnd(7)} sim ${r.duration.toFixed(2)} s  ${r.steps} steps  wall reset ${r.phases.reset.toFixed(2)} s run ${r.phases.run.toFixed(2)} s  (seed ${r.seed})${why}`;
+  const progress = r.success ? '' : `  best progress ${r.bestProgress.toFixed(2)}`;
+  return `episode ${r.n}/${of} ${outcome.padEnd(7)} sim ${r.duration.toFixed(2)} s  ${r.steps} steps${progress}  wall reset ${r.phases.reset.toFixed(2)} s run ${r.phases.run.toFixed(2)} s  (seed ${r.seed})${why}`;
 }
 
 export function summaryLines(s: EvalSummary): string[] {
@@ -137,6 +138,6 @@ export function summaryLines(s: EvalSummary): string[] {
   const stops = stopped.length ? `; ${stopped.length} stopped early (${[...new Set(stopped.map((r) => r.stop!.code))].join(', ')}), counted as failures` : '';
   return [
     `eval: success ${s.successes}/${s.episodes} = ${pct(s.successRate)} (95% CI ${pct(s.interval95[0])}–${pct(s.interval95[1])}, Wilson)${stops}`,
-    `eval: mean time to success ${mean}; ${lat}; ${s.wallTime.toFixed(1)} s wall`,
+    `eval: mean time to success ${mean}; mean best progress ${s.meanBestProgress.toFixed(2)} (1 = the goal); ${lat}; ${s.wallTime.toFixed(1)} s wall`,
   ];
 }

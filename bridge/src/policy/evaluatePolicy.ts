@@ -15,7 +15,7 @@ import type { PolicyRunner } from './PolicyRunner.ts';
 export interface EvaluatePolicyOptions {
   runner: PolicyRunner;
   /** The sim's task channel (reset, task status). */
-  channel: Pick<SimTaskChannel, 'reset' | 'successAt'>;
+  channel: Pick<SimTaskChannel, 'reset' | 'successAt' | 'progress'>;
   cell: { on(event: 'joints', listener: (s: JointSample) => void): () => void };
   task: string;
   episodes: number;
@@ -34,6 +34,11 @@ export interface EvalEpisode {
   /** Sim seconds from the policy's start to success, or to the end of the episode. */
   duration: number;
   steps: number;
+  /**
+   * The furthest the task got, 0..1 (the sim's task progress: 1 − distance to
+   * the goal ÷ distance at reset), so a failure says how close it came.
+   */
+  bestProgress: number;
   /** Wall seconds per phase: reset (lay out the task), run (policy until success/timeout/stop). */
   phases: { reset: number; run: number };
   /** Set when the runner stopped by itself (a safety stop, stale data, non-finite output). */
@@ -52,6 +57,8 @@ export interface EvalSummary {
   /** Sim seconds, over successful episodes; null without one. */
   meanTimeToSuccess: number | null;
   latencyMs: { p50: number; p99: number; samples: number } | null;
+  /** Mean of the episodes' best progress (1 for a success). */
+  meanBestProgress: number;
   results: EvalEpisode[];
   wallTime: number;
 }
@@ -78,7 +85,11 @@ export async function evaluatePolicy(opts: EvaluatePolicyOptions): Promise<EvalS
       // run: autonomous, until the task reports success, the timeout, or the runner stops by itself.
       runner.start({ mode: 'autonomous', speedScale: opts.speedScale ?? 1 });
       const start = first.stamp;
-      while (channel.successAt === undefined && runner.running && (latest?.stamp ?? start) - start < opts.timeout) await sleep(5);
+      let bestProgress = 0;
+      while (channel.successAt === undefined && runner.running && (latest?.stamp ?? start) - start < opts.timeout) {
+        bestProgress = Math.max(bestProgress, channel.progress);
+        await sleep(5);
+      }
       const selfStopped = !runner.running;
       runner.stop();
       const status = runner.status();
@@ -86,7 +97,8 @@ export async function evaluatePolicy(opts: EvaluatePolicyOptions): Promise<EvalS
 
       const success = channel.successAt !== undefined;
       const end = success ? channel.successAt! : (latest?.stamp ?? start);
-      const r: EvalEpisode = { n: i + 1, seed, success, duration: Math.max(0, end - start), steps: status.steps, phases: { reset: (t1 - t0) / 1000, run: (t2 - t1) / 1000 } };
+      if (success) bestProgress = 1;
+      const r: EvalEpisode = { n: i + 1, seed, success, duration: Math.max(0, end - start), steps: status.steps, bestProgress, phases: { reset: (t1 - t0) / 1000, run: (t2 - t1) / 1000 } };
       if (selfStopped && !success && status.stopReason) r.stop = status.stopReason;
       results.push(r);
       opts.onEpisode?.(r, opts.episodes);
@@ -107,6 +119,7 @@ export async function evaluatePolicy(opts: EvaluatePolicyOptions): Promise<EvalS
     interval95: wilson(successes.length, results.length),
     meanTimeToSuccess: successes.length ? successes.reduce((a, r) => a + r.duration, 0) / successes.length : null,
     latencyMs: lat ? { p50: lat.p50, p99: lat.p99, samples: lat.samples } : null,
+    meanBestProgress: results.reduce((a, r) => a + r.bestProgress, 0) / Math.max(1, results.length),
     results,
     wallTime: (performance.now() - wall0) / 1000,
   };
