@@ -23,7 +23,7 @@ describe('parseDemoSummary', () => {
 describe('loopCommands', () => {
   it('builds the three steps from the table, seeds apart, paths in the run folder', () => {
     const c = loopCommands({ task: 'reach', dir: '/tmp/run', demos: 50, evalEpisodes: 20 });
-    expect(c.demo).toEqual(['bridge/bin/cellkit.js', 'demo', '--task', 'reach', '--episodes', '50', '--dataset', '/tmp/run/reach-demos', '--seed', '0']);
+    expect(c.demo).toEqual(['bridge/bin/cellkit.js', 'demo', '--task', 'reach', '--episodes', '50', '--dataset', '/tmp/run/reach-demos', '--seed', '0', ...LOOP_TASKS.reach.demo]);
     expect(c.train).toEqual(['bridge/bin/cellkit.js', 'train', '--dataset', '/tmp/run/reach-demos', '--policy', 'chunk', '--out', '/tmp/run/reach-policy', ...LOOP_TASKS.reach.train]);
     expect(c.eval).toEqual(['bridge/bin/cellkit.js', 'eval', '--policy', '/tmp/run/reach-policy', '--task', 'reach', '--episodes', '20', '--seed', '1000', ...LOOP_TASKS.reach.eval]);
   });

@@ -28,13 +28,15 @@ import { fileURLToPath } from 'node:url';
 import { result, type BenchResult } from './BenchResult.ts';
 
 /** Per-task settings, the one place to tune the loop. Demo and eval seeds stay apart (0.. vs 1000..). */
-export const LOOP_TASKS: Record<string, { train: string[]; eval: string[]; successTarget: number }> = {
+export const LOOP_TASKS: Record<string, { demo: string[]; train: string[]; eval: string[]; successTarget: number }> = {
   reach: {
+    demo: ['--noise', '0.1'],
     train: ['--epochs', '60', '--state', 'joint_position,gripper,wrench'],
     eval: ['--timeout', '10'],
     successTarget: 0.95,
   },
   pick_place: {
+    demo: ['--noise', '0.03'],
     train: ['--epochs', '40', '--state', 'joint_position,gripper,wrench'],
     eval: ['--timeout', '30'],
     successTarget: 0.8,
@@ -68,7 +70,7 @@ export function loopCommands(o: LoopCommandOptions): LoopCommands {
   const train = o.epochs === undefined ? settings.train : withOption(settings.train, '--epochs', String(o.epochs));
   return {
     paths,
-    demo: [CLI, 'demo', '--task', o.task, '--episodes', String(o.demos), '--dataset', paths.dataset, '--seed', '0'],
+    demo: [CLI, 'demo', '--task', o.task, '--episodes', String(o.demos), '--dataset', paths.dataset, '--seed', '0', ...settings.demo],
     train: [CLI, 'train', '--dataset', paths.dataset, '--policy', 'chunk', '--out', paths.policy, ...train],
     eval: [CLI, 'eval', '--policy', paths.policy, '--task', o.task, '--episodes', String(o.evalEpisodes), '--seed', '1000', ...settings.eval],
   };
