@@ -35,6 +35,14 @@ const io = { stateDim: data.stateNames.length, actionDim: data.actionNames.lengt
 const refs = buildWindows(data, all);
 const builder = new BatchBuilder({ data, normalization, horizon: traits.horizon, cameras, shiftPad: traits.shiftPad });
 const rng = new Rng(3);
+// One shuffle up front, then consecutive batches (train() shuffles once per epoch, not per step).
+const order = rng.shuffle(refs.slice());
+let cursor = 0;
+const nextRefs = (): typeof refs => {
+  if (cursor + 32 > order.length) cursor = 0;
+  cursor += 32;
+  return order.slice(cursor - 32, cursor);
+};
 const lossOpts = { horizon: traits.horizon, actionDim: io.actionDim, loss: traits.loss, training: true };
 
 /** One training setup: a model, its optimizer and a step function like train()'s. */
@@ -44,7 +52,7 @@ function setup(): () => Promise<void> {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   return async () => {
     const t0 = performance.now();
-    const batch = builder.build(rng.shuffle(refs.slice()).slice(0, 32), rng);
+    const batch = builder.build(nextRefs(), rng);
     buildMs += performance.now() - t0;
     const inputs = batchInputs(batch, io.stateDim, io.cameras);
     const loss = optimizer.minimize(() => batchLoss(model, inputs, batch, lossOpts), true, variables)!;
