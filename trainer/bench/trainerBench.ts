@@ -39,19 +39,25 @@ function percentile(sorted: number[], p: number): number {
  * (all threads) over it, which another job's load on the machine disturbs far less.
  */
 async function trainThroughput(name: string, policy: string, data: ReturnType<typeof syntheticData>, steps: number, gradientHelper?: GradientHelperFactory): Promise<{ samplesPerSec: number; samplesPerCpuSec: number; result: TrainResult }> {
-  let cpu0: NodeJS.CpuUsage | null = null;
-  let cpuMs = NaN;
+  // CPU time and wall time over the same window (end of epoch 0 → end of epoch 1): their ratio turns samples/s into samples per CPU-second.
+  let start: { cpu: NodeJS.CpuUsage; wall: number } | null = null;
+  let cpuPerWall = NaN;
+  let measuredSteps = steps;
   const result = await train({
     data, policy, epochs: 2, batchSize: 32, stepsPerEpoch: steps, validationFraction: 0, seed: 1, earlyStoppingPatience: 0, gradientHelper,
     onProgress: (p) => {
+      measuredSteps = p.steps; // fewer than asked when an epoch has fewer batches
       if (p.valLoss === undefined) return; // only the end-of-epoch reports
-      if (p.epoch === 0) cpu0 = process.cpuUsage();
-      else if (cpu0 != null) cpuMs = (process.cpuUsage(cpu0).user + process.cpuUsage(cpu0).system) / 1000;
+      if (p.epoch === 0) start = { cpu: process.cpuUsage(), wall: performance.now() };
+      else if (start != null) {
+        const cpu = process.cpuUsage(start.cpu);
+        cpuPerWall = (cpu.user + cpu.system) / 1000 / (performance.now() - start.wall);
+      }
     },
   });
   const samplesPerSec = result.history.samplesPerSec[1];
-  const samplesPerCpuSec = (steps * 32) / (cpuMs / 1000);
-  log(`${name} training: ${samplesPerSec.toFixed(1)} samples/s, ${samplesPerCpuSec.toFixed(1)} samples per CPU-second (batch 32, ${steps} steps after a warm-up epoch; includes batch assembly + augmentation)`);
+  const samplesPerCpuSec = samplesPerSec / cpuPerWall;
+  log(`${name} training: ${samplesPerSec.toFixed(1)} samples/s, ${samplesPerCpuSec.toFixed(1)} samples per CPU-second (batch 32, ${measuredSteps} steps after a warm-up epoch; includes batch assembly + augmentation)`);
   return { samplesPerSec, samplesPerCpuSec, result };
 }
 
