@@ -3,6 +3,7 @@
 //
 //   npx tsx trainer/bench/profileStep.ts [mlp|chunk] [--steps N]   (TOP=n rows; CPUPROF=file.cpuprofile)
 import * as tf from '@tensorflow/tfjs';
+import { FusedAdamOptimizer } from '../src/backend/FusedAdamOptimizer.ts';
 import { initBackend } from '../src/backend/initBackend.ts';
 import { batchInputs, batchLoss } from '../src/batchLoss.ts';
 import { BatchBuilder } from '../src/data/BatchBuilder.ts';
@@ -48,7 +49,8 @@ const lossOpts = { horizon: traits.horizon, actionDim: io.actionDim, loss: trait
 /** One training setup: a model, its optimizer and a step function like train()'s. */
 function setup(): () => Promise<void> {
   const model = def.build(io, o, 1);
-  const optimizer = tf.train.adam(1e-3);
+  // STOCK_ADAM=1: tf.train.adam instead of train()'s FusedAdamOptimizer.
+  const optimizer = process.env.STOCK_ADAM ? tf.train.adam(1e-3) : new FusedAdamOptimizer(1e-3);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   return async () => {
     const t0 = performance.now();

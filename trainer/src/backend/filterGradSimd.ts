@@ -21,6 +21,7 @@
 
 const I32 = 0x7f;
 const V128 = 0x7b;
+const F32 = 0x7d;
 
 function uleb(n: number): number[] {
   const out: number[] = [];
@@ -64,6 +65,10 @@ const v128Store = (offset: number): number[] => [0xfd, 0x0b, 0x04, ...uleb(offse
 const load32Splat = (offset: number): number[] => [0xfd, 0x09, 0x02, ...uleb(offset)];
 const f32x4Add = [0xfd, 0xe4, 0x01];
 const f32x4Mul = [0xfd, 0xe6, 0x01];
+const f32x4Sub = [0xfd, 0xe5, 0x01];
+const f32x4Div = [0xfd, 0xe7, 0x01];
+const f32x4Sqrt = [0xfd, 0xe3, 0x01];
+const f32x4Splat = [0xfd, 0x13];
 /** `for (counter = get(n); counter != 0; counter--) body`, as block + loop. */
 function countdown(counter: number, n: number[], body: number[]): number[] {
   return [
@@ -178,15 +183,44 @@ function middleSumBody(): number[] {
   return [...get(R.src), ...set(RL.ps), ...get(R.dst), ...set(RL.pd), ...countdown(RL.o, get(R.outer), outerBody)];
 }
 
+// One Adam step over n4 groups of 4 floats (AdamOptimizer.ts explains the update):
+//   m' = b1·m + a1·g   v' = b2·v + a2·g²   w' = w − lrc·m' / (√(v'·invC2) + eps)
+// written to fresh buffers mo, vo, wo. i32 addresses, then f32 constants.
+const A = { g: 0, m: 1, v: 2, w: 3, mo: 4, vo: 5, wo: 6, n4: 7, b1: 8, a1: 9, b2: 10, a2: 11, lrc: 12, invC2: 13, eps: 14 };
+const AL = { k: 15, off: 16, gv: 17, mv: 18, vv: 19, b1: 20, a1: 21, b2: 22, a2: 23, lrc: 24, invC2: 25, eps: 26 };
+
+function adamBody(): number[] {
+  const splats: number[] = [];
+  for (const [param, local] of [[A.b1, AL.b1], [A.a1, AL.a1], [A.b2, AL.b2], [A.a2, AL.a2], [A.lrc, AL.lrc], [A.invC2, AL.invC2], [A.eps, AL.eps]]) {
+    splats.push(...get(param), ...f32x4Splat, ...set(local));
+  }
+  const at = (base: number): number[] => [...get(base), ...get(AL.off), ...add];
+  const step = [
+    ...at(A.g), ...v128Load(0), ...set(AL.gv),
+    // m' = b1·m + a1·g
+    ...at(A.mo), ...get(AL.b1), ...at(A.m), ...v128Load(0), ...f32x4Mul, ...get(AL.a1), ...get(AL.gv), ...f32x4Mul, ...f32x4Add, ...tee(AL.mv), ...v128Store(0),
+    // v' = b2·v + a2·g·g
+    ...at(A.vo), ...get(AL.b2), ...at(A.v), ...v128Load(0), ...f32x4Mul, ...get(AL.a2), ...get(AL.gv), ...f32x4Mul, ...get(AL.gv), ...f32x4Mul, ...f32x4Add, ...tee(AL.vv), ...v128Store(0),
+    // w' = w − lrc·m' / (√(v'·invC2) + eps)
+    ...at(A.wo), ...at(A.w), ...v128Load(0),
+    ...get(AL.lrc), ...get(AL.mv), ...f32x4Mul, ...get(AL.vv), ...get(AL.invC2), ...f32x4Mul, ...f32x4Sqrt, ...get(AL.eps), ...f32x4Add, ...f32x4Div,
+    ...f32x4Sub, ...v128Store(0),
+    ...get(AL.off), ...i32c(16), ...add, ...set(AL.off),
+  ];
+  return [...splats, ...i32c(0), ...set(AL.off), ...countdown(AL.k, get(A.n4), step)];
+}
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const fnType = (params: number): number[] => [0x60, ...vec(Array.from({ length: params }, () => [I32])), ...vec([])];
-  const type = section(1, vec([fnType(Object.keys(P).length), fnType(Object.keys(Q).length), fnType(Object.keys(R).length)]));
+  const adamType = [0x60, ...vec([...Array.from({ length: 8 }, () => [I32]), ...Array.from({ length: 7 }, () => [F32])]), ...vec([])];
+  const type = section(1, vec([fnType(Object.keys(P).length), fnType(Object.keys(Q).length), fnType(Object.keys(R).length), adamType]));
   // Functions: 0 inputGradRows, 1 middleSum, 2–5 filterGradRows for 1–4 channel rows per block.
   const imports = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...uleb(1)]]));
-  const funcs = section(3, vec([uleb(1), uleb(2), uleb(0), uleb(0), uleb(0), uleb(0)]));
+  const funcs = section(3, vec([uleb(1), uleb(2), uleb(0), uleb(0), uleb(0), uleb(0), uleb(3)]));
   const exports = section(7, vec([
     [...str('inputGradRows'), 0x00, ...uleb(0)], [...str('middleSum'), 0x00, ...uleb(1)],
     ...[1, 2, 3, 4].map((rows) => [...str(`filterGradRows${rows}`), 0x00, ...uleb(1 + rows)]),
+    [...str('adamStep'), 0x00, ...uleb(6)],
   ]));
   const fn = (locals: number[][], body: number[]): number[] => {
     const bytes = [...vec(locals), ...body, 0x0b];
@@ -196,6 +230,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     fn([[...uleb(7), I32], [...uleb(5), V128]], inputGradBody()),
     fn([[...uleb(6), I32]], middleSumBody()),
     ...[1, 2, 3, 4].map((rows) => fn([[...uleb(8), I32], [...uleb(24), V128]], kernelBody(rows))),
+    fn([[...uleb(2), I32], [...uleb(10), V128]], adamBody()),
   ]));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...code]);
 }
@@ -203,7 +238,9 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 export type FilterGradRows = (xp: number, xs: number, dp: number, dys: number, n: number, acc: number, accRow: number, ciBlocks: number, coBlocks: number) => void;
 export type InputGradRows = (dyp: number, dys: number, dxp: number, dxs: number, n: number, wp: number, wRow: number, co: number, ciBlocks: number) => void;
 export type MiddleSum = (src: number, dst: number, outer: number, mid: number, vecs: number) => void;
+export type AdamStep = (g: number, m: number, v: number, w: number, mo: number, vo: number, wo: number, n4: number, b1: number, a1: number, b2: number, a2: number, lrc: number, invC2: number, eps: number) => void;
 export interface GradKernels {
+  adamStep: AdamStep;
   /** Index r − 1: the filter-gradient kernel for blocks of r input channels (4 for full blocks, 1–3 for a last partial one). */
   filterGradRows: FilterGradRows[];
   inputGradRows: InputGradRows;
@@ -223,6 +260,7 @@ export function gradKernels(memory: WebAssembly.Memory): GradKernels {
       filterGradRows: [1, 2, 3, 4].map((rows) => e[`filterGradRows${rows}`] as FilterGradRows),
       inputGradRows: e.inputGradRows as InputGradRows,
       middleSum: e.middleSum as MiddleSum,
+      adamStep: e.adamStep as AdamStep,
     };
     instances.set(memory, k);
   }
