@@ -31,7 +31,7 @@ import { result, type BenchResult } from './BenchResult.ts';
 export const LOOP_TASKS: Record<string, { demo: string[]; train: string[]; eval: string[]; successTarget: number }> = {
   reach: {
     demo: ['--noise', '0.1'],
-    train: ['--epochs', '60', '--state', 'joint_position,gripper,wrench'],
+    train: ['--epochs', '40', '--state', 'joint_position,gripper,wrench'],
     eval: ['--timeout', '10'],
     successTarget: 0.95,
   },
