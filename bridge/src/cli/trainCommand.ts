@@ -26,7 +26,8 @@ Options:
   --image-size <WxH>     camera frames resized to this, default 96x96
   --cameras <list>       comma-separated camera names (default: all, for policies that use images)
   --state <list>         state inputs: joint_position (always), joint_velocity, gripper, wrench
-                         (default: all recorded)
+                         (default joint_position,gripper,wrench: with joint velocities a policy
+                         tends to copy its current motion instead of looking at the goal)
   --outcomes <list>      episode outcomes to train on, default success (also: failure, unlabeled)
   --episodes <list>      only these episode indexes, e.g. 0,2,5
   --val <fraction>       episodes held out for validation, default 0.1
