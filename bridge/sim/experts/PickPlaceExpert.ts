@@ -4,6 +4,9 @@ import type { Vec3 } from './CartesianController.ts';
 import { objectOrientation, objectPosition, ZERO_VELOCITY } from './expertTypes.ts';
 import type { Expert, ExpertAction, ExpertObservation } from './expertTypes.ts';
 
+/** Grasp height above the cube's centre (m); the 5 cm cube is held by its upper part. */
+const GRASP_ABOVE_CENTRE = 0.015;
+
 type Phase = 'above_cube' | 'descend' | 'close' | 'lift' | 'above_target' | 'lower' | 'release' | 'retreat' | 'done';
 
 const SAFE_Z = CELL_LAYOUT.tableTopZ + 0.15;
@@ -51,9 +54,12 @@ export class PickPlaceExpert implements Expert {
         return action;
       }
       case 'descend': {
-        // TCP at the cube's centre: fingertips 5 mm above the table.
+        // TCP GRASP_ABOVE_CENTRE over the cube's centre: fingertips ~2 cm above the
+        // table. A learned policy that overshoots the grasp height by a centimetre
+        // still closes on the cube instead of pressing the fingers into the table
+        // (at 5 mm, every such overshoot ended on the force limit).
         const cube = objectPosition(obs, 'cube');
-        const { cmd, action } = move([cube[0], cube[1], cube[2]], 0, 0.12);
+        const { cmd, action } = move([cube[0], cube[1], cube[2] + GRASP_ABOVE_CENTRE], 0, 0.12);
         if (cmd.positionError < 0.004) go('close');
         return action;
       }
