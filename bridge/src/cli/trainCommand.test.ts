@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -116,6 +116,28 @@ describe('cellkit train', () => {
     const metrics = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
     expect(metrics.resumedFromEpoch).toBe(2);
     expect(metrics.trainLoss).toHaveLength(4);
+  });
+
+  it('--resume of a run started before --state existed keeps the state it was trained on (every recorded group)', async () => {
+    const out = join(dir, 'old-run');
+    let sent = false;
+    const first = command((t) => {
+      if (!sent && t.startsWith('epoch 1/2 done')) {
+        sent = true;
+        process.emit('SIGINT');
+      }
+    });
+    const all = 'joint_position,joint_velocity,gripper,wrench';
+    expect(await first.run('--dataset', dataset, '--policy', 'mlp', '--out', out, '--epochs', '2', '--batch-size', '8', '--state', all)).toBe(130);
+    // What an older cellkit wrote: no `state` in the run's settings.
+    const runFile = join(out, 'checkpoints', 'run.json');
+    const run = JSON.parse(await readFile(runFile, 'utf8'));
+    delete run.settings.state;
+    await writeFile(runFile, JSON.stringify(run));
+    const resumed = command();
+    expect(await resumed.run('--dataset', dataset, '--out', out, '--resume')).toBe(0);
+    const policy = JSON.parse(await readFile(join(out, 'policy.json'), 'utf8'));
+    expect(policy.inputs.state.some((n: string) => n.startsWith('observation.joint_velocity.'))).toBe(true);
   });
 
   it('bad input: exit 2 with a clear message', async () => {

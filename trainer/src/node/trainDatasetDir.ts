@@ -164,7 +164,8 @@ export async function trainDatasetDir(opts: TrainDatasetDirOptions): Promise<Tra
 }
 
 function resolveSettings(opts: Partial<RunSettings>, saved: RunSettings | null): RunSettings {
-  const out = { ...RUN_DEFAULTS, ...(saved ?? {}) } as RunSettings;
+  // A run.json written before `state` existed used every recorded state group.
+  const out = { ...RUN_DEFAULTS, ...(saved ? { ...saved, state: saved.state ?? null } : {}) } as RunSettings;
   const conflicts: string[] = [];
   for (const key of Object.keys(RUN_DEFAULTS) as (keyof RunSettings)[]) {
     const given = opts[key];
