@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../data/Rng.ts';
 import { initBackend } from './initBackend.ts';
+import { onBackend } from './testing/onBackend.ts';
 
 interface Case { m: number; k: number; n: number; batch?: number[] }
 
@@ -20,16 +21,6 @@ const cases: Case[] = [
 
 function values(n: number, rng: Rng): Float32Array {
   return Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
-}
-
-/** Runs `f` on a backend; also returns how many buffers the backend holds afterwards beyond before. */
-async function onBackend(name: 'cpu' | 'wasm', f: () => tf.Tensor): Promise<{ shape: number[]; data: Float32Array; leaked: number }> {
-  await tf.setBackend(name);
-  const before = tf.backend().numDataIds();
-  const t = tf.tidy(f);
-  const out = { shape: t.shape, data: (await t.data()) as Float32Array };
-  t.dispose();
-  return { ...out, leaked: tf.backend().numDataIds() - before };
 }
 
 beforeAll(async () => {

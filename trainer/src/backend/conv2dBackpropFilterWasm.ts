@@ -30,7 +30,7 @@
 // would otherwise need ~85 MB of cols for a 3×3×32 layer.
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { allocF32, blockRows, convGeometry, floatOffset, forEachFilterRow, heapF32, matMul3, runWasmKernel, wasmMemory } from './wasmHeap.ts';
+import { allocF32, blockRows, convGeometry, floatOffset, forEachFilterRow, heapF32, matMul3, runWasmKernel, tapColumnRanges, wasmMemory } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
 import { gradKernels } from './filterGradSimd.ts';
 
@@ -68,13 +68,7 @@ export function filterGradViaSimd(x: TensorInfo, dy: TensorInfo, g: ConvGeometry
   const dyB = floatOffset(backend, dy) * 4;
   const outB = o * 4;
   const coBlocks = CO / 16;
-  // Output columns whose input column is inside the image, per tap kw: [ow0, ow1).
-  const ow0s = new Int32Array(FW);
-  const ow1s = new Int32Array(FW);
-  for (let kw = 0; kw < FW; kw++) {
-    ow0s[kw] = Math.max(0, Math.ceil((left - kw) / SW));
-    ow1s[kw] = Math.min(OW, Math.floor((W - 1 + left - kw) / SW) + 1);
-  }
+  const { ow0s, ow1s } = tapColumnRanges(g);
   for (let b = 0; b < B; b++) {
     for (let oh = 0; oh < OH; oh++) {
       const dRow = dyB + (b * OH + oh) * OW * CO * 4;

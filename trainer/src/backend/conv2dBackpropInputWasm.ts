@@ -21,7 +21,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { SCRATCH_FLOATS } from './conv2dBackpropFilterWasm.ts';
 import { gradKernels } from './filterGradSimd.ts';
-import { allocF32, blockRows, convGeometry, floatOffset, forEachFilterRow, heapF32, matMul3, runWasmKernel, wasmMemory } from './wasmHeap.ts';
+import { allocF32, blockRows, convGeometry, floatOffset, forEachFilterRow, heapF32, matMul3, runWasmKernel, tapColumnRanges, wasmMemory } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
 
 interface Attrs {
@@ -65,12 +65,7 @@ export function inputGradViaSimd(dy: TensorInfo, filter: TensorInfo, g: ConvGeom
   const dyB = floatOffset(backend, dy) * 4;
   const dxB = d * 4;
   const wB = t * 4;
-  const ow0s = new Int32Array(FW);
-  const ow1s = new Int32Array(FW);
-  for (let kw = 0; kw < FW; kw++) {
-    ow0s[kw] = Math.max(0, Math.ceil((left - kw) / SW));
-    ow1s[kw] = Math.min(OW, Math.floor((W - 1 + left - kw) / SW) + 1);
-  }
+  const { ow0s, ow1s } = tapColumnRanges(g);
   for (let b = 0; b < B; b++) {
     for (let oh = 0; oh < OH; oh++) {
       const dyRow = dyB + (b * OH + oh) * OW * CO * 4;

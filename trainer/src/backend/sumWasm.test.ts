@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../data/Rng.ts';
 import { initBackend } from './initBackend.ts';
+import { onBackend } from './testing/onBackend.ts';
 
 interface Case { shape: number[]; axis: number | number[]; keepDims?: boolean }
 
@@ -21,14 +22,7 @@ const cases: Case[] = [
   { shape: [5, 8], axis: [0, 1] }, // everything
 ];
 
-async function onBackend(name: 'cpu' | 'wasm', c: Case, values: Float32Array): Promise<{ shape: number[]; data: Float32Array; leaked: number }> {
-  await tf.setBackend(name);
-  const before = tf.backend().numDataIds();
-  const t = tf.tidy(() => tf.sum(tf.tensor(values, c.shape), c.axis, c.keepDims ?? false));
-  const out = { shape: t.shape, data: (await t.data()) as Float32Array };
-  t.dispose();
-  return { ...out, leaked: tf.backend().numDataIds() - before };
-}
+const sumOf = (c: Case, values: Float32Array): tf.Tensor => tf.sum(tf.tensor(values, c.shape), c.axis, c.keepDims ?? false);
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm' });
@@ -42,8 +36,8 @@ describe('Sum (wasm) front', () => {
     it(`[${c.shape}] over ${JSON.stringify(c.axis)}${c.keepDims ? ', keepDims' : ''}: equals the cpu backend`, async () => {
       const rng = new Rng(c.shape.reduce((a, b) => a * 31 + b, 7));
       const values = Float32Array.from({ length: c.shape.reduce((a, b) => a * b, 1) }, () => rng.next() * 2 - 1);
-      const want = await onBackend('cpu', c, values);
-      const got = await onBackend('wasm', c, values);
+      const want = await onBackend('cpu', () => sumOf(c, values));
+      const got = await onBackend('wasm', () => sumOf(c, values));
       expect(got.shape).toEqual(want.shape);
       expect(got.data.length).toBe(want.data.length);
       for (let i = 0; i < want.data.length; i++) expect(got.data[i]).toBeCloseTo(want.data[i], 3);

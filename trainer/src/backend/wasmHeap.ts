@@ -72,6 +72,18 @@ export function convGeometry(
   };
 }
 
+/** Per filter tap kw, the output columns [ow0s[kw], ow1s[kw]) whose input column (ow·SW + kw − left) is inside the image. */
+export function tapColumnRanges(g: ConvGeometry): { ow0s: Int32Array; ow1s: Int32Array } {
+  const { W, OW, FW, SW, left } = g;
+  const ow0s = new Int32Array(FW);
+  const ow1s = new Int32Array(FW);
+  for (let kw = 0; kw < FW; kw++) {
+    ow0s[kw] = Math.max(0, Math.ceil((left - kw) / SW));
+    ow1s[kw] = Math.min(OW, Math.floor((W - 1 + left - kw) / SW) + 1);
+  }
+  return { ow0s, ow1s };
+}
+
 /**
  * Visits the im2col layout of rows [r0, r0+R) one filter row at a time: for
  * every output pixel r = (b,oh,ow) and filter row kh, calls
