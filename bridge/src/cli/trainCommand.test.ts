@@ -79,8 +79,13 @@ describe('cellkit train', () => {
   it('chunk: camera frames at --image-size, --horizon in the bundle', async () => {
     const out = join(dir, 'chunk');
     const c = command();
-    expect(await c.run('--dataset', dataset, '--policy', 'chunk', '--out', out, '--epochs', '1', '--image-size', '16x12', '--horizon', '3', '--batch-size', '32')).toBe(0);
+    expect(await c.run('--dataset', dataset, '--policy', 'chunk', '--out', out, '--epochs', '1', '--image-size', '16x12', '--horizon', '3', '--batch-size', '32',
+      '--option', 'strides=[2,1]', '--option', 'filters=[4,8]', '--option', 'kernelSizes=[3,3]', '--option', 'shiftPad=0')).toBe(0);
     const bundle = await loadBundle(out);
+    // --option values reach the model: two conv layers of 4 and 8 filters, stride 2 then 1.
+    expect(bundle.manifest.policyOptions).toMatchObject({ horizon: 3, strides: [2, 1], filters: [4, 8], kernelSizes: [3, 3], shiftPad: 0 });
+    const convs = bundle.model.layers.filter((l) => l.getClassName() === 'Conv2D').map((l) => l.getConfig());
+    expect(convs.map((cfg) => [cfg.filters, cfg.strides])).toEqual([[4, [2, 2]], [8, [1, 1]]]);
     expect(bundle.manifest.inputs.cameras).toEqual([{ name: 'scene', shape: [12, 16, 3] }]);
     expect(bundle.manifest.outputs.horizon).toBe(3);
     expect(checkBundleFits(bundle, { profile: 'ur', jointNames: SYNTHETIC_JOINTS, cameras: { scene: [12, 16, 3] } })).toEqual([]);
@@ -155,5 +160,8 @@ describe('cellkit train', () => {
     await expect(command().run('--dataset', fails, '--policy', 'mlp', '--out', 'z', '--horizon', '4')).rejects.toThrow(/'mlp' predicts one step/);
     await expect(command().run('--dataset', fails, '--policy', 'chunk', '--out', 'z', '--image-size', '96')).rejects.toThrow(/--image-size expects WxH/);
     await expect(command().run('--policy', 'mlp', '--out', 'z')).rejects.toThrow(/--dataset is required/);
+    await expect(command().run('--dataset', fails, '--policy', 'chunk', '--out', 'z', '--option', 'hiddenUnit=[64]')).rejects.toThrow(/policy 'chunk' has no option 'hiddenUnit'; expected one of horizon, filters/);
+    await expect(command().run('--dataset', fails, '--policy', 'chunk', '--out', 'z', '--option', 'shiftPad=abc')).rejects.toThrow(/--option: policy 'chunk': option 'shiftPad' expected an integer ≥ 0, found abc/);
+    await expect(command().run('--dataset', fails, '--policy', 'chunk', '--out', 'z', '--option', 'shiftPad')).rejects.toThrow(/--option expects name=value/);
   });
 });

@@ -23,6 +23,9 @@ Options:
   --lr <x>               Adam learning rate, default 0.001
   --rate <hz>            policy rate the episodes are aligned to, default 10
   --horizon <n>          action steps per prediction (policies with chunks; chunk default 10)
+  --option <name=value>  a policy hyperparameter, repeatable; the value is JSON or a bare word, e.g.
+                         --option shiftPad=0 --option strides=[2,2,1,1] (names: see the policy's
+                         options in trainer/src/policies; an unknown name is refused)
   --image-size <WxH>     camera frames resized to this, default 96x96
   --cameras <list>       comma-separated camera names (default: all, for policies that use images)
   --state <list>         state inputs: joint_position (always), joint_velocity, gripper, wrench
@@ -61,7 +64,7 @@ export function createTrainCommand(commandOptions: TrainCommandOptions = {}): Co
         options: {
           dataset: { type: 'string' }, policy: { type: 'string' }, out: { type: 'string' },
           epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' },
-          rate: { type: 'string' }, horizon: { type: 'string' }, 'image-size': { type: 'string' },
+          rate: { type: 'string' }, horizon: { type: 'string' }, option: { type: 'string', multiple: true }, 'image-size': { type: 'string' },
           cameras: { type: 'string' }, state: { type: 'string' }, outcomes: { type: 'string' }, episodes: { type: 'string' },
           val: { type: 'string' }, patience: { type: 'string' }, seed: { type: 'string' },
           resume: { type: 'boolean', default: false },
@@ -129,7 +132,32 @@ export function createTrainCommand(commandOptions: TrainCommandOptions = {}): Co
 
 export const trainCommand = createTrainCommand();
 
-type Values = { [k: string]: string | boolean | undefined };
+type Values = { [k: string]: string | string[] | boolean | undefined };
+
+/**
+ * `--option name=value` pairs → policy options. Values are JSON (numbers, arrays,
+ * null, true/false) or else a bare string; names are checked against the policy's
+ * defaults here when the policy is known (else when the run resolves them).
+ */
+export function parsePolicyOptions(pairs: string[], policy: string | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const known = policy === undefined ? undefined : Object.keys(getPolicy(policy).defaults as object);
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const name = eq > 0 ? pair.slice(0, eq).trim() : '';
+    if (name === '' || eq === pair.length - 1) throw new UsageError(`--option expects name=value, e.g. shiftPad=0, got '${pair}'`);
+    if (known && !known.includes(name)) throw new UsageError(`--option: policy '${policy}' has no option '${name}'; expected one of ${known.join(', ')}`);
+    const text = pair.slice(eq + 1).trim();
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+    out[name] = value;
+  }
+  return out;
+}
 
 /** Only the settings given on the command line; the rest come from defaults or the resumed run. */
 function parseSettings(v: Values): Partial<RunSettings> {
@@ -159,7 +187,16 @@ function parseSettings(v: Values): Partial<RunSettings> {
   if (horizon !== undefined) {
     const policy = s.policy ?? 'chunk';
     if (!('horizon' in getPolicy(policy).defaults)) throw new UsageError(`--horizon applies to policies that predict action chunks; '${policy}' predicts one step`);
-    s.policyOptions = { horizon };
+    s.policyOptions = { ...s.policyOptions, horizon };
+  }
+  const options = v.option as unknown as string[] | undefined;
+  if (options !== undefined && options.length > 0) s.policyOptions = { ...s.policyOptions, ...parsePolicyOptions(options, s.policy) };
+  if (s.policyOptions !== undefined && s.policy !== undefined) {
+    try {
+      getPolicy(s.policy).resolveOptions(s.policyOptions as never);
+    } catch (err) {
+      throw new UsageError(`--option: ${(err as Error).message}`);
+    }
   }
   const size = str('image-size');
   if (size !== undefined) {
