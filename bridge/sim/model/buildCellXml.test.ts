@@ -2,7 +2,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { loadModelFromXml } from '../mujoco/loadMujoco.ts';
 import { UR5E, UR3E, UR_JOINT_NAMES, forwardKinematics } from '../../src/kinematics/index.ts';
 import { buildCellXml, CELL_LAYOUT, CELL_NAMES } from './index.ts';
-import { mulberry32 } from '../tasks/index.ts';
+import { mulberry32, WORKSPACE } from '../tasks/index.ts';
 
 const built = await loadModelFromXml(buildCellXml());
 const { mujoco, model } = built;
@@ -89,14 +89,32 @@ describe('buildCellXml', () => {
     const flange = forwardKinematics(UR5E, home);
     const toolZ = [flange.rotation[2], flange.rotation[5], flange.rotation[8]];
     expect(wrist.dir[0] * toolZ[0] + wrist.dir[1] * toolZ[1] + wrist.dir[2] * toolZ[2]).toBeCloseTo(1, 6);
-    const scene = camLook('scene');
-    const fovy = ((model.cam_fovy as Float64Array)[id(O.mjOBJ_CAMERA, 'scene')] * Math.PI) / 180;
-    // Every corner of the object workspace (and the robot base) lies inside the vertical field of view cone.
-    for (const p of [[-0.64, -0.36, 0], [-0.64, 0.1, 0], [-0.36, -0.36, 0], [-0.36, 0.1, 0], [0, 0, 0.1], [-0.5, -0.13, 0.35]]) {
-      const v = [p[0] - scene.pos[0], p[1] - scene.pos[1], p[2] - scene.pos[2]];
-      const cos = (v[0] * scene.dir[0] + v[1] * scene.dir[1] + v[2] * scene.dir[2]) / Math.hypot(v[0], v[1], v[2]);
-      expect(Math.acos(cos)).toBeLessThan(fovy / 2);
+    // The scene camera, projected as the cameras render it (160×120): every corner of the
+    // object workspace (up to the highest reach target) and the robot base are in the image,
+    // and the workspace fills most of it — small objects must not be a pixel or two wide.
+    const c = id(O.mjOBJ_CAMERA, 'scene');
+    const pos = Array.from((data.cam_xpos as Float64Array).slice(c * 3, c * 3 + 3));
+    const m = Array.from((data.cam_xmat as Float64Array).slice(c * 9, c * 9 + 9));
+    const [W, H] = [160, 120];
+    const focal = H / 2 / Math.tan((((model.cam_fovy as Float64Array)[c] * Math.PI) / 180) / 2);
+    const project = (p: number[]): [number, number] => {
+      const v = [p[0] - pos[0], p[1] - pos[1], p[2] - pos[2]];
+      // Camera axes are cam_xmat's columns: x right, y up, looking along -z.
+      const [x, y, z] = [0, 1, 2].map((k) => v[0] * m[k] + v[1] * m[3 + k] + v[2] * m[6 + k]);
+      expect(z).toBeLessThan(0);
+      return [W / 2 + (focal * x) / -z, H / 2 - (focal * y) / -z];
+    };
+    const corners = WORKSPACE.x.flatMap((x) => WORKSPACE.y.flatMap((y) => [0, WORKSPACE.reachZ[1]].map((z) => project([x, y, z]))));
+    for (const [u, v] of [...corners, project([0, 0, 0.09])]) {
+      expect(u).toBeGreaterThan(2);
+      expect(u).toBeLessThan(W - 2);
+      expect(v).toBeGreaterThan(2);
+      expect(v).toBeLessThan(H - 2);
     }
+    const us = corners.map(([u]) => u);
+    const vs = corners.map(([, v]) => v);
+    expect(Math.max(...us) - Math.min(...us)).toBeGreaterThan(0.5 * W);
+    expect(Math.max(...vs) - Math.min(...vs)).toBeGreaterThan(0.6 * H);
   });
 
   it('builds other UR arms from their DH parameters too', async () => {

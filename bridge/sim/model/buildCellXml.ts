@@ -143,7 +143,11 @@ export function buildCellXml(opts: CellXmlOptions = {}): string {
 
   const [tcx, tcy] = L.tableCenter;
   const [thx, thy] = L.tableHalfSize;
-  const scene = lookAt([-1.2, -0.8, 0.75], [-0.36, -0.06, 0.16]);
+  // The scene camera frames the object workspace (tasks/taskLayout.ts WORKSPACE, up to 0.35 m
+  // above the table) from the front left, so that the objects a policy must find are large
+  // in the image (a 2 cm marker ~2.4 px in 96 px, 1.6× the old wide view) and the arm, which
+  // reaches in from behind, rarely hides them. The robot base is still in view.
+  const scene = lookAt([-1.3, -0.45, 0.9], [-0.5, -0.13, 0.14]);
 
   return `<mujoco model="cellkit_${arm.name}_cell">
   <compiler angle="radian" autolimits="true"/>
@@ -155,7 +159,7 @@ export function buildCellXml(opts: CellXmlOptions = {}): string {
     <geom name="table" type="box" pos="${v3(tcx, tcy, L.tableTopZ - 0.02)}" size="${v3(thx, thy, 0.02)}" rgba="${RGBA.table}" friction="0.6 0.005 0.0001" ${world}/>
     <geom name="table_stand" type="box" pos="${v3(tcx, tcy, L.tableTopZ - L.tableHeight / 2 - 0.02)}" size="${v3(thx - 0.08, thy - 0.08, L.tableHeight / 2 - 0.02)}" rgba="${RGBA.tableLeg}" ${visual}/>
     <geom name="robot_base" type="cylinder" fromto="0 0 ${f(L.tableTopZ)} 0 0 0.09" size="0.075" rgba="${RGBA.joint}" ${visual}/>
-    <camera name="scene" pos="${v3(scene.pos[0], scene.pos[1], scene.pos[2])}" xyaxes="${scene.xyaxes}" fovy="55"/>
+    <camera name="scene" pos="${v3(scene.pos[0], scene.pos[1], scene.pos[2])}" xyaxes="${scene.xyaxes}" fovy="38"/>
     ${bodies.join('\n    ')}
     ${flangeTool}
     ${close.join('')}
