@@ -45,15 +45,23 @@ export class JointVelocityServo {
   /**
    * Advance by dt. Returns the index of a joint whose setpoint ran into its
    * limit while moving outwards (the setpoint is clamped there), or -1.
+   *
+   * `disturbance` (rad/s per joint) is added to the command while any joint is
+   * commanded to move — tracking error, not motion of its own: a zero command
+   * (a stop, the deadman) still brings the arm to rest. Speed and acceleration
+   * limits hold on the sum.
    */
-  advance(dt: number): number {
+  advance(dt: number, disturbance?: ArrayLike<number>): number {
     const { maxVelocity, maxAcceleration, lower, upper, limitMargin } = this.opts;
     let limitHit = -1;
+    let moving = false;
+    if (disturbance) for (let i = 0; i < this.n; i++) moving ||= this.command[i] !== 0;
     for (let i = 0; i < this.n; i++) {
       // 1 % under the limit: the tracked joint overshoots its setpoint by
       // ~0.5 % when a ramp ends, and the measured speed must stay within the limit.
       const vmax = maxVelocity[i] * SPEED_LIMIT_HEADROOM;
-      const target = Math.min(vmax, Math.max(-vmax, this.command[i]));
+      const commanded = moving ? this.command[i] + disturbance![i] : this.command[i];
+      const target = Math.min(vmax, Math.max(-vmax, commanded));
       const dvMax = maxAcceleration[i] * dt;
       const v = this.velocity[i] + Math.min(dvMax, Math.max(-dvMax, target - this.velocity[i]));
       let p = this.position[i] + v * dt;

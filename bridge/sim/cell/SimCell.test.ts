@@ -68,6 +68,38 @@ describe('SimCell basics', () => {
     expect(js.position[0] - q0).toBeGreaterThan(0.55);
   });
 
+  it('with a disturbance set, tracks a moving command with seeded, correlated error; at rest stays at rest; reset clears it', () => {
+    const run = (disturb: boolean, command: number[]): number[][] => {
+      cell.reset({ task: 'reach', seed: 1 });
+      if (disturb) cell.setDisturbance({ sigma: 0.1, seed: 5 });
+      cell.setJointVelocityCommand(command);
+      const v: number[][] = [];
+      for (let i = 0; i < 10; i++) {
+        seconds(0.1);
+        v.push(cell.jointState().velocity.slice(0, 6));
+      }
+      return v;
+    };
+    const cmd = [0.1, 0, 0, 0, 0, 0];
+    const clean = run(false, cmd);
+    const disturbed = run(true, cmd);
+    const again = run(true, cmd);
+    // Clean: the command exactly (after its ramp). Disturbed: off by a few 0.01 rad/s on every joint, the same for the same seed.
+    expect(clean.at(-1)![0]).toBeCloseTo(0.1, 3);
+    const err = disturbed.flatMap((v, k) => v.map((x, j) => Math.abs(x - clean[k][j])));
+    expect(Math.max(...err)).toBeGreaterThan(0.03);
+    expect(Math.max(...err)).toBeLessThan(0.5);
+    expect(disturbed).toEqual(again);
+    // Not moving when not commanded: zero command, zero motion, disturbance or not.
+    const still = run(true, [0, 0, 0, 0, 0, 0]);
+    expect(Math.max(...still.flat().map(Math.abs))).toBeLessThan(1e-3);
+    // The reset that begins the next episode clears it.
+    cell.reset({ task: 'reach', seed: 1 });
+    cell.setJointVelocityCommand(cmd);
+    seconds(1);
+    expect(cell.jointState().velocity.slice(1, 6).every((x) => Math.abs(x) < 1e-3)).toBe(true);
+  });
+
   it('drops malformed and non-finite commands whole, keeping the previous one', () => {
     expect(cell.setJointVelocityCommand([0.1, 0, 0, 0, 0, 0])).toBe(true);
     expect(cell.setJointVelocityCommand([Number.NaN, 0, 0, 0, 0, 0])).toBe(false);

@@ -6,6 +6,7 @@ import { buildCellXml, CELL_LAYOUT, CELL_NAMES } from '../model/index.ts';
 import { evaluateTask, sampleTaskLayout, taskDistance, isTaskName, TASK_NAMES } from '../tasks/index.ts';
 import type { TaskLayout, TaskName, TaskState, TaskStatus, Vec3 } from '../tasks/index.ts';
 import { JointVelocityServo } from './JointVelocityServo.ts';
+import { VelocityDisturbance } from './VelocityDisturbance.ts';
 import { resolveCellIds, cellViews } from './cellIds.ts';
 import type { CellIds, CellViews } from './cellIds.ts';
 
@@ -72,6 +73,8 @@ export class SimCell {
   private episodeStart = 0;
   private v: CellViews;
   private readonly servo: JointVelocityServo;
+  /** Tracking error added to velocity commands (demonstrations with recoveries); null = none. Cleared by reset. */
+  private disturbance: VelocityDisturbance | null = null;
   private readonly opts: Required<Omit<SimCellOptions, 'task' | 'seed'>>;
   private readonly feedForward: number[];
   private gripperCommand = 0;
@@ -136,7 +139,7 @@ export class SimCell {
     const { qpos, ctrl } = v;
     const ids = this.ids;
     if (this.mode === SAFETY_MODE.NORMAL) {
-      const hit = this.servo.advance(this.timestep);
+      const hit = this.servo.advance(this.timestep, this.disturbance?.advance(this.timestep));
       if (hit >= 0) this.protectiveStop(`${this.jointNames[hit]} reached its position limit`);
     } else if (this.maxExternalForce(v) > 0.5 * this.opts.protectiveStopForce) {
       // Stopped but still pressed by an obstacle: let the hold yield towards
@@ -243,7 +246,16 @@ export class SimCell {
   }
 
   /**
-   * Arm to home at rest, command cleared, gripper open, NORMAL safety mode,
+   * Until the next reset, the arm tracks its velocity commands with a seeded,
+   * correlated error of std `sigma` rad/s per joint (see VelocityDisturbance);
+   * only while commanded to move. sigma 0 turns it off.
+   */
+  setDisturbance(opts: { sigma: number; tau?: number; seed: number }): void {
+    this.disturbance = opts.sigma > 0 ? new VelocityDisturbance(opts.sigma, 6, opts.seed, opts.tau) : null;
+  }
+
+  /**
+   * Arm to home at rest, command cleared, no disturbance, gripper open, NORMAL safety mode,
    * objects laid out for (task, seed); `episodeTime` back to 0 (`time` goes on). An omitted task or seed
    * keeps the current one (so `reset({})` replays the same episode layout).
    */
@@ -267,6 +279,7 @@ export class SimCell {
     v.mocap_pos.set(this.layout.target, ids.targetMocap * 3);
     v.mocap_pos.set(this.layout.goal, ids.goalMocap * 3);
     this.servo.resetTo(home);
+    this.disturbance = null;
     for (let i = 0; i < 6; i++) v.ctrl[ids.armActuators[i]] = home[i];
     this.gripperCommand = 0;
     this.mode = SAFETY_MODE.NORMAL;

@@ -117,6 +117,12 @@ describe('sim cell over rosbridge, with a real roslib client', () => {
     const bad = await call<object, TriggerResponse>(ros, SIM_SERVICES.reset.name, SIM_SERVICES.reset.type, { task: 'juggle', seed: 1 });
     expect(bad.success).toBe(false);
     expect(bad.message).toMatch(/unknown task 'juggle'.*pick_place/);
+    const { setDisturbance } = SIM_SERVICES;
+    const disturb = await call<object, TriggerResponse>(ros, setDisturbance.name, setDisturbance.type, { sigma: 0.05, tau: 0, seed: 4 });
+    expect(disturb).toEqual({ success: true, message: 'velocity disturbance σ 0.05 rad/s, τ 0.3 s, seed 4 until the next reset' });
+    const tooBig = await call<object, TriggerResponse>(ros, setDisturbance.name, setDisturbance.type, { sigma: 3, tau: 0.3, seed: 4 });
+    expect(tooBig).toEqual({ success: false, message: 'sigma must be a std in rad/s in [0, 1], got 3' });
+    await call<object, TriggerResponse>(ros, setDisturbance.name, setDisturbance.type, { sigma: 0, tau: 0, seed: 0 });
     await new Promise((r) => setTimeout(r, 300));
     const poses1 = (await take<typeof poses0>(ros, SIM_TOPICS.objectPoses.name, SIM_TOPICS.objectPoses.type))[0];
     const cube = poses0.names.indexOf('cube');

@@ -10,6 +10,7 @@ import {
   type JointState,
   type ObjectPoses,
   type ResetCellRequest,
+  type SetDisturbanceRequest,
   type SafetyMode,
   type TaskStatus,
   type TriggerResponse,
@@ -107,6 +108,9 @@ export class SimRosNode {
     );
     server.advertiseService<ResetCellRequest, TriggerResponse>(SIM_SERVICES.reset.name, SIM_SERVICES.reset.type, (req) =>
       this.onReset(req),
+    );
+    server.advertiseService<SetDisturbanceRequest, TriggerResponse>(SIM_SERVICES.setDisturbance.name, SIM_SERVICES.setDisturbance.type, (req) =>
+      this.onSetDisturbance(req),
     );
     this.pub.programRunning.publish({ data: true });
     this.publishSafetyModeIfChanged();
@@ -237,6 +241,17 @@ export class SimRosNode {
     this.publishSafetyModeIfChanged();
     const s = this.opts.cell.taskStatus();
     return { success: true, message: `reset task ${s.task} seed ${seed ?? 'unchanged'}` };
+  }
+
+  private onSetDisturbance(req: SetDisturbanceRequest): TriggerResponse {
+    const sigma = req?.sigma ?? 0;
+    const tau = req?.tau === undefined || req.tau === 0 ? 0.3 : req.tau;
+    const seed = req?.seed ?? 0;
+    if (typeof sigma !== 'number' || !(sigma >= 0 && sigma <= 1)) return { success: false, message: `sigma must be a std in rad/s in [0, 1], got ${JSON.stringify(sigma)}` };
+    if (typeof tau !== 'number' || !(tau > 0 && tau <= 10)) return { success: false, message: `tau must be a correlation time in s in (0, 10] (0 = the default 0.3), got ${JSON.stringify(tau)}` };
+    if (typeof seed !== 'number' || !Number.isInteger(seed)) return { success: false, message: `seed must be an integer, got ${JSON.stringify(seed)}` };
+    this.opts.cell.setDisturbance({ sigma, tau, seed });
+    return { success: true, message: sigma > 0 ? `velocity disturbance σ ${sigma} rad/s, τ ${tau} s, seed ${seed} until the next reset` : 'no velocity disturbance' };
   }
 
   private log(level: 'info' | 'warn' | 'error', msg: string): void {

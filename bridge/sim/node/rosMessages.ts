@@ -23,6 +23,7 @@ export interface TaskStatus { header: Header; task: string; success: boolean; pr
 export interface Pose { position: { x: number; y: number; z: number }; orientation: { x: number; y: number; z: number; w: number } }
 export interface ObjectPoses { header: Header; names: string[]; poses: Pose[] }
 export interface ResetCellRequest { task?: string; seed?: number }
+export interface SetDisturbanceRequest { sigma?: number; tau?: number; seed?: number }
 
 /** ur_dashboard_msgs/msg/SafetyMode constants (the real driver's values), defined once by the safety layer. */
 export { UR_SAFETY_MODE as SAFETY_MODE } from '../../src/safety/index.ts';

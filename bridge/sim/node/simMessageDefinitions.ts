@@ -10,4 +10,5 @@ export const SIM_MESSAGE_DEFINITIONS: Record<string, string> = {
 
 export const SIM_SERVICE_DEFINITIONS: Record<string, string> = {
   'cellkit_msgs/srv/ResetCell': 'string task\nint32 seed\n---\nbool success\nstring message',
+  'cellkit_msgs/srv/SetDisturbance': 'float64 sigma\nfloat64 tau\nint32 seed\n---\nbool success\nstring message',
 };

@@ -27,6 +27,8 @@ export const SIM_TOPICS = {
 
 export const SIM_SERVICES = {
   reset: { name: '/cell/reset', type: 'cellkit_msgs/srv/ResetCell' },
+  /** Tracking error on velocity commands until the next reset (DART demonstrations). */
+  setDisturbance: { name: '/cell/set_disturbance', type: 'cellkit_msgs/srv/SetDisturbance' },
 } as const;
 
 export const CAMERA_TYPE = 'sensor_msgs/msg/CompressedImage';

@@ -28,8 +28,9 @@ Options:
   --timeout <s>         sim seconds before an episode counts as a failure (default 30)
   --hold <s>            sim seconds to keep recording after success while the expert holds
                         still, so policies learn to stop at the goal (default 1)
-  --noise <rad/s>       std of correlated noise added to the expert's joint velocities while it
-                        acts: the demos then show recoveries from small errors (DART); default 0
+  --noise <rad/s>       std of the sim arm's correlated tracking error while it moves: it drifts
+                        off the expert's path and the expert corrects, so the demos show
+                        recoveries; the recorded actions stay the expert's commands (DART); default 0
   --port <n>            the bridge's UI/API port, to watch in a browser (default 0: any free port)`;
 
 /**

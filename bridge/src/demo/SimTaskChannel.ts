@@ -26,11 +26,13 @@ export class SimTaskChannel {
   readonly #poses: Topic<ObjectPoses>;
   readonly #status: Topic<TaskStatus>;
   readonly #reset: Service<{ task: string; seed: number }, TriggerResponse>;
+  readonly #disturb: Service<{ sigma: number; tau: number; seed: number }, TriggerResponse>;
 
   private constructor(readonly ros: Ros) {
     this.#poses = new Topic<ObjectPoses>({ ros, name: SIM_TOPICS.objectPoses.name, messageType: SIM_TOPICS.objectPoses.type });
     this.#status = new Topic<TaskStatus>({ ros, name: SIM_TOPICS.taskStatus.name, messageType: SIM_TOPICS.taskStatus.type });
     this.#reset = new Service({ ros, name: SIM_SERVICES.reset.name, serviceType: SIM_SERVICES.reset.type });
+    this.#disturb = new Service({ ros, name: SIM_SERVICES.setDisturbance.name, serviceType: SIM_SERVICES.setDisturbance.type });
     this.#poses.subscribe((m) => {
       if (!this.#afterReset) return;
       this.objects = m.names.map((name, i) => {
@@ -52,6 +54,18 @@ export class SimTaskChannel {
 
   static async connect(url: string): Promise<SimTaskChannel> {
     return new SimTaskChannel(await connectRos(url));
+  }
+
+  /**
+   * Until the next reset the arm tracks velocity commands with a correlated
+   * error of std `sigma` rad/s (sim only; see the sim's VelocityDisturbance).
+   */
+  async setDisturbance(sigma: number, seed: number, tau = 0.3): Promise<void> {
+    const name = SIM_SERVICES.setDisturbance.name;
+    const answer = await new Promise<TriggerResponse>((resolve, reject) =>
+      this.#disturb.callService({ sigma, tau, seed }, resolve, (e) => reject(new Error(`${name} failed: ${e}; expected the cellkit sim's disturbance service (a real cell has none: --noise is for the sim)`))),
+    );
+    if (!answer.success) throw new Error(`${name} refused σ ${sigma}: ${answer.message}`);
   }
 
   /** Lays out `task` with `seed` and resolves once the new layout's object poses arrived. */

@@ -5,7 +5,6 @@ import { urProfile } from '../profiles/ur/urProfile.ts';
 import type { RecordingPort } from '../recording/RecordingPort.ts';
 import { createExpert, type Expert } from '../../sim/experts/index.ts';
 import type { TaskName } from '../../sim/cell/SimCell.ts';
-import { DemoNoise } from './DemoNoise.ts';
 import { SimTaskChannel } from './SimTaskChannel.ts';
 
 /** The lease holder and the episodes' operator. */
@@ -34,9 +33,11 @@ export interface DemoOptions {
    */
   settle?: number;
   /**
-   * Std (rad/s) of correlated noise added to the expert's joint velocities
-   * while it acts (not while it holds), so the demos show recoveries (see
-   * DemoNoise). Seeded by the episode's seed. Default 0: clean demos.
+   * Std (rad/s) of the sim arm's correlated tracking error while it is
+   * commanded to move (the sim's VelocityDisturbance, seeded by the episode's
+   * seed): the arm drifts off the expert's path and the expert corrects, so
+   * the demos show recoveries, while the recorded action stays the expert's
+   * command — a clean label (DART). Default 0: the arm tracks exactly.
    */
   noise?: number;
   /** Wall seconds without a joint sample after which the demo gives up (the cell died). Default 10. */
@@ -114,6 +115,7 @@ async function runDemoEpisode(options: DemoOptions, sim: SimTaskChannel, n: numb
 
   // reset: the new layout, known once its object poses arrived.
   await sim.reset(options.task, seed);
+  if ((options.noise ?? 0) > 0) await sim.setDisturbance(options.noise!, seed);
   const t1 = wall();
 
   // start: recording is on before the first command.
@@ -123,7 +125,7 @@ async function runDemoEpisode(options: DemoOptions, sim: SimTaskChannel, n: numb
   // act: the expert on the cell's clock, every command through the safety layer.
   let act: ActResult;
   try {
-    act = await driveExpert(options, sim, createExpert(options.task), new DemoNoise(options.noise ?? 0, 6, seed));
+    act = await driveExpert(options, sim, createExpert(options.task));
   } catch (error) {
     await recording.stop({ outcome: 'discard', notes: `demo aborted: ${(error as Error).message}` }).catch(() => undefined);
     throw error;
@@ -152,7 +154,7 @@ async function runDemoEpisode(options: DemoOptions, sim: SimTaskChannel, n: numb
 type ActResult = { success: boolean; duration: number; commands: number; refused: number; refusals: Record<string, number>; gripper: number };
 
 /** The control loop: ticks follow joint-sample stamps at `rateHz`; ends on settled success, timeout, an e-stop, or silence. */
-function driveExpert(options: DemoOptions, sim: SimTaskChannel, expert: Expert, noise: DemoNoise): Promise<ActResult> {
+function driveExpert(options: DemoOptions, sim: SimTaskChannel, expert: Expert): Promise<ActResult> {
   const rate = options.rateHz ?? 50;
   const timeout = options.timeout ?? 30;
   const settle = options.settle ?? 1;
@@ -185,8 +187,7 @@ function driveExpert(options: DemoOptions, sim: SimTaskChannel, expert: Expert, 
       if (now - start > timeout) return finish({ success: false, now });
       const out = expert.act({ time: now - start, jointPositions: s.position.slice(0, 6), gripper: (s.gripper ?? 0) * FINGER_CLOSED, objects: sim.objects });
       gripper = out.gripper;
-      const velocities = out.done || sim.successAt !== undefined ? out.jointVelocities : noise.apply(out.jointVelocities, 1 / rate);
-      const r = options.controller.jogJoints(DEMO_CLIENT, velocities, out.gripper);
+      const r = options.controller.jogJoints(DEMO_CLIENT, out.jointVelocities, out.gripper);
       commands++;
       if (r.accepted) return;
       refused++;
