@@ -39,10 +39,16 @@ describe('buildCellXml', () => {
     const contype = model.geom_contype as Int32Array;
     const conaff = model.geom_conaffinity as Int32Array;
     const rgba = model.geom_rgba as Float32Array;
-    for (const g of ['target_geom', 'goal_geom']) {
+    for (const g of ['target_geom', 'target_stand', 'goal_geom']) {
       const i = id(O.mjOBJ_GEOM, g);
       expect(contype[i] | conaff[i]).toBe(0);
     }
+    // The target's stand runs from the marker down through the table top from the highest reach target.
+    const stand = id(O.mjOBJ_GEOM, 'target_stand');
+    const halfLength = (model.geom_size as Float64Array)[stand * 3 + 1];
+    const centreZ = (model.geom_pos as Float64Array)[stand * 3 + 2];
+    expect(centreZ).toBeCloseTo(-halfLength, 9);
+    expect(2 * halfLength).toBeGreaterThan(WORKSPACE.reachZ[1] + 0.02);
     const colour = (g: string) => Array.from(rgba.slice(id(O.mjOBJ_GEOM, g) * 4, id(O.mjOBJ_GEOM, g) * 4 + 3));
     const [cube, target, goal] = [colour('cube_geom'), colour('target_geom'), colour('goal_geom')];
     expect(cube[0]).toBeGreaterThan(0.7); // red

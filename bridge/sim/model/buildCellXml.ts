@@ -42,6 +42,8 @@ export const ARM_SERVO_GAINS = {
 const TORQUE_LIMITS = [150, 150, 150, 28, 28, 28];
 const ARMATURE = [0.1, 0.1, 0.1, 0.03, 0.03, 0.03];
 const LINK_RADIUS = [0.06, 0.054, 0.04, 0.038, 0.038, 0.032];
+/** The target stand reaches from the marker to below the table top for every reach height (WORKSPACE.reachZ ≤ 0.35 m). */
+const TARGET_STAND_LENGTH = 0.42;
 
 const RGBA = {
   floor: '0.25 0.26 0.28 1',
@@ -54,6 +56,7 @@ const RGBA = {
   finger: '0.05 0.05 0.06 1',
   cube: '0.85 0.1 0.1 1',
   target: '0.1 0.8 0.2 1',
+  targetStand: '0.08 0.45 0.12 1',
   goal: '0.95 0.85 0.1 1',
 };
 
@@ -169,6 +172,7 @@ export function buildCellXml(opts: CellXmlOptions = {}): string {
     </body>
     <body name="${names.targetBody}" mocap="true" pos="-0.5 0 0.2">
       <geom name="target_geom" type="sphere" size="${f(L.targetRadius)}" rgba="${RGBA.target}" ${visual}/>
+      <geom name="target_stand" type="cylinder" fromto="0 0 0 0 0 ${f(-TARGET_STAND_LENGTH)}" size="${f(L.targetStandRadius)}" rgba="${RGBA.targetStand}" ${visual}/>
     </body>
     <body name="${names.goalBody}" mocap="true" pos="-0.5 -0.3 ${f(L.tableTopZ)}">
       <geom name="goal_geom" type="cylinder" pos="0 0 0.0006" size="${f(L.goalRadius)} 0.0005" rgba="${RGBA.goal}" ${visual}/>

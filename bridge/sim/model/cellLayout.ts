@@ -41,6 +41,12 @@ export const CELL_LAYOUT = {
   goalRadius: 0.05,
   /** Radius of the target marker sphere (m). */
   targetRadius: 0.02,
+  /**
+   * Radius of the thin stand the target marker sits on, down through the table top
+   * (m; visual only). A marker floating in mid-air is ambiguous in depth from one
+   * camera; where its stand meets the table shows where it is, as on a real fixture.
+   */
+  targetStandRadius: 0.007,
   /** Home joint positions: tool pointing straight down over the table. */
   homeJointPositions: [0, -Math.PI / 2, Math.PI / 2, -Math.PI / 2, -Math.PI / 2, 0],
 } as const;
