@@ -44,6 +44,35 @@ describe('train', () => {
     expect(result.io.cameras.map((c) => c.name)).toEqual(['top', 'wrist']);
   });
 
+  it('cosine schedule: the rate falls from --lr to 0 over the run, and the weights stop moving with it', async () => {
+    const saved: number[][][] = [];
+    const store = new (class extends MemoryCheckpointStore {
+      override async save(c: Parameters<MemoryCheckpointStore['save']>[0]): Promise<void> {
+        saved.push(c.weights.map((w) => Array.from(w.data)));
+        await super.save(c);
+      }
+    })();
+    const progress: TrainProgress[] = [];
+    await train({
+      data: syntheticData({ episodes: 4, length: 30 }), policy: 'mlp', epochs: 8, batchSize: 16, learningRate: 0.01,
+      learningRateSchedule: 'cosine', seed: 2, validationFraction: 0, earlyStoppingPatience: 0, checkpoint: store, onProgress: (p) => progress.push(p),
+    });
+    const steps = progress.filter((p) => p.valLoss === undefined);
+    const rates = steps.map((p) => p.learningRate);
+    expect(rates[0]).toBe(0.01);
+    for (let i = 1; i < rates.length; i++) expect(rates[i]).toBeLessThan(rates[i - 1]);
+    expect(rates.at(-1)).toBeLessThan(0.01 * 0.01);
+    const mid = steps.find((p) => p.epoch === 4 && p.step === 1)!;
+    expect(mid.learningRate).toBeCloseTo(0.005, 6);
+    // How far the weights moved in an epoch: the last epoch's step is a small fraction of the first's.
+    const moved = (a: number[][], b: number[][]): number => {
+      const [fa, fb] = [a.flat(), b.flat()];
+      return Math.sqrt(fa.reduce((sum, x, i) => sum + (x - fb[i]) ** 2, 0));
+    };
+    expect(moved(saved[7], saved[6])).toBeLessThan(0.1 * moved(saved[1], saved[0]));
+    await expect(train({ data: syntheticData({ episodes: 2, length: 10 }), policy: 'mlp', epochs: 1, learningRateSchedule: 'step' as never })).rejects.toThrow(/learningRateSchedule expected one of constant, cosine, found step/);
+  });
+
   it('early stopping halts after `patience` epochs without a better validation loss and restores the best weights', async () => {
     // A huge learning rate makes validation worse after the first epochs.
     const store = new MemoryCheckpointStore();

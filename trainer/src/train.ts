@@ -36,6 +36,17 @@ export interface TrainProgress {
   samplesPerSec: number;
   /** Estimated seconds to finish all epochs at the current speed. */
   etaSec: number;
+  /** The learning rate of the step just taken (see `learningRateSchedule`). */
+  learningRate: number;
+}
+
+export type LearningRateSchedule = 'constant' | 'cosine';
+export const LEARNING_RATE_SCHEDULES: readonly LearningRateSchedule[] = ['constant', 'cosine'];
+
+/** The learning rate at `progress` (0 = the first step, 1 = after the last) of a run. */
+export function scheduledLearningRate(base: number, schedule: LearningRateSchedule, progress: number): number {
+  if (schedule === 'constant') return base;
+  return base * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, Math.max(0, progress))));
 }
 
 export interface TrainOptions {
@@ -50,6 +61,11 @@ export interface TrainOptions {
   batchSize?: number;
   /** Adam learning rate. Default 1e-3. */
   learningRate?: number;
+  /**
+   * 'constant', or 'cosine': from `learningRate` down to 0 over `epochs`
+   * (per step; a stopped and resumed run follows the same curve). Default 'constant'.
+   */
+  learningRateSchedule?: LearningRateSchedule;
   /** Seeds the split, initialization, shuffling and augmentation. Default 0. */
   seed?: number;
   /** Fraction of episodes held out for validation. Default 0.1. */
@@ -127,7 +143,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
   const model = def.build(io, policyOptions, seed);
   // tf.train.adam's update, one SIMD pass per variable on wasm (FusedAdamOptimizer.ts).
-  const optimizer = new FusedAdamOptimizer(opts.learningRate ?? 1e-3);
+  const baseLearningRate = opts.learningRate ?? 1e-3;
+  const schedule = opts.learningRateSchedule ?? 'constant';
+  if (!LEARNING_RATE_SCHEDULES.includes(schedule)) throw new Error(`train: learningRateSchedule expected one of ${LEARNING_RATE_SCHEDULES.join(', ')}, found ${String(schedule)}`);
+  const optimizer = new FusedAdamOptimizer(baseLearningRate);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const trainRefs = buildWindows(data, split.train);
   const valRefs = buildWindows(data, split.validation);
@@ -183,6 +202,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         if (opts.signal?.aborted) throw new Error(`train: aborted at epoch ${epoch}, step ${step}; resume from the checkpoint of epoch ${epoch}`);
         const refs = order.slice(step * batchSize, (step + 1) * batchSize);
         const batch = trainBatches.build(refs, rng);
+        const learningRate = scheduledLearningRate(baseLearningRate, schedule, (epoch * steps + step) / (epochs * steps));
+        (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
         let value: number;
         if (helper != null) {
           value = await dataParallelStep({ helper, model, variables, optimizer, batch, io, loss: lossOpts });
@@ -204,6 +225,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           epoch, epochs, step: step + 1, steps, loss: lossSum / samples,
           samplesPerSec: samples / Math.max(elapsed, 1e-9),
           etaSec: perStep * ((epochs - epoch - 1) * steps + (steps - step - 1)),
+          learningRate,
         });
         if (performance.now() - lastYield > 50) {
           await yieldToEventLoop();
@@ -217,7 +239,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       history.trainLoss.push(lossSum / samples);
       history.valLoss.push(valLoss);
       history.samplesPerSec.push(samplesPerSec);
-      opts.onProgress?.({ epoch, epochs, step: steps, steps, loss: lossSum / samples, valLoss, samplesPerSec, etaSec: 0 });
+      const learningRate = (optimizer as unknown as { learningRate: number }).learningRate;
+      opts.onProgress?.({ epoch, epochs, step: steps, steps, loss: lossSum / samples, valLoss, samplesPerSec, etaSec: 0, learningRate });
 
       // Early stopping on validation loss; keep the best weights to restore.
       if (Number.isFinite(valLoss) && valLoss < history.bestValLoss) {

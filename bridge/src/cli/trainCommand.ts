@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { DatasetSelectionError, STATE_GROUPS, getPolicy, initBackend, listPolicies } from '@cellkit/trainer';
+import { DatasetSelectionError, LEARNING_RATE_SCHEDULES, STATE_GROUPS, getPolicy, initBackend, listPolicies } from '@cellkit/trainer';
+import type { LearningRateSchedule } from '@cellkit/trainer';
 import type { SelectableOutcome, StateGroup } from '@cellkit/trainer';
 import { RunSettingsError, TrainInterrupted, TrainProgressPrinter, formatDuration, formatLoss, trainDatasetDir } from '@cellkit/trainer/node';
 import type { ProgressStream, RunSettings } from '@cellkit/trainer/node';
@@ -21,6 +22,7 @@ Options:
   --epochs <n>           default 50 (early stopping after --patience epochs without a better val loss)
   --batch-size <n>       default 32
   --lr <x>               Adam learning rate, default 0.001
+  --lr-schedule <name>   constant (default) | cosine: from --lr down to 0 over --epochs
   --rate <hz>            policy rate the episodes are aligned to, default 10
   --horizon <n>          action steps per prediction (policies with chunks; chunk default 10)
   --option <name=value>  a policy hyperparameter, repeatable; the value is JSON or a bare word, e.g.
@@ -63,7 +65,7 @@ export function createTrainCommand(commandOptions: TrainCommandOptions = {}): Co
         allowPositionals: false,
         options: {
           dataset: { type: 'string' }, policy: { type: 'string' }, out: { type: 'string' },
-          epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' },
+          epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, 'lr-schedule': { type: 'string' },
           rate: { type: 'string' }, horizon: { type: 'string' }, option: { type: 'string', multiple: true }, 'image-size': { type: 'string' },
           cameras: { type: 'string' }, state: { type: 'string' }, outcomes: { type: 'string' }, episodes: { type: 'string' },
           val: { type: 'string' }, patience: { type: 'string' }, seed: { type: 'string' },
@@ -100,7 +102,7 @@ export function createTrainCommand(commandOptions: TrainCommandOptions = {}): Co
             if (report.episodesSkipped.length > 0) print(`  skipped: ${report.episodesSkipped.map((e) => `${e.episode} (${e.reason})`).join(', ')}`);
             const cams = Object.entries(data.imageShapes ?? {}).map(([c, [h, w]]) => `${c} ${w}×${h}`).join(', ');
             print(`  state ${data.stateNames.length}, action ${data.actionNames.length}${cams ? `, cameras ${cams}` : ''}`);
-            print(`policy ${s.policy}, ${s.epochs} epochs, batch ${s.batchSize}, lr ${s.learningRate}, seed ${s.seed}${resumeFrom > 0 ? `; resuming after epoch ${resumeFrom}` : ''}`);
+            print(`policy ${s.policy}, ${s.epochs} epochs, batch ${s.batchSize}, lr ${s.learningRate}${s.learningRateSchedule === 'cosine' ? ' (cosine to 0)' : ''}, seed ${s.seed}${resumeFrom > 0 ? `; resuming after epoch ${resumeFrom}` : ''}`);
           },
           onProgress: (p) => progress.update(p),
         });
@@ -179,6 +181,11 @@ function parseSettings(v: Values): Partial<RunSettings> {
   s.epochs = num('epochs', posInt, 'a positive integer');
   s.batchSize = num('batch-size', posInt, 'a positive integer');
   s.learningRate = num('lr', (n) => n > 0 && n < 1, 'a learning rate in (0, 1), e.g. 0.001');
+  const schedule = str('lr-schedule');
+  if (schedule !== undefined) {
+    if (!(LEARNING_RATE_SCHEDULES as readonly string[]).includes(schedule)) throw new UsageError(`--lr-schedule expects one of ${LEARNING_RATE_SCHEDULES.join(', ')}, got '${schedule}'`);
+    s.learningRateSchedule = schedule as LearningRateSchedule;
+  }
   s.rate = num('rate', (n) => n > 0 && n <= 1000, 'a rate in Hz, e.g. 10');
   s.seed = num('seed', Number.isInteger, 'an integer');
   s.validationFraction = num('val', (n) => n >= 0 && n < 1, 'a fraction in [0, 1)');

@@ -10,7 +10,7 @@ function setup(tty: boolean, columns?: number) {
 }
 
 const step = (epoch: number, s: number, extra: Partial<TrainProgress> = {}): TrainProgress => ({
-  epoch, epochs: 2, step: s, steps: 10, loss: 0.5, samplesPerSec: 812.4, etaSec: 75, ...extra,
+  epoch, epochs: 2, step: s, steps: 10, loss: 0.5, samplesPerSec: 812.4, etaSec: 75, learningRate: 1e-3, ...extra,
 });
 
 describe('TrainProgressPrinter', () => {

@@ -20,7 +20,7 @@ import type { DatasetConversionReport, SelectableOutcome, StateGroup } from '../
 import type { TrainingData } from '../data/TrainingData.ts';
 import { getPolicy } from '../policies/registry.ts';
 import { train, trainingMetrics } from '../train.ts';
-import type { TrainProgress, TrainResult } from '../train.ts';
+import type { LearningRateSchedule, TrainProgress, TrainResult } from '../train.ts';
 import { DirBundleStore } from './DirBundleStore.ts';
 import { DirCheckpointStore } from './DirCheckpointStore.ts';
 
@@ -31,6 +31,8 @@ export interface RunSettings {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /** 'constant' or 'cosine' (to 0 over `epochs`). */
+  learningRateSchedule: LearningRateSchedule;
   seed: number;
   validationFraction: number;
   earlyStoppingPatience: number;
@@ -55,7 +57,7 @@ export interface RunSettings {
 export const DEFAULT_STATE: StateGroup[] = ['joint_position', 'gripper', 'wrench'];
 
 export const RUN_DEFAULTS: RunSettings = {
-  policy: 'mlp', policyOptions: {}, epochs: 50, batchSize: 32, learningRate: 1e-3, seed: 0,
+  policy: 'mlp', policyOptions: {}, epochs: 50, batchSize: 32, learningRate: 1e-3, learningRateSchedule: 'constant', seed: 0,
   validationFraction: 0.1, earlyStoppingPatience: 10, rate: 10, imageSize: [96, 96], state: DEFAULT_STATE, cameras: null,
   outcomes: ['success'], episodes: null,
 };
@@ -136,7 +138,7 @@ export async function trainDatasetDir(opts: TrainDatasetDirOptions): Promise<Tra
   try {
     result = await train({
       data, policy: settings.policy, policyOptions: settings.policyOptions, epochs: settings.epochs,
-      batchSize: settings.batchSize, learningRate: settings.learningRate, seed: settings.seed,
+      batchSize: settings.batchSize, learningRate: settings.learningRate, learningRateSchedule: settings.learningRateSchedule, seed: settings.seed,
       validationFraction: settings.validationFraction, earlyStoppingPatience: settings.earlyStoppingPatience,
       checkpoint: store, resume: opts.resume ?? false, signal: opts.signal,
       onProgress: (p) => {
@@ -164,8 +166,10 @@ export async function trainDatasetDir(opts: TrainDatasetDirOptions): Promise<Tra
 }
 
 function resolveSettings(opts: Partial<RunSettings>, saved: RunSettings | null): RunSettings {
-  // A run.json written before `state` existed used every recorded state group.
-  const out = { ...RUN_DEFAULTS, ...(saved ? { ...saved, state: saved.state ?? null } : {}) } as RunSettings;
+  // A run.json written before `state` existed used every recorded state group;
+  // one from before `learningRateSchedule`, a constant rate.
+  const old = saved ? { ...saved, state: saved.state ?? null, learningRateSchedule: saved.learningRateSchedule ?? 'constant' } : {};
+  const out = { ...RUN_DEFAULTS, ...old } as RunSettings;
   const conflicts: string[] = [];
   for (const key of Object.keys(RUN_DEFAULTS) as (keyof RunSettings)[]) {
     const given = opts[key];
