@@ -80,8 +80,10 @@ describe('cellkit train', () => {
     const out = join(dir, 'chunk');
     const c = command();
     expect(await c.run('--dataset', dataset, '--policy', 'chunk', '--out', out, '--epochs', '1', '--image-size', '16x12', '--horizon', '3', '--batch-size', '32',
-      '--option', 'strides=[2,1]', '--option', 'filters=[4,8]', '--option', 'kernelSizes=[3,3]', '--option', 'shiftPad=0')).toBe(0);
+      '--option', 'strides=[2,1]', '--option', 'filters=[4,8]', '--option', 'kernelSizes=[3,3]', '--option', 'shiftPad=0', '--action', 'position')).toBe(0);
     const bundle = await loadBundle(out);
+    // --action position: the joints' outputs are next-step positions, the gripper stays its command.
+    expect(bundle.manifest.outputs.action).toEqual([...SYNTHETIC_JOINTS.map((j) => `action.position.${j}`), 'action.gripper']);
     // --option values reach the model: two conv layers of 4 and 8 filters, stride 2 then 1.
     expect(bundle.manifest.policyOptions).toMatchObject({ horizon: 3, strides: [2, 1], filters: [4, 8], kernelSizes: [3, 3], shiftPad: 0 });
     const convs = bundle.model.layers.filter((l) => l.getClassName() === 'Conv2D').map((l) => l.getConfig());
@@ -163,5 +165,7 @@ describe('cellkit train', () => {
     await expect(command().run('--dataset', fails, '--policy', 'chunk', '--out', 'z', '--option', 'hiddenUnit=[64]')).rejects.toThrow(/policy 'chunk' has no option 'hiddenUnit'; expected one of horizon, filters/);
     await expect(command().run('--dataset', fails, '--policy', 'chunk', '--out', 'z', '--option', 'shiftPad=abc')).rejects.toThrow(/--option: policy 'chunk': option 'shiftPad' expected an integer ≥ 0, found abc/);
     await expect(command().run('--dataset', fails, '--policy', 'chunk', '--out', 'z', '--option', 'shiftPad')).rejects.toThrow(/--option expects name=value/);
+    await expect(command().run('--dataset', fails, '--policy', 'chunk', '--out', 'z', '--action', 'torque')).rejects.toThrow(/--action expects one of velocity, position, got 'torque'/);
+    await expect(command().run('--dataset', fails, '--policy', 'chunk', '--out', 'z', '--lr-schedule', 'step')).rejects.toThrow(/--lr-schedule expects one of constant, cosine, got 'step'/);
   });
 });

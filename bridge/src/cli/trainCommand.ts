@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { DatasetSelectionError, LEARNING_RATE_SCHEDULES, STATE_GROUPS, getPolicy, initBackend, listPolicies } from '@cellkit/trainer';
-import type { LearningRateSchedule } from '@cellkit/trainer';
+import { ACTION_TARGETS, DatasetSelectionError, LEARNING_RATE_SCHEDULES, STATE_GROUPS, getPolicy, initBackend, listPolicies } from '@cellkit/trainer';
+import type { ActionTarget, LearningRateSchedule } from '@cellkit/trainer';
 import type { SelectableOutcome, StateGroup } from '@cellkit/trainer';
 import { RunSettingsError, TrainInterrupted, TrainProgressPrinter, formatDuration, formatLoss, trainDatasetDir } from '@cellkit/trainer/node';
 import type { ProgressStream, RunSettings } from '@cellkit/trainer/node';
@@ -30,6 +30,9 @@ Options:
                          options in trainer/src/policies; an unknown name is refused)
   --image-size <WxH>     camera frames resized to this, default 96x96
   --cameras <list>       comma-separated camera names (default: all, for policies that use images)
+  --action <kind>        what the policy outputs per joint: velocity (default; the recorded commands)
+                         or position (the joint's position one policy step later, tracked by the
+                         runner: a small bias does not add up to drift, and it says where to stop)
   --state <list>         state inputs: joint_position (always), joint_velocity, gripper, wrench
                          (default joint_position,gripper,wrench: with joint velocities a policy
                          tends to copy its current motion instead of looking at the goal)
@@ -65,7 +68,7 @@ export function createTrainCommand(commandOptions: TrainCommandOptions = {}): Co
         allowPositionals: false,
         options: {
           dataset: { type: 'string' }, policy: { type: 'string' }, out: { type: 'string' },
-          epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, 'lr-schedule': { type: 'string' },
+          epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, 'lr-schedule': { type: 'string' }, action: { type: 'string' },
           rate: { type: 'string' }, horizon: { type: 'string' }, option: { type: 'string', multiple: true }, 'image-size': { type: 'string' },
           cameras: { type: 'string' }, state: { type: 'string' }, outcomes: { type: 'string' }, episodes: { type: 'string' },
           val: { type: 'string' }, patience: { type: 'string' }, seed: { type: 'string' },
@@ -181,6 +184,11 @@ function parseSettings(v: Values): Partial<RunSettings> {
   s.epochs = num('epochs', posInt, 'a positive integer');
   s.batchSize = num('batch-size', posInt, 'a positive integer');
   s.learningRate = num('lr', (n) => n > 0 && n < 1, 'a learning rate in (0, 1), e.g. 0.001');
+  const action = str('action');
+  if (action !== undefined) {
+    if (!(ACTION_TARGETS as readonly string[]).includes(action)) throw new UsageError(`--action expects one of ${ACTION_TARGETS.join(', ')}, got '${action}'`);
+    s.actionTarget = action as ActionTarget;
+  }
   const schedule = str('lr-schedule');
   if (schedule !== undefined) {
     if (!(LEARNING_RATE_SCHEDULES as readonly string[]).includes(schedule)) throw new UsageError(`--lr-schedule expects one of ${LEARNING_RATE_SCHEDULES.join(', ')}, got '${schedule}'`);

@@ -9,7 +9,9 @@
  * Naming: what `cellkit train` writes from a dataset (`<feature>.<name>`:
  * `observation.joint_position.<joint>`, `observation.joint_velocity.<joint>`,
  * `observation.gripper.<name>`, `observation.wrench.force.x` … in;
- * `action.<joint>`, `action.gripper` out), and the trainer's synthetic data
+ * `action.<joint>` (a velocity) or `action.position.<joint>` (where the joint
+ * should be one policy step later: tracked with the velocity that gets there
+ * in one period), `action.gripper` out), and the trainer's synthetic data
  * (`<joint>.position`, `<joint>.velocity`, `gripper.position`,
  * `wrench.force.x` … in; `<joint>.velocity_command`, `gripper.command` out).
  */
@@ -34,15 +36,20 @@ export interface PolicyAdapter {
   readonly usesWrench: boolean;
   /** Writes the state vector into `out`; NaN where a sample is missing (the runner refuses non-finite input). */
   observe(samples: LatestSamples, out: Float32Array): void;
-  /** Predicted action → the command the runner submits, velocities scaled by `speedScale`. */
-  command(action: ArrayLike<number>, speedScale: number): { velocities: number[]; gripper?: number };
+  /** Joint outputs are positions (tracked from the measured joints) rather than velocities. */
+  readonly positionTargets: boolean;
+  /**
+   * Predicted action → the command the runner submits, velocities scaled by
+   * `speedScale`. Position targets need the joints the prediction was made from.
+   */
+  command(action: ArrayLike<number>, speedScale: number, joints?: JointSample): { velocities: number[]; gripper?: number };
 }
 
 const AXES = ['x', 'y', 'z'] as const;
 
 /** Builds the adapter, or returns the names it cannot map (with what it would accept). */
 export function createPolicyAdapter(
-  manifest: { inputs: { state: string[] }; outputs: { action: string[] } },
+  manifest: { inputs: { state: string[] }; outputs: { action: string[] }; rate: number },
   cell: { jointNames: string[]; hasGripper: boolean },
 ): PolicyAdapter | AdapterProblem[] {
   const problems: AdapterProblem[] = [];
@@ -67,20 +74,35 @@ export function createPolicyAdapter(
   }
   const jointIndex: number[] = [];
   let gripperIndex: number | undefined;
+  let positions = 0;
   manifest.outputs.action.forEach((name, i) => {
     const bare = name.replace(/^action\./, '');
     if (bare === 'gripper.command' || bare === 'gripper') {
       gripperIndex = i;
       return;
     }
-    const joint = joints.indexOf(bare.replace(/\.velocity(_command)?$/, ''));
-    if (joint >= 0) jointIndex[joint] = i;
-    else problems.push({
+    const isPosition = bare.startsWith('position.');
+    const joint = joints.indexOf(bare.replace(/^position\./, '').replace(/\.velocity(_command)?$/, ''));
+    if (joint >= 0) {
+      jointIndex[joint] = i;
+      if (isPosition) positions++;
+    } else problems.push({
       severity: 'error', code: 'action_feature',
-      message: `policy output '${name}' is not a command this cell takes; expected action.<joint> (a joint velocity) for joints [${joints.join(', ')}] or action.gripper`,
+      message: `policy output '${name}' is not a command this cell takes; expected action.<joint> (a joint velocity) or action.position.<joint> for joints [${joints.join(', ')}], or action.gripper`,
       tip: 'retrain on data recorded from this cell',
     });
   });
+  if (positions > 0 && positions !== manifest.outputs.action.length - (gripperIndex === undefined ? 0 : 1)) {
+    problems.push({
+      severity: 'error', code: 'action_feature',
+      message: `policy outputs positions for some joints and velocities for others [${manifest.outputs.action.join(', ')}]; expected one kind for every joint`,
+      tip: 'retrain with one --action kind',
+    });
+  }
+  const positionTargets = positions > 0;
+  if (positionTargets && !(manifest.rate > 0)) {
+    problems.push({ severity: 'error', code: 'action_feature', message: `position targets need the policy rate to track them, found ${manifest.rate}`, tip: 'fix policy.json or retrain' });
+  }
   const missing = joints.filter((_, j) => jointIndex[j] === undefined);
   if (missing.length > 0 && problems.length === 0) {
     problems.push({
@@ -91,13 +113,18 @@ export function createPolicyAdapter(
   }
   if (problems.length > 0) return problems;
   const commandGripper = gripperIndex !== undefined && cell.hasGripper ? gripperIndex : undefined;
+  const rate = manifest.rate;
   return {
     usesWrench,
+    positionTargets,
     observe(samples, out) {
       for (let i = 0; i < getters.length; i++) out[i] = getters[i]!(samples);
     },
-    command(action, speedScale) {
-      const velocities = jointIndex.map((i) => action[i]! * speedScale);
+    command(action, speedScale, from) {
+      // A position target: the velocity that reaches it in one policy period from where the joint is.
+      const velocities = positionTargets
+        ? jointIndex.map((i, j) => (action[i]! - (from?.position[j] ?? NaN)) * rate * speedScale)
+        : jointIndex.map((i) => action[i]! * speedScale);
       // The gripper is a target position, not a speed: it is not scaled (the safety layer clamps it to 0..1).
       return commandGripper === undefined ? { velocities } : { velocities, gripper: action[commandGripper]! };
     },

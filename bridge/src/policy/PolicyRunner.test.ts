@@ -169,6 +169,37 @@ describe('PolicyRunner on the real stack', () => {
     expect(stack.controller.leaseHolder).toBeUndefined();
   }, 30_000);
 
+  it('position targets: the arm goes to the predicted joint positions and holds there (no drift)', async () => {
+    await waitFor('the arm at rest', () => latestQd.every((v) => Math.abs(v) < 1e-4));
+    const q0 = latestQ.slice(0, 6);
+    const goal = q0.map((q, i) => q + [0.06, -0.04, 0.05, 0, 0, 0.08][i]!);
+    // The tiny bundle made to say "be at `goal`": joint outputs renamed to position targets and
+    // their normalization set so that every prediction de-normalizes to `goal` (std ~0).
+    const fixed = join(dir, 'fixed-position');
+    await cp(bundleDir, fixed, { recursive: true });
+    const manifest = JSON.parse(await readFile(join(fixed, 'policy.json'), 'utf8'));
+    const names = cell().jointNames;
+    manifest.outputs.action = manifest.outputs.action.map((a: string) => {
+      const j = names.find((n) => a.startsWith(`${n}.`));
+      return j ? `action.position.${j}` : a;
+    });
+    manifest.outputs.action.forEach((a: string, k: number) => {
+      const j = names.findIndex((n) => a === `action.position.${n}`);
+      if (j < 0) return;
+      manifest.normalization.action.mean[k] = goal[j];
+      manifest.normalization.action.std[k] = 1e-12;
+    });
+    await writeFile(join(fixed, 'policy.json'), JSON.stringify(manifest));
+    runner.use(await policy(fixed));
+    runner.start({ mode: 'autonomous', speedScale: 1 });
+    await waitFor('the arm at the goal', () => latestQ.slice(0, 6).every((q, i) => Math.abs(q - goal[i]!) < 0.002), 20_000);
+    // It stays: a second later still there, and still.
+    await sleep(1000);
+    expect(runner.status().state).toBe('running');
+    expect(Math.max(...latestQ.slice(0, 6).map((q, i) => Math.abs(q - goal[i]!)))).toBeLessThan(0.002);
+    expect(Math.max(...latestQd.slice(0, 6).map(Math.abs))).toBeLessThan(0.01);
+  }, 40_000);
+
   it('losing the lease stops it at once; nothing of the policy moves the arm afterwards', async () => {
     runner.use(await policy());
     runner.start({ mode: 'autonomous', speedScale: 1 });

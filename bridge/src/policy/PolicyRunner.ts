@@ -318,7 +318,10 @@ export class PolicyRunner {
 
     // act: through the safety layer, scaled; shadow only reports.
     if (this.mode !== 'shadow') {
-      this.commanded = p.adapter.command(action, this.speedScale);
+      this.commanded = p.adapter.command(action, this.speedScale, this.joints);
+      if (!this.commanded.velocities.every(Number.isFinite)) {
+        return this.stop(problem('non_finite_output', `expected finite joint velocities, found [${this.commanded.velocities.join(', ')}] at step ${this.steps}`, 'the joint states the policy tracks from are incomplete: check the cell publishes every joint'));
+      }
       if (!this.submit(this.commanded)) return;
     }
     this.phases = { observe: t1 - t0, infer: t2 - t1, act: this.wallClock() - t2 };

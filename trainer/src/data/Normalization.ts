@@ -33,6 +33,7 @@ export function stdFloor(featureName: string): number {
   if (featureName.startsWith('observation.wrench.force.')) return 0.5; // N
   if (featureName.startsWith('observation.wrench.torque.')) return 0.05; // N·m
   if (featureName === 'action.gripper') return 0.02; // rad
+  if (featureName.startsWith('action.position.')) return 0.01; // rad
   if (featureName.startsWith('action.')) return 0.02; // rad/s
   return MIN_STD;
 }

@@ -86,6 +86,24 @@ describe('datasetToTrainingData', () => {
     await expect(datasetToTrainingData(dataset, { state: ['joint_speed' as never] })).rejects.toThrow(/expected some of joint_position, joint_velocity, gripper, wrench, found joint_speed/);
   });
 
+  it('position targets: each joint\'s action is its measured position one policy step later (held at the end); the gripper stays the command', async () => {
+    const dataset = await makeDataset('targets', ['success']);
+    const vel = await datasetToTrainingData(dataset, { rate: 10, cameras: [] });
+    const pos = await datasetToTrainingData(dataset, { rate: 10, cameras: [], actionTarget: 'position' });
+    expect(pos.data.actionNames).toEqual([...SYNTHETIC_JOINTS.map((j) => `action.position.${j}`), 'action.gripper']);
+    const [v, p] = [vel.data.episodes[0], pos.data.episodes[0]];
+    const S = pos.data.stateNames.length;
+    const A = pos.data.actionNames.length;
+    const J = SYNTHETIC_JOINTS.length;
+    expect(p.length).toBe(v.length);
+    for (let t = 0; t < p.length; t++) {
+      const next = Math.min(t + 1, p.length - 1);
+      for (let j = 0; j < J; j++) expect(p.actions[t * A + j]).toBe(p.states[next * S + j]);
+      expect(p.actions[t * A + J]).toBe(v.actions[t * A + J]);
+    }
+    await expect(datasetToTrainingData(dataset, { cameras: [], actionTarget: 'acceleration' as never })).rejects.toThrow(/action target: expected one of velocity, position, found acceleration/);
+  });
+
   it('splits an episode at a camera gap instead of inventing frames, and counts what it dropped', async () => {
     const dataset = await makeDataset('gap', ['success'], [{ cameraDropout: { name: 'scene', from: 0.75, to: 1.15 } }]);
     const withCamera = await datasetToTrainingData(dataset, { rate: 10, imageSize: [16, 12] });

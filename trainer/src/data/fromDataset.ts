@@ -22,6 +22,19 @@ export const STATE_FEATURES = ['observation.joint_position', 'observation.joint_
 export const STATE_GROUPS = ['joint_position', 'joint_velocity', 'gripper', 'wrench'] as const;
 export type StateGroup = (typeof STATE_GROUPS)[number];
 export const ACTION_FEATURE = 'action';
+
+/**
+ * What the policy learns to output for each joint: 'velocity' — the recorded
+ * command (rad/s), named `action.<joint>`; or 'position' — where the joint was
+ * one policy step later (rad, from the measured joint positions), named
+ * `action.position.<joint>`, which the runner tracks with a velocity command
+ * (ACT predicts absolute joint targets too). A position target does not
+ * integrate a small bias into drift, and it says where to stop. The gripper is
+ * the recorded command either way.
+ */
+export const ACTION_TARGETS = ['velocity', 'position'] as const;
+export type ActionTarget = (typeof ACTION_TARGETS)[number];
+export const POSITION_ACTION_PREFIX = `${ACTION_FEATURE}.position.`;
 const JOINT_FEATURE = 'observation.joint_position';
 const IMAGE_PREFIX = 'observation.images.';
 
@@ -37,6 +50,8 @@ export interface FromDatasetOptions {
    * instead of looking where the goal is).
    */
   state?: StateGroup[];
+  /** Joint outputs: recorded velocity commands, or next-step joint positions. Default 'velocity'. */
+  actionTarget?: ActionTarget;
   /** Cameras to load, by name. Default: every camera in dataset.json. [] = state only. */
   cameras?: string[];
   /** [width, height] every camera is resized to. Default [96, 96]. */
@@ -118,7 +133,7 @@ export async function datasetToTrainingData(
   const episodes: EpisodeData[] = [];
   for (const [n, meta] of selected.entries()) {
     const aligned = await dataset.readAligned(meta.index, { rate, cameras, imageSize: { width, height } });
-    layout ??= layoutOf(aligned, id, meta.index, opts.state);
+    layout ??= layoutOf(aligned, id, meta.index, opts.state, opts.actionTarget ?? 'velocity');
     const mismatch = layoutMismatch(layout, aligned, cameras);
     if (mismatch != null) {
       report.episodesSkipped.push({ episode: meta.index, reason: mismatch });
@@ -188,6 +203,8 @@ async function selectEpisodes(
 
 interface Layout {
   stateKeys: string[];
+  /** Per action column: the joint_position column it takes one step ahead (position targets), or -1 for the recorded command. */
+  positionOf: number[];
   /** State features the first selected episode recorded (used or not). */
   recordedKeys: string[];
   stateNames: string[];
@@ -195,7 +212,8 @@ interface Layout {
   jointNames: string[];
 }
 
-function layoutOf(ep: AlignedEpisode, id: string, index: number, groups?: StateGroup[]): Layout {
+function layoutOf(ep: AlignedEpisode, id: string, index: number, groups: StateGroup[] | undefined, target: ActionTarget): Layout {
+  if (!ACTION_TARGETS.includes(target)) throw new DatasetSelectionError(`action target: expected one of ${ACTION_TARGETS.join(', ')}, found ${String(target)}`);
   const bad = (groups ?? []).filter((g) => !(STATE_GROUPS as readonly string[]).includes(g));
   if (bad.length > 0) throw new DatasetSelectionError(`state groups: expected some of ${STATE_GROUPS.join(', ')}, found ${bad.join(', ')}`);
   const wanted = (k: string): boolean => groups == null || k === JOINT_FEATURE || (groups as string[]).includes(k.slice('observation.'.length));
@@ -204,11 +222,14 @@ function layoutOf(ep: AlignedEpisode, id: string, index: number, groups?: StateG
   if (ep.features[JOINT_FEATURE] == null) throw new DatasetSelectionError(`dataset '${id}' episode ${index}: expected ${JOINT_FEATURE}, ${found}; was /joint_states recorded?`);
   const action = ep.features[ACTION_FEATURE];
   if (action == null) throw new DatasetSelectionError(`dataset '${id}' episode ${index}: expected the ${ACTION_FEATURE} stream (commands sent), ${found}; record through the bridge so commands are captured`);
+  const joints = ep.features[JOINT_FEATURE].names;
+  const positionOf = action.names.map((n) => (target === 'position' ? joints.indexOf(n) : -1));
   return {
     stateKeys,
+    positionOf,
     recordedKeys: STATE_FEATURES.filter((k) => ep.features[k] != null),
     stateNames: stateKeys.flatMap((k) => ep.features[k].names.map((n) => `${k}.${n}`)),
-    actionNames: action.names.map((n) => `${ACTION_FEATURE}.${n}`),
+    actionNames: action.names.map((n, i) => (positionOf[i] >= 0 ? `${POSITION_ACTION_PREFIX}${n}` : `${ACTION_FEATURE}.${n}`)),
     jointNames: [...ep.features[JOINT_FEATURE].names],
   };
 }
@@ -220,7 +241,7 @@ function layoutMismatch(layout: Layout, ep: AlignedEpisode, cameras: string[]): 
   }
   const names = layout.stateKeys.flatMap((k) => ep.features[k].names.map((n) => `${k}.${n}`));
   if (names.join('\n') !== layout.stateNames.join('\n')) return `state features [${names.join(', ')}], expected [${layout.stateNames.join(', ')}]`;
-  const actions = ep.features[ACTION_FEATURE].names.map((n) => `${ACTION_FEATURE}.${n}`);
+  const actions = ep.features[ACTION_FEATURE].names.map((n, i) => (layout.positionOf[i] >= 0 ? `${POSITION_ACTION_PREFIX}${n}` : `${ACTION_FEATURE}.${n}`));
   if (actions.join('\n') !== layout.actionNames.join('\n')) return `action [${actions.join(', ')}], expected [${layout.actionNames.join(', ')}]`;
   const extra = STATE_FEATURES.filter((k) => ep.features[k] != null && !layout.recordedKeys.includes(k));
   if (extra.length > 0) return `has ${extra.join(', ')} that the first selected episode lacks`;
@@ -289,6 +310,12 @@ function segment(ep: AlignedEpisode, layout: Layout, cameras: string[], start: n
   }
   const action = ep.features[ACTION_FEATURE];
   const actions = action.data.slice(start * action.dim, (start + length) * action.dim);
+  // Position targets: the joint's measured position one step later (the segment's last frame holds).
+  const q = ep.features[JOINT_FEATURE];
+  layout.positionOf.forEach((j, c) => {
+    if (j < 0) return;
+    for (let t = 0; t < length; t++) actions[t * action.dim + c] = q.data[(start + Math.min(t + 1, length - 1)) * q.dim + j];
+  });
   const out: EpisodeData = { states, actions, length };
   if (cameras.length > 0) {
     out.images = {};

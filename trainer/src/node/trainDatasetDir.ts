@@ -16,7 +16,7 @@ import type { BackendInfo } from '../backend/initBackend.ts';
 import { saveBundle } from '../bundle/saveBundle.ts';
 import type { PolicyManifest } from '../bundle/PolicyManifest.ts';
 import { DatasetSelectionError, datasetToTrainingData } from '../data/fromDataset.ts';
-import type { DatasetConversionReport, SelectableOutcome, StateGroup } from '../data/fromDataset.ts';
+import type { ActionTarget, DatasetConversionReport, SelectableOutcome, StateGroup } from '../data/fromDataset.ts';
 import type { TrainingData } from '../data/TrainingData.ts';
 import { getPolicy } from '../policies/registry.ts';
 import { train, trainingMetrics } from '../train.ts';
@@ -41,6 +41,8 @@ export interface RunSettings {
   imageSize: [number, number];
   /** State feature groups (of those the dataset records); null = all of them. Default DEFAULT_STATE. */
   state: StateGroup[] | null;
+  /** Joint outputs: 'velocity' (the recorded commands) or 'position' (next-step joint positions). */
+  actionTarget: ActionTarget;
   /** null = the policy decides: every dataset camera if it uses images, else none. */
   cameras: string[] | null;
   outcomes: SelectableOutcome[];
@@ -57,7 +59,7 @@ export interface RunSettings {
 export const DEFAULT_STATE: StateGroup[] = ['joint_position', 'gripper', 'wrench'];
 
 export const RUN_DEFAULTS: RunSettings = {
-  policy: 'mlp', policyOptions: {}, epochs: 50, batchSize: 32, learningRate: 1e-3, learningRateSchedule: 'constant', seed: 0,
+  policy: 'mlp', policyOptions: {}, epochs: 50, batchSize: 32, learningRate: 1e-3, learningRateSchedule: 'constant', actionTarget: 'velocity', seed: 0,
   validationFraction: 0.1, earlyStoppingPatience: 10, rate: 10, imageSize: [96, 96], state: DEFAULT_STATE, cameras: null,
   outcomes: ['success'], episodes: null,
 };
@@ -119,7 +121,7 @@ export async function trainDatasetDir(opts: TrainDatasetDirOptions): Promise<Tra
 
   const dataset = await openDataset(opts.dataset);
   const { data, report } = await datasetToTrainingData(dataset, {
-    rate: settings.rate, imageSize: settings.imageSize, outcomes: settings.outcomes,
+    rate: settings.rate, imageSize: settings.imageSize, outcomes: settings.outcomes, actionTarget: settings.actionTarget,
     ...(settings.state != null ? { state: settings.state } : {}),
     cameras: settings.cameras ?? (usesImages ? undefined : []),
     ...(settings.episodes != null ? { episodes: settings.episodes } : {}),
@@ -168,7 +170,7 @@ export async function trainDatasetDir(opts: TrainDatasetDirOptions): Promise<Tra
 function resolveSettings(opts: Partial<RunSettings>, saved: RunSettings | null): RunSettings {
   // A run.json written before `state` existed used every recorded state group;
   // one from before `learningRateSchedule`, a constant rate.
-  const old = saved ? { ...saved, state: saved.state ?? null, learningRateSchedule: saved.learningRateSchedule ?? 'constant' } : {};
+  const old = saved ? { ...saved, state: saved.state ?? null, learningRateSchedule: saved.learningRateSchedule ?? 'constant', actionTarget: saved.actionTarget ?? 'velocity' } : {};
   const out = { ...RUN_DEFAULTS, ...old } as RunSettings;
   const conflicts: string[] = [];
   for (const key of Object.keys(RUN_DEFAULTS) as (keyof RunSettings)[]) {
