@@ -99,6 +99,20 @@ export interface TrainedOn {
   datasetHash: string | null;
   robotProfile: string | null;
   jointNames: string[];
+  /** Actions the demonstrations only ever set to 0 or 1 (a gripper opened or closed): the runtime snaps them too. */
+  binaryActions: string[];
+}
+
+/** Names of the action columns whose every recorded value is exactly 0 or 1. */
+export function binaryActionNames(data: TrainingData): string[] {
+  const A = data.actionNames.length;
+  return data.actionNames.filter((_, c) => data.episodes.every((ep) => {
+    for (let t = 0; t < ep.length; t++) {
+      const v = ep.actions[t * A + c];
+      if (v !== 0 && v !== 1) return false;
+    }
+    return true;
+  }));
 }
 
 export interface TrainResult {
@@ -267,6 +281,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       stateNames: [...data.stateNames], actionNames: [...data.actionNames], rate: data.rate,
       datasetId: data.datasetId ?? null, datasetHash: data.datasetHash ?? null,
       robotProfile: data.robotProfile ?? null, jointNames: [...(data.jointNames ?? [])],
+      binaryActions: binaryActionNames(data),
     };
     return {
       model, trainedOn, policy: opts.policy, policyOptions, traits, io, normalization, split, history,

@@ -27,6 +27,13 @@ export interface PolicyManifest {
     action: string[];
     /** Steps per prediction (H). */
     horizon: number;
+    /**
+     * Actions the demonstrations only set to 0 or 1 (e.g. the gripper): the runtime
+     * outputs 1 when the (ensembled) prediction is ≥ 0.5, else 0 — a blend of
+     * "open" and "closed" is a half-closed gripper that lands on the object.
+     * Absent in bundles from before it existed: nothing is snapped.
+     */
+    binary?: string[];
   };
   normalization: Normalization;
   /** Control rate in Hz the policy was trained at; run it at this rate. */

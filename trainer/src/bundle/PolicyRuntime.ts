@@ -18,9 +18,12 @@ export interface Observation {
 export class PolicyRuntime {
   private readonly ensembler: TemporalEnsembler | null;
   private readonly stateBuf: Float32Array;
+  /** Columns snapped to 0/1 (manifest `outputs.binary`). */
+  private readonly binary: number[];
 
   constructor(readonly bundle: LoadedBundle) {
     const m = bundle.manifest;
+    this.binary = (m.outputs.binary ?? []).map((name) => m.outputs.action.indexOf(name)).filter((i) => i >= 0);
     this.stateBuf = new Float32Array(m.inputs.state.length);
     this.ensembler = m.outputs.horizon > 1 && m.traits.ensembleM != null
       ? new TemporalEnsembler({ horizon: m.outputs.horizon, actionDim: m.outputs.action.length, m: m.traits.ensembleM })
@@ -30,8 +33,10 @@ export class PolicyRuntime {
   /** The action to execute now (A values, SI units, manifest `outputs.action` order). */
   predict(obs: Observation): Float32Array {
     const chunk = this.predictChunk(obs);
-    if (this.ensembler != null) return this.ensembler.push(chunk);
-    return chunk.slice(0, this.bundle.manifest.outputs.action.length);
+    const action = this.ensembler != null ? this.ensembler.push(chunk) : chunk.slice(0, this.bundle.manifest.outputs.action.length);
+    // NaN stays NaN (the runner stops on it); otherwise a binary action is 0 or 1.
+    for (const i of this.binary) if (!Number.isNaN(action[i])) action[i] = action[i] >= 0.5 ? 1 : 0;
+    return action;
   }
 
   /** The raw predicted chunk (H×A, de-normalized), without ensembling. */

@@ -6,7 +6,7 @@ import { initBackend } from '../backend/initBackend.ts';
 import { DirBundleStore } from '../node/DirBundleStore.ts';
 import { DirCheckpointStore } from '../node/DirCheckpointStore.ts';
 import { syntheticData, UR_JOINTS } from '../testing/syntheticData.ts';
-import { train } from '../train.ts';
+import { binaryActionNames, train } from '../train.ts';
 import type { TrainResult } from '../train.ts';
 import { MemoryBundleStore } from './BundleStore.ts';
 import { checkBundleFits } from './checkBundleFits.ts';
@@ -64,7 +64,9 @@ describe('policy bundle', () => {
   });
 
   it('the runtime de-normalizes and temporally ensembles chunks', async () => {
-    const runtime = new PolicyRuntime({ manifest: await saveBundle(chunk, new MemoryBundleStore()), model: chunk.model });
+    const saved = await saveBundle(chunk, new MemoryBundleStore());
+    // The ensembling arithmetic on every column (no 0/1 snapping of the gripper here: see the next test).
+    const runtime = new PolicyRuntime({ manifest: { ...saved, outputs: { ...saved.outputs, binary: [] } }, model: chunk.model });
     const ep = data.episodes[1];
     const S = data.stateNames.length;
     const A = data.actionNames.length;
@@ -82,6 +84,33 @@ describe('policy bundle', () => {
     for (let k = 0; k < A; k++) expect(a1[k]).toBeCloseTo((c0[A + k] + w * c1[k]) / (1 + w), 4);
     runtime.reset();
     expect(Array.from(runtime.predict(obs(1)))).toEqual(Array.from(c1.slice(0, A)));
+  });
+
+  it('actions the demos only set to 0 or 1 (the gripper) are listed in policy.json and snapped to 0/1 by the runtime', async () => {
+    const A = data.actionNames.length;
+    const g = data.actionNames.indexOf('gripper.command');
+    // The synthetic gripper opens and closes; a gripper driven to in-between positions is not binary.
+    expect(binaryActionNames(data)).toEqual(['gripper.command']);
+    const continuous = { ...data, episodes: data.episodes.map((ep) => {
+      const actions = ep.actions.slice();
+      actions[g] = 0.4;
+      return { ...ep, actions };
+    }) };
+    expect(binaryActionNames(continuous)).toEqual([]);
+
+    const manifest = await saveBundle(chunk, new MemoryBundleStore());
+    expect(manifest.outputs.binary).toEqual(['gripper.command']);
+    const snapping = new PolicyRuntime({ manifest, model: chunk.model });
+    const plain = new PolicyRuntime({ manifest: { ...manifest, outputs: { ...manifest.outputs, binary: undefined } }, model: chunk.model });
+    const ep = data.episodes[2];
+    const S = data.stateNames.length;
+    for (let t = 0; t < 6; t++) {
+      const obs = { state: ep.states.subarray(t * S, (t + 1) * S), images: { top: ep.images!.top.subarray(t * 768, (t + 1) * 768), wrist: ep.images!.wrist.subarray(t * 768, (t + 1) * 768) } };
+      const raw = plain.predict(obs);
+      const snapped = snapping.predict(obs);
+      expect(snapped[g]).toBe(raw[g] >= 0.5 ? 1 : 0);
+      for (let k = 0; k < A; k++) if (k !== g) expect(snapped[k]).toBe(raw[k]);
+    }
   });
 
   it('checkBundleFits reports joint, profile and camera mismatches with tips', async () => {

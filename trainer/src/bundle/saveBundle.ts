@@ -36,7 +36,7 @@ export async function saveBundle(result: TrainResult, store: BundleStore, opts: 
     policyOptions: result.policyOptions,
     traits: result.traits,
     inputs: { state: t.stateNames, cameras: result.io.cameras },
-    outputs: { action: t.actionNames, horizon: result.traits.horizon },
+    outputs: { action: t.actionNames, horizon: result.traits.horizon, binary: t.binaryActions },
     normalization: result.normalization,
     rate: t.rate,
     robotProfile: t.robotProfile,
