@@ -37,7 +37,8 @@ export const LOOP_TASKS: Record<string, { demo: string[]; train: string[]; eval:
   },
   pick_place: {
     demo: ['--noise', '0.03'],
-    train: ['--epochs', '40', '--state', 'joint_position,gripper,wrench'],
+    // Position targets: measured on 20 unseen seeds, best progress 0.14 vs 0.11 and 7 vs 10 force-limit stops (both 0 successes).
+    train: ['--epochs', '40', '--state', 'joint_position,gripper,wrench', '--action', 'position'],
     eval: ['--timeout', '30'],
     successTarget: 0.8,
   },
