@@ -169,7 +169,7 @@ class Child {
 
   static async start(mode: ChildMode): Promise<Child> {
     const proc = fork(fileURLToPath(import.meta.url), [], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', 'tsx', ...(mode.mode === 'bridge' && process.env.BENCH_BRIDGE_NODE_ARGS ? process.env.BENCH_BRIDGE_NODE_ARGS.split(' ') : [])],
       env: { ...process.env, [CHILD_ENV]: JSON.stringify(mode) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
