@@ -330,6 +330,9 @@ async function simConfigFile(url: string): Promise<{ file: string; remove: () =>
 const BRIDGE_POINTS = ['server', 'wire', 'wireMoving', 'simCmd', 'simMove', 'bridgeRx', 'teleSend', 'client'];
 const DIRECT_POINTS = ['wire', 'simCmd', 'simMove', 'client'];
 
+/** Untimed trials (~75 ms each) before a fresh bridge process's first timed one. */
+const BRIDGE_WARMUP_TRIALS = 40;
+
 async function bridgeRound(sim: Child, n: number, rates: number[]): Promise<Path[]> {
   const config = await simConfigFile(sim.url);
   const bridge = await Child.start({ mode: 'bridge', configFile: config.file });
@@ -341,10 +344,14 @@ async function bridgeRound(sim: Child, n: number, rates: number[]): Promise<Path
     client.onTelemetry = (m, at) => m.joints.forEach((s) => watch.sample(s.velocity[JOINT], at));
     await client.acquireLease();
     const c = client;
-    for (const rate of rates) {
+    for (const [i, rate] of rates.entries()) {
       c.subscribe(['joints'], rate);
       await sleep(500);
-      const r = await runTrials({ n, client: watch, current: {}, command: (velocities) => c.send({ op: 'teleop.joints', velocities }) });
+      // The bridge process is new each round (a bridge that outlived the round would keep sending zeros
+      // at 125 Hz over the direct path's commands). Its first seconds are start-up — lazy module loading,
+      // source maps, JIT, their GC — that a deployed bridge left behind hours ago: untimed trials first.
+      const warmup = i === 0 ? BRIDGE_WARMUP_TRIALS : undefined;
+      const r = await runTrials({ n, warmup, client: watch, current: {}, command: (velocities) => c.send({ op: 'teleop.joints', velocities }) });
       out.push({ points: BRIDGE_POINTS, ...r });
     }
     // A refusal (e.g. the connection gate closed on a loaded machine: no joint state for two periods) fails that trial, not the bench.
