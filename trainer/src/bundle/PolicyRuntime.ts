@@ -34,8 +34,8 @@ export class PolicyRuntime {
   predict(obs: Observation): Float32Array {
     const chunk = this.predictChunk(obs);
     const action = this.ensembler != null ? this.ensembler.push(chunk) : chunk.slice(0, this.bundle.manifest.outputs.action.length);
-    // NaN stays NaN (the runner stops on it); otherwise a binary action is 0 or 1.
-    for (const i of this.binary) if (!Number.isNaN(action[i])) action[i] = action[i] >= 0.5 ? 1 : 0;
+    // A non-finite value stays as it is (the runner stops on it); a finite one becomes 0 or 1.
+    for (const i of this.binary) if (Number.isFinite(action[i])) action[i] = action[i] >= 0.5 ? 1 : 0;
     return action;
   }
 

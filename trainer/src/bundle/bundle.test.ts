@@ -111,6 +111,12 @@ describe('policy bundle', () => {
       expect(snapped[g]).toBe(raw[g] >= 0.5 ? 1 : 0);
       for (let k = 0; k < A; k++) if (k !== g) expect(snapped[k]).toBe(raw[k]);
     }
+    // A broken model's non-finite gripper is not snapped into a valid-looking 1: the runner must see it and stop.
+    const std = manifest.normalization.action.std.slice();
+    std[g] = Infinity;
+    const broken = new PolicyRuntime({ manifest: { ...manifest, normalization: { ...manifest.normalization, action: { ...manifest.normalization.action, std } } }, model: chunk.model });
+    const out = broken.predict({ state: ep.states.subarray(0, S), images: { top: ep.images!.top.subarray(0, 768), wrist: ep.images!.wrist.subarray(0, 768) } });
+    expect(Number.isFinite(out[g])).toBe(false);
   });
 
   it('checkBundleFits reports joint, profile and camera mismatches with tips', async () => {
