@@ -229,9 +229,14 @@ function layoutOf(ep: AlignedEpisode, id: string, index: number, groups: StateGr
     positionOf,
     recordedKeys: STATE_FEATURES.filter((k) => ep.features[k] != null),
     stateNames: stateKeys.flatMap((k) => ep.features[k].names.map((n) => `${k}.${n}`)),
-    actionNames: action.names.map((n, i) => (positionOf[i] >= 0 ? `${POSITION_ACTION_PREFIX}${n}` : `${ACTION_FEATURE}.${n}`)),
+    actionNames: actionNames(action.names, positionOf),
     jointNames: [...ep.features[JOINT_FEATURE].names],
   };
+}
+
+/** Column names of the action feature's `names`: position targets where `positionOf` maps a joint. */
+function actionNames(names: readonly string[], positionOf: number[]): string[] {
+  return names.map((n, i) => (positionOf[i] >= 0 ? `${POSITION_ACTION_PREFIX}${n}` : `${ACTION_FEATURE}.${n}`));
 }
 
 /** Why an episode cannot share columns with the first one, or null if it can. */
@@ -241,7 +246,7 @@ function layoutMismatch(layout: Layout, ep: AlignedEpisode, cameras: string[]): 
   }
   const names = layout.stateKeys.flatMap((k) => ep.features[k].names.map((n) => `${k}.${n}`));
   if (names.join('\n') !== layout.stateNames.join('\n')) return `state features [${names.join(', ')}], expected [${layout.stateNames.join(', ')}]`;
-  const actions = ep.features[ACTION_FEATURE].names.map((n, i) => (layout.positionOf[i] >= 0 ? `${POSITION_ACTION_PREFIX}${n}` : `${ACTION_FEATURE}.${n}`));
+  const actions = actionNames(ep.features[ACTION_FEATURE].names, layout.positionOf);
   if (actions.join('\n') !== layout.actionNames.join('\n')) return `action [${actions.join(', ')}], expected [${layout.actionNames.join(', ')}]`;
   const extra = STATE_FEATURES.filter((k) => ep.features[k] != null && !layout.recordedKeys.includes(k));
   if (extra.length > 0) return `has ${extra.join(', ')} that the first selected episode lacks`;
