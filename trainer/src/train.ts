@@ -161,8 +161,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const schedule = opts.learningRateSchedule ?? 'constant';
   if (!LEARNING_RATE_SCHEDULES.includes(schedule)) throw new Error(`train: learningRateSchedule expected one of ${LEARNING_RATE_SCHEDULES.join(', ')}, found ${String(schedule)}`);
   const optimizer = new FusedAdamOptimizer(baseLearningRate);
-  // tf.AdamOptimizer reads its (protected) learningRate on every update: the schedule sets it per step.
-  const rateOf = optimizer as unknown as { learningRate: number };
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const trainRefs = buildWindows(data, split.train);
   const valRefs = buildWindows(data, split.validation);
@@ -219,7 +217,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         const refs = order.slice(step * batchSize, (step + 1) * batchSize);
         const batch = trainBatches.build(refs, rng);
         const learningRate = scheduledLearningRate(baseLearningRate, schedule, (epoch * steps + step) / (epochs * steps));
-        rateOf.learningRate = learningRate;
+        optimizer.rate = learningRate;
         let value: number;
         if (helper != null) {
           value = await dataParallelStep({ helper, model, variables, optimizer, batch, io, loss: lossOpts });
@@ -255,7 +253,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       history.trainLoss.push(lossSum / samples);
       history.valLoss.push(valLoss);
       history.samplesPerSec.push(samplesPerSec);
-      const learningRate = rateOf.learningRate;
+      const learningRate = optimizer.rate;
       opts.onProgress?.({ epoch, epochs, step: steps, steps, loss: lossSum / samples, valLoss, samplesPerSec, etaSec: 0, learningRate });
 
       // Early stopping on validation loss; keep the best weights to restore.

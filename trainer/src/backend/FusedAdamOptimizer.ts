@@ -43,6 +43,15 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     super(learningRate, beta1, beta2, epsilon as number);
   }
 
+  /** The learning rate the next update uses (both paths read it on every update: a schedule sets it per step). */
+  get rate(): number {
+    return (this as unknown as AdamInternals).learningRate;
+  }
+
+  set rate(value: number) {
+    (this as unknown as AdamInternals).learningRate = value;
+  }
+
   override applyGradients(variableGradients: NamedGradients): void {
     const backend = tf.backend() as unknown as BackendWasm;
     const memory = tf.getBackend() === 'wasm' ? wasmMemory(backend) : null;
