@@ -10,6 +10,7 @@ import { modelWeights, setModelWeights, toNamedArrays, toTensors } from './check
 import { BatchBuilder } from './data/BatchBuilder.ts';
 import { buildWindows } from './data/buildWindows.ts';
 import type { SampleRef } from './data/buildWindows.ts';
+import type { PolicyKinematics } from './data/derivedState.ts';
 import { computeStats } from './data/Normalization.ts';
 import type { Normalization } from './data/Normalization.ts';
 import { Rng } from './data/Rng.ts';
@@ -101,6 +102,8 @@ export interface TrainedOn {
   jointNames: string[];
   /** Actions the demonstrations only ever set to 0 or 1 (a gripper opened or closed): the runtime snaps them too. */
   binaryActions: string[];
+  /** Arm model and tool point of derived state columns (tcp_pose); null when none are used. */
+  kinematics: PolicyKinematics | null;
 }
 
 /** Names of the action columns whose every recorded value is exactly 0 or 1. */
@@ -282,6 +285,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       datasetId: data.datasetId ?? null, datasetHash: data.datasetHash ?? null,
       robotProfile: data.robotProfile ?? null, jointNames: [...(data.jointNames ?? [])],
       binaryActions: binaryActionNames(data),
+      kinematics: data.kinematics ? { arm: data.kinematics.arm, toolOffset: [...data.kinematics.toolOffset] } : null,
     };
     return {
       model, trainedOn, policy: opts.policy, policyOptions, traits, io, normalization, split, history,

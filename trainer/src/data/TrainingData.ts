@@ -1,6 +1,7 @@
 // The trainer's view of a dataset: aligned, fixed-rate episodes in memory.
 // The datasets package reads episodes from disk; the CLI adapts them to this
 // shape, so the trainer never touches the on-disk format.
+import type { PolicyKinematics } from './derivedState.ts';
 
 export interface EpisodeData {
   /** Row-major T×S, one row per step; column order = `stateNames`. SI units. */
@@ -29,6 +30,8 @@ export interface TrainingData {
   robotProfile?: string;
   /** Joint names of the robot the data was recorded on. */
   jointNames?: string[];
+  /** Arm model and tool point derived state columns (tcp_pose) were computed with; absent when none are used. */
+  kinematics?: PolicyKinematics;
 }
 
 /** Throws with an actionable message when `data` is inconsistent. */

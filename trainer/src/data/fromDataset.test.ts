@@ -6,7 +6,9 @@ import { createDatasetDir, featuresFor, openDatasetDir } from '@cellkit/datasets
 import type { Dataset } from '@cellkit/datasets';
 import { SYNTHETIC_JOINTS, syntheticCommand, syntheticPosition, writeSyntheticEpisode } from '@cellkit/datasets/testing';
 import type { SyntheticEpisodeOptions } from '@cellkit/datasets/testing';
-import { datasetToTrainingData } from './fromDataset.ts';
+import type { DerivedState } from './derivedState.ts';
+import { DatasetSelectionError, datasetToTrainingData } from './fromDataset.ts';
+import { computeStats, stdFloor } from './Normalization.ts';
 import { validateTrainingData } from './TrainingData.ts';
 
 const START = 1_767_225_600;
@@ -83,7 +85,62 @@ describe('datasetToTrainingData', () => {
       for (let j = 0; j < SYNTHETIC_JOINTS.length; j++) expect(b.states[i * width + j]).toBe(a.states[i * fullWidth + j]);
       expect(b.states[i * width + width - 1]).toBe(a.states[i * fullWidth + gripperCol]);
     }
-    await expect(datasetToTrainingData(dataset, { state: ['joint_speed' as never] })).rejects.toThrow(/expected some of joint_position, joint_velocity, gripper, wrench, found joint_speed/);
+    await expect(datasetToTrainingData(dataset, { state: ['joint_speed' as never] })).rejects.toThrow(/expected some of joint_position, joint_velocity, gripper, wrench, tcp_pose, found joint_speed/);
+  });
+
+  it('tcp_pose: columns computed by the injected provider from each frame\'s joint positions, after the recorded ones, with normalization stats', async () => {
+    const dataset = await makeDataset('tcp', ['success', 'success']);
+    // A stand-in for forward kinematics (the bridge supplies the real one): distinct, nonlinear values per column.
+    const calls: number[][] = [];
+    const fk = (q: ArrayLike<number>): number[] => [
+      Math.cos(q[0]) * 0.5, Math.sin(q[0]) * 0.5, 0.2 + 0.1 * q[1] * q[2],
+      Math.cos(q[3]), Math.sin(q[3]), 0, -Math.sin(q[4]), Math.cos(q[4]), 0.001 * q[5],
+    ];
+    const tcp: DerivedState = {
+      names: ['x', 'y', 'z', 'x_axis.x', 'x_axis.y', 'x_axis.z', 'y_axis.x', 'y_axis.y', 'y_axis.z'],
+      jointCount: 6,
+      compute: (q, out, offset) => {
+        calls.push(Array.from(q));
+        fk(q).forEach((v, i) => { out[offset + i] = v; });
+      },
+      kinematics: { arm: 'ur5e', toolOffset: [0, 0, 0.1475] },
+    };
+    const { data } = await datasetToTrainingData(dataset, { rate: 10, cameras: [], state: ['joint_position', 'gripper', 'tcp_pose'], derivedState: { tcp_pose: tcp } });
+    const tcpNames = tcp.names.map((n) => `observation.tcp_pose.${n}`);
+    expect(data.stateNames).toEqual([
+      ...SYNTHETIC_JOINTS.map((j) => `observation.joint_position.${j}`), 'observation.gripper.finger_joint', ...tcpNames,
+    ]);
+    expect(data.kinematics).toEqual({ arm: 'ur5e', toolOffset: [0, 0, 0.1475] });
+    const S = data.stateNames.length;
+    const first = data.stateNames.indexOf(tcpNames[0]);
+    let rows = 0;
+    for (const ep of data.episodes) {
+      for (let t = 0; t < ep.length; t++) {
+        const q = ep.states.subarray(t * S, t * S + 6);
+        const want = fk(q);
+        for (let c = 0; c < 9; c++) expect(ep.states[t * S + first + c]).toBe(Math.fround(want[c]));
+        rows++;
+      }
+    }
+    expect(calls).toHaveLength(rows);
+    expect(calls.every((q) => q.length === 6)).toBe(true);
+    // Normalization covers the new columns like any other, with the TCP floors (m for position, unit axes for orientation).
+    const stats = computeStats(data.episodes.map((e) => e.states), S, data.stateNames);
+    expect(stats.mean).toHaveLength(S);
+    expect(stats.mean[first + 2]).toBeGreaterThan(0.1);
+    expect(stats.std[first + 5]).toBe(stdFloor('observation.tcp_pose.x_axis.z'));
+    expect(stdFloor('observation.tcp_pose.z')).toBe(0.005);
+    expect(stdFloor('observation.tcp_pose.y_axis.x')).toBe(0.01);
+
+    // Without a provider: a clear refusal, not a silent drop. With the wrong joint count: says both counts.
+    await expect(datasetToTrainingData(dataset, { cameras: [], state: ['tcp_pose'] })).rejects.toThrow(DatasetSelectionError);
+    await expect(datasetToTrainingData(dataset, { cameras: [], state: ['tcp_pose'] })).rejects.toThrow(/state group tcp_pose is computed from the joint positions by forward kinematics, and no provider for it was given/);
+    await expect(datasetToTrainingData(dataset, { cameras: [], state: ['tcp_pose'], derivedState: { tcp_pose: { ...tcp, jointCount: 7 } } }))
+      .rejects.toThrow(/arm model ur5e has 7 joints, the dataset records 6/);
+    // Not asked for (the default, and every recorded group): no derived columns, no kinematics.
+    const plain = await datasetToTrainingData(dataset, { cameras: [], derivedState: { tcp_pose: tcp } });
+    expect(plain.data.stateNames.some((n) => n.includes('tcp_pose'))).toBe(false);
+    expect(plain.data.kinematics).toBeUndefined();
   });
 
   it('position targets: each joint\'s action is its measured position one policy step later (held at the end); the gripper stays the command', async () => {

@@ -1,8 +1,10 @@
 // Adapts a recorded dataset (@cellkit/datasets) to the trainer's in-memory
 // `TrainingData`: every selected episode aligned to the policy rate, state =
 // joint positions, joint velocities, gripper and wrench (in that order, names
-// kept as `<feature>.<name>`), action = the recorded ACTION stream (the
-// commands actually sent after the safety layer), camera frames resized.
+// kept as `<feature>.<name>`), then derived groups computed from the joint
+// positions (tcp_pose: see derivedState.ts), action = the recorded ACTION
+// stream (the commands actually sent after the safety layer), camera frames
+// resized.
 //
 // Invalid frames are never invented. A frame is usable when every state
 // feature, the action and every selected camera are valid there (the aligned
@@ -14,12 +16,14 @@
 import type { AlignedEpisode, Dataset, EpisodeMeta, EpisodeOutcome } from '@cellkit/datasets/core';
 import { datasetContentHash } from './datasetContentHash.ts';
 import type { HashFactory } from './datasetContentHash.ts';
+import { DERIVED_STATE_GROUPS } from './derivedState.ts';
+import type { DerivedState, DerivedStateGroup, DerivedStateProviders, PolicyKinematics } from './derivedState.ts';
 import type { EpisodeData, TrainingData } from './TrainingData.ts';
 
 /** State features in column order; the ones the dataset records are used. */
 export const STATE_FEATURES = ['observation.joint_position', 'observation.joint_velocity', 'observation.gripper', 'observation.wrench'] as const;
-/** State feature groups by short name (`--state joint_position,gripper`). */
-export const STATE_GROUPS = ['joint_position', 'joint_velocity', 'gripper', 'wrench'] as const;
+/** State feature groups by short name (`--state joint_position,gripper`): recorded ones, then derived ones. */
+export const STATE_GROUPS = ['joint_position', 'joint_velocity', 'gripper', 'wrench', ...DERIVED_STATE_GROUPS] as const;
 export type StateGroup = (typeof STATE_GROUPS)[number];
 export const ACTION_FEATURE = 'action';
 
@@ -47,9 +51,12 @@ export interface FromDatasetOptions {
    * State feature groups to use, of those recorded. Default all. Joint
    * positions are always used. Leaving out joint velocities avoids the
    * "copycat" shortcut (a policy that learns to continue the current motion
-   * instead of looking where the goal is).
+   * instead of looking where the goal is). Derived groups (tcp_pose) are
+   * used only when named, and need their provider in `derivedState`.
    */
   state?: StateGroup[];
+  /** How derived groups are computed from a row of joint positions (the bridge supplies forward kinematics). */
+  derivedState?: DerivedStateProviders;
   /** Joint outputs: recorded velocity commands, or next-step joint positions. Default 'velocity'. */
   actionTarget?: ActionTarget;
   /** Cameras to load, by name. Default: every camera in dataset.json. [] = state only. */
@@ -133,7 +140,7 @@ export async function datasetToTrainingData(
   const episodes: EpisodeData[] = [];
   for (const [n, meta] of selected.entries()) {
     const aligned = await dataset.readAligned(meta.index, { rate, cameras, imageSize: { width, height } });
-    layout ??= layoutOf(aligned, id, meta.index, opts.state, opts.actionTarget ?? 'velocity');
+    layout ??= layoutOf(aligned, id, meta.index, opts.state, opts.actionTarget ?? 'velocity', opts.derivedState ?? {});
     const mismatch = layoutMismatch(layout, aligned, cameras);
     if (mismatch != null) {
       report.episodesSkipped.push({ episode: meta.index, reason: mismatch });
@@ -163,6 +170,7 @@ export async function datasetToTrainingData(
     episodes, stateNames: layout.stateNames, actionNames: layout.actionNames, rate,
     ...(cameras.length > 0 ? { imageShapes: Object.fromEntries(cameras.map((c) => [c, [height, width, 3] as [number, number, 3]])) } : {}),
     datasetId: id, datasetHash: hash.hash, robotProfile: dataset.info.robot, jointNames: layout.jointNames,
+    ...(layout.kinematics != null ? { kinematics: layout.kinematics } : {}),
   };
   return { data, report };
 }
@@ -207,12 +215,18 @@ interface Layout {
   positionOf: number[];
   /** State features the first selected episode recorded (used or not). */
   recordedKeys: string[];
+  /** Derived groups, in column order after the recorded ones. */
+  derived: { group: DerivedStateGroup; state: DerivedState }[];
+  /** What the derived groups were computed with (null: none used). */
+  kinematics: PolicyKinematics | null;
   stateNames: string[];
   actionNames: string[];
   jointNames: string[];
 }
 
-function layoutOf(ep: AlignedEpisode, id: string, index: number, groups: StateGroup[] | undefined, target: ActionTarget): Layout {
+function layoutOf(
+  ep: AlignedEpisode, id: string, index: number, groups: StateGroup[] | undefined, target: ActionTarget, providers: DerivedStateProviders,
+): Layout {
   if (!ACTION_TARGETS.includes(target)) throw new DatasetSelectionError(`action target: expected one of ${ACTION_TARGETS.join(', ')}, found ${String(target)}`);
   const bad = (groups ?? []).filter((g) => !(STATE_GROUPS as readonly string[]).includes(g));
   if (bad.length > 0) throw new DatasetSelectionError(`state groups: expected some of ${STATE_GROUPS.join(', ')}, found ${bad.join(', ')}`);
@@ -224,14 +238,47 @@ function layoutOf(ep: AlignedEpisode, id: string, index: number, groups: StateGr
   if (action == null) throw new DatasetSelectionError(`dataset '${id}' episode ${index}: expected the ${ACTION_FEATURE} stream (commands sent), ${found}; record through the bridge so commands are captured`);
   const joints = ep.features[JOINT_FEATURE].names;
   const positionOf = action.names.map((n) => (target === 'position' ? joints.indexOf(n) : -1));
+  const derived = derivedGroups(groups ?? [], providers, joints);
   return {
     stateKeys,
     positionOf,
     recordedKeys: STATE_FEATURES.filter((k) => ep.features[k] != null),
-    stateNames: stateKeys.flatMap((k) => ep.features[k].names.map((n) => `${k}.${n}`)),
+    derived,
+    // One derived group exists (tcp_pose); its arm and tool go into policy.json.
+    kinematics: derived[0]?.state.kinematics ?? null,
+    stateNames: stateNamesOf(ep, stateKeys, derived),
     actionNames: actionNames(action.names, positionOf),
     jointNames: [...ep.features[JOINT_FEATURE].names],
   };
+}
+
+/** The derived groups asked for, in STATE_GROUPS order, each with its provider (checked against the joints). */
+function derivedGroups(groups: StateGroup[], providers: DerivedStateProviders, joints: readonly string[]): Layout['derived'] {
+  const out: Layout['derived'] = [];
+  for (const group of DERIVED_STATE_GROUPS.filter((g) => groups.includes(g))) {
+    const state = providers[group];
+    if (state == null) {
+      throw new DatasetSelectionError(
+        `state group ${group} is computed from the joint positions by forward kinematics, and no provider for it was given; `
+        + 'train through `cellkit train` (the bridge supplies the arm model), or pass derivedState.' + group,
+      );
+    }
+    if (state.jointCount !== joints.length) {
+      throw new DatasetSelectionError(
+        `state group ${group}: the arm model ${state.kinematics.arm} has ${state.jointCount} joints, the dataset records ${joints.length} [${joints.join(', ')}]; pass the arm this dataset was recorded on`,
+      );
+    }
+    out.push({ group, state });
+  }
+  return out;
+}
+
+/** State column names: recorded features as `<feature>.<name>`, then derived groups as `observation.<group>.<name>`. */
+function stateNamesOf(ep: AlignedEpisode, stateKeys: readonly string[], derived: Layout['derived']): string[] {
+  return [
+    ...stateKeys.flatMap((k) => ep.features[k].names.map((n) => `${k}.${n}`)),
+    ...derived.flatMap((d) => d.state.names.map((n) => `observation.${d.group}.${n}`)),
+  ];
 }
 
 /** Column names of the action feature's `names`: position targets where `positionOf` maps a joint. */
@@ -244,7 +291,7 @@ function layoutMismatch(layout: Layout, ep: AlignedEpisode, cameras: string[]): 
   for (const k of [...layout.stateKeys, ACTION_FEATURE]) {
     if (ep.features[k] == null) return `feature ${k} missing`;
   }
-  const names = layout.stateKeys.flatMap((k) => ep.features[k].names.map((n) => `${k}.${n}`));
+  const names = stateNamesOf(ep, layout.stateKeys, layout.derived);
   if (names.join('\n') !== layout.stateNames.join('\n')) return `state features [${names.join(', ')}], expected [${layout.stateNames.join(', ')}]`;
   const actions = actionNames(ep.features[ACTION_FEATURE].names, layout.positionOf);
   if (actions.join('\n') !== layout.actionNames.join('\n')) return `action [${actions.join(', ')}], expected [${layout.actionNames.join(', ')}]`;
@@ -313,10 +360,18 @@ function segment(ep: AlignedEpisode, layout: Layout, cameras: string[], start: n
     }
     col += f.dim;
   }
+  // Derived groups from the same joint rows (joint positions are always used, so these frames are valid).
+  const q = ep.features[JOINT_FEATURE];
+  for (const { state } of layout.derived) {
+    for (let t = 0; t < length; t++) {
+      const src = (start + t) * q.dim;
+      state.compute(q.data.subarray(src, src + q.dim), states, t * S + col);
+    }
+    col += state.names.length;
+  }
   const action = ep.features[ACTION_FEATURE];
   const actions = action.data.slice(start * action.dim, (start + length) * action.dim);
   // Position targets: the joint's measured position one step later (the segment's last frame holds).
-  const q = ep.features[JOINT_FEATURE];
   layout.positionOf.forEach((j, c) => {
     if (j < 0) return;
     for (let t = 0; t < length; t++) actions[t * action.dim + c] = q.data[(start + Math.min(t + 1, length - 1)) * q.dim + j];

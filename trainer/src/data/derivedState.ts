@@ -1,0 +1,37 @@
+// State inputs that are not recorded but computed from the measured joint
+// positions (the TCP pose by forward kinematics). The trainer never computes
+// them itself: it knows no arm models (those live in the bridge, which
+// depends on the trainer). The caller injects the computation, and the same
+// function runs in the bridge's policy runner, so training and run time can
+// never disagree. policy.json carries `kinematics` — what the runner needs to
+// compute the same values, and what `checkBundleFits` compares with the cell.
+
+/** Derived state groups by short name (`--state joint_position,tcp_pose`). */
+export const DERIVED_STATE_GROUPS = ['tcp_pose'] as const;
+export type DerivedStateGroup = (typeof DERIVED_STATE_GROUPS)[number];
+
+/** The arm model and tool point a derived input was computed with. */
+export interface PolicyKinematics {
+  /** Arm model name, e.g. 'ur5e'. */
+  arm: string;
+  /** m, the tool point in the flange frame ([0, 0, 0] = the flange). */
+  toolOffset: [number, number, number];
+}
+
+/** One derived group: `names.length` columns computed from one row of joint positions. */
+export interface DerivedState {
+  /** Column names after `observation.<group>.`, in column order. */
+  names: readonly string[];
+  /** Joint positions the function takes (the arm's joint count), in the dataset's joint order. */
+  jointCount: number;
+  /** Writes `names.length` values for the joint positions `q` (rad) into `out` from `offset`. */
+  compute(q: ArrayLike<number>, out: Float32Array, offset: number): void;
+  /** Copied into policy.json. */
+  kinematics: PolicyKinematics;
+}
+
+export type DerivedStateProviders = Partial<Record<DerivedStateGroup, DerivedState>>;
+
+export function isDerivedStateGroup(group: string): group is DerivedStateGroup {
+  return (DERIVED_STATE_GROUPS as readonly string[]).includes(group);
+}
