@@ -2,6 +2,7 @@
 // weights — what goes in and out (with feature names, so a mismatched cell is
 // caught before it moves), how to normalize, at what rate to run, and what it
 // was trained on.
+import type { PolicyKinematics } from '../data/derivedState.ts';
 import type { Normalization } from '../data/Normalization.ts';
 import type { CameraSpec, PolicyTraits } from '../policies/PolicyDefinition.ts';
 
@@ -40,6 +41,13 @@ export interface PolicyManifest {
   rate: number;
   robotProfile: string | null;
   jointNames: string[];
+  /**
+   * The arm model and tool point the derived inputs (`observation.tcp_pose.*`)
+   * were computed with: the runner computes them the same way, and refuses a
+   * cell whose arm or tool offset differs. Absent when the policy has none
+   * (and in bundles from before derived inputs existed).
+   */
+  kinematics?: PolicyKinematics;
   dataset: { id: string | null; hash: string | null };
   /** The training run's metrics.json content. */
   training: Record<string, unknown>;

@@ -133,6 +133,27 @@ describe('policy bundle', () => {
     expect(checkBundleFits(manifest, { profile: 'ur', jointNames: reordered, cameras })[0].tip).toMatch(/another order/);
   });
 
+  it('checkBundleFits refuses a cell whose arm or tool offset differs from the ones TCP inputs were computed with', async () => {
+    const plain = await saveBundle(chunk, new MemoryBundleStore());
+    const cameras = { top: [16, 16, 3] as [number, number, 3], wrist: [16, 16, 3] as [number, number, 3] };
+    const cell = { profile: 'ur', jointNames: UR_JOINTS, cameras };
+    // A bundle without TCP inputs (and every bundle from before them) does not care about the arm or tool.
+    expect(plain.kinematics).toBeUndefined();
+    expect(checkBundleFits(plain, { ...cell, arm: 'ur10e', toolOffset: [0, 0, 0.3] })).toEqual([]);
+    const manifest = { ...plain, kinematics: { arm: 'ur5e', toolOffset: [0, 0, 0.1475] as [number, number, number] } };
+    expect(checkBundleFits(manifest, { ...cell, arm: 'ur5e', toolOffset: [0, 0, 0.1475] })).toEqual([]);
+    const arm = checkBundleFits(manifest, { ...cell, arm: 'ur10e', toolOffset: [0, 0, 0.1475] });
+    expect(arm.map((p) => [p.code, p.severity])).toEqual([['kinematics', 'error']]);
+    expect(arm[0].message).toBe("policy's TCP pose inputs were computed for arm model 'ur5e', the cell has 'ur10e'");
+    const tool = checkBundleFits(manifest, { ...cell, arm: 'ur5e', toolOffset: [0, 0, 0.2] });
+    expect(tool.map((p) => p.code)).toEqual(['kinematics']);
+    expect(tool[0].message).toBe("policy's TCP pose inputs were computed with tool offset [0, 0, 0.1475] m, the cell's tool offset is [0, 0, 0.2] m");
+    expect(tool[0].tip).toMatch(/--tool-offset 0,0,0.2/);
+    // No tool offset on the cell means the flange; no arm is refused rather than guessed.
+    expect(checkBundleFits(manifest, { ...cell, arm: 'ur5e' })[0].message).toMatch(/the cell's tool offset is \[0, 0, 0\] m \(none set: the flange\)/);
+    expect(checkBundleFits(manifest, { ...cell, toolOffset: [0, 0, 0.1475] })[0].message).toMatch(/the cell does not say which arm it has/);
+  });
+
   it('a folder checkpoint round-trips and resume continues from it', async () => {
     const store = new DirCheckpointStore(join(dir, 'ckpt'));
     const ck = await store.load();

@@ -4,7 +4,7 @@ import type { PolicyManifest } from './PolicyManifest.ts';
 
 export interface Problem {
   severity: 'error' | 'warning';
-  code: 'profile' | 'joints' | 'camera-missing' | 'camera-shape';
+  code: 'profile' | 'joints' | 'camera-missing' | 'camera-shape' | 'kinematics';
   message: string;
   tip: string;
 }
@@ -14,7 +14,17 @@ export interface CellDescription {
   jointNames: string[];
   /** Camera name → [height, width, 3] of the frames the cell delivers to the policy. */
   cameras: Record<string, [number, number, 3]>;
+  /** Arm model name, e.g. 'ur5e'. Needed for policies with TCP inputs (manifest `kinematics`). */
+  arm?: string;
+  /** m, the cell's tool point in the flange frame; absent: the flange. */
+  toolOffset?: [number, number, number];
 }
+
+/**
+ * Tool offsets closer than this are the same tool (m): a config written to
+ * the millimetre still matches, a different gripper or finger length does not.
+ */
+export const TOOL_OFFSET_TOLERANCE = 1e-4;
 
 export function checkBundleFits(bundle: { manifest: PolicyManifest } | PolicyManifest, cell: CellDescription): Problem[] {
   const m = 'manifest' in bundle ? bundle.manifest : bundle;
@@ -36,6 +46,7 @@ export function checkBundleFits(bundle: { manifest: PolicyManifest } | PolicyMan
         : 'the policy was trained on a different robot; retrain on data from this cell',
     });
   }
+  problems.push(...kinematicsProblems(m, cell));
   for (const cam of m.inputs.cameras) {
     const have = cell.cameras[cam.name];
     if (have == null) {
@@ -51,6 +62,33 @@ export function checkBundleFits(bundle: { manifest: PolicyManifest } | PolicyMan
         tip: `set the camera's policy resize to ${cam.shape[1]}×${cam.shape[0]} pixels (w×h)`,
       });
     }
+  }
+  return problems;
+}
+
+/**
+ * TCP inputs were computed with one arm model and tool point; on another, the
+ * same joint positions give another pose, and the policy would see the tool
+ * somewhere it is not.
+ */
+function kinematicsProblems(m: PolicyManifest, cell: CellDescription): Problem[] {
+  const k = m.kinematics;
+  if (k == null) return [];
+  const problems: Problem[] = [];
+  if (cell.arm !== k.arm) {
+    problems.push({
+      severity: 'error', code: 'kinematics',
+      message: `policy's TCP pose inputs were computed for arm model '${k.arm}', the cell ${cell.arm == null ? 'does not say which arm it has' : `has '${cell.arm}'`}`,
+      tip: cell.arm == null ? `set arm: ${k.arm} in the cell config` : 'deploy a policy trained for this arm, or retrain with this arm (cellkit train --arm)',
+    });
+  }
+  const have = cell.toolOffset ?? [0, 0, 0];
+  if (have.some((v, i) => !(Math.abs(v - k.toolOffset[i]) <= TOOL_OFFSET_TOLERANCE))) {
+    problems.push({
+      severity: 'error', code: 'kinematics',
+      message: `policy's TCP pose inputs were computed with tool offset [${k.toolOffset.join(', ')}] m, the cell's tool offset is [${have.join(', ')}] m${cell.toolOffset == null ? ' (none set: the flange)' : ''}`,
+      tip: `set toolOffset: [${k.toolOffset.join(', ')}] in the cell config if that is this cell's tool, else retrain with --tool-offset ${have.join(',')}`,
+    });
   }
   return problems;
 }

@@ -41,6 +41,7 @@ export async function saveBundle(result: TrainResult, store: BundleStore, opts: 
     rate: t.rate,
     robotProfile: t.robotProfile,
     jointNames: t.jointNames,
+    ...(t.kinematics != null ? { kinematics: t.kinematics } : {}),
     dataset: { id: t.datasetId, hash: t.datasetHash },
     training: trainingMetrics(result),
     modelFiles: { topology: MODEL_FILE, weights: WEIGHTS_FILE },

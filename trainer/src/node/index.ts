@@ -1,7 +1,7 @@
 export { DirBundleStore } from './DirBundleStore.ts';
 export { DirCheckpointStore } from './DirCheckpointStore.ts';
 export { trainDatasetDir, RUN_DEFAULTS, RunSettingsError, TrainInterrupted } from './trainDatasetDir.ts';
-export type { RunSettings, TrainDatasetDirOptions, TrainDatasetDirResult } from './trainDatasetDir.ts';
+export type { DerivedStateFactory, RunSettings, TrainDatasetDirOptions, TrainDatasetDirResult } from './trainDatasetDir.ts';
 export { TrainProgressPrinter, formatDuration, formatLoss } from './TrainProgressPrinter.ts';
 export type { ProgressStream, TrainProgressPrinterOptions } from './TrainProgressPrinter.ts';
 export { workerGradientHelper } from './workerGradientHelper.ts';

@@ -4,7 +4,8 @@
 //   <out>/model.json, weights.bin, policy.json   the bundle (written at the end)
 //   <out>/metrics.json                           loss curves, throughput, data report
 //   <out>/checkpoints/checkpoint.json + .bin     after every epoch (DirCheckpointStore)
-//   <out>/checkpoints/run.json                   the run's settings and dataset hash
+//   <out>/checkpoints/run.json                   the run's settings, dataset hash, and the
+//                                                arm + tool derived inputs were computed with
 //
 // run.json makes `--resume` safe and short: settings not given again are taken
 // from it, settings given differently (other than `epochs`) are refused, and
@@ -15,6 +16,8 @@ import { openDatasetDir } from '@cellkit/datasets';
 import type { BackendInfo } from '../backend/initBackend.ts';
 import { saveBundle } from '../bundle/saveBundle.ts';
 import type { PolicyManifest } from '../bundle/PolicyManifest.ts';
+import type { DerivedStateProviders, PolicyKinematics } from '../data/derivedState.ts';
+import { DERIVED_STATE_GROUPS } from '../data/derivedState.ts';
 import { DatasetSelectionError, datasetToTrainingData } from '../data/fromDataset.ts';
 import type { ActionTarget, DatasetConversionReport, SelectableOutcome, StateGroup } from '../data/fromDataset.ts';
 import type { TrainingData } from '../data/TrainingData.ts';
@@ -39,7 +42,11 @@ export interface RunSettings {
   rate: number;
   /** [width, height] of camera frames. */
   imageSize: [number, number];
-  /** State feature groups (of those the dataset records); null = all of them. Default DEFAULT_STATE. */
+  /**
+   * State feature groups (of those the dataset records, plus derived ones such
+   * as tcp_pose, which need `derivedState`); null = every recorded group.
+   * Default DEFAULT_STATE.
+   */
   state: StateGroup[] | null;
   /** Joint outputs: 'velocity' (the recorded commands) or 'position' (next-step joint positions). */
   actionTarget: ActionTarget;
@@ -64,6 +71,14 @@ export const RUN_DEFAULTS: RunSettings = {
   outcomes: ['success'], episodes: null,
 };
 
+/**
+ * Builds the providers of derived state groups (tcp_pose: forward kinematics,
+ * which the trainer does not have) for the dataset's robot profile. `saved`:
+ * what the run being resumed computed them with (null for a new run), to be
+ * kept unless the caller was told otherwise.
+ */
+export type DerivedStateFactory = (ctx: { robotProfile: string; saved: PolicyKinematics | null }) => DerivedStateProviders;
+
 export interface TrainDatasetDirOptions extends Partial<RunSettings> {
   dataset: string;
   out: string;
@@ -71,6 +86,8 @@ export interface TrainDatasetDirOptions extends Partial<RunSettings> {
   resume?: boolean;
   /** Recorded in metrics.json. */
   backend?: BackendInfo;
+  /** Called only when the state asks for a derived group; without it such a run fails with a DatasetSelectionError. */
+  derivedState?: DerivedStateFactory;
   onReadEpisode?: (done: number, total: number) => void;
   /** After the data is in memory, before the first step. */
   onData?: (data: TrainingData, report: DatasetConversionReport, settings: RunSettings, resumeFrom: number) => void;
@@ -120,9 +137,13 @@ export async function trainDatasetDir(opts: TrainDatasetDirOptions): Promise<Tra
   const usesImages = def.traits(def.resolveOptions(settings.policyOptions as never)).usesImages;
 
   const dataset = await openDataset(opts.dataset);
+  const savedKinematics = opts.resume ? saved?.kinematics ?? null : null;
+  const derived = (settings.state ?? []).some((g) => (DERIVED_STATE_GROUPS as readonly string[]).includes(g));
+  const derivedState = derived && opts.derivedState ? opts.derivedState({ robotProfile: dataset.info.robot, saved: savedKinematics }) : undefined;
   const { data, report } = await datasetToTrainingData(dataset, {
     rate: settings.rate, imageSize: settings.imageSize, outcomes: settings.outcomes, actionTarget: settings.actionTarget,
     ...(settings.state != null ? { state: settings.state } : {}),
+    ...(derivedState != null ? { derivedState } : {}),
     cameras: settings.cameras ?? (usesImages ? undefined : []),
     ...(settings.episodes != null ? { episodes: settings.episodes } : {}),
     onEpisode: opts.onReadEpisode,
@@ -130,8 +151,15 @@ export async function trainDatasetDir(opts: TrainDatasetDirOptions): Promise<Tra
   if (opts.resume && saved != null && hasCheckpoint && saved.datasetHash !== report.datasetHash) {
     throw new RunSettingsError(`the dataset changed since this run started (hash ${saved.datasetHash}, now ${report.datasetHash}); start a new run with another --out`);
   }
+  const kinematics = data.kinematics ?? null;
+  if (opts.resume && hasCheckpoint && savedKinematics != null && JSON.stringify(savedKinematics) !== JSON.stringify(kinematics)) {
+    throw new RunSettingsError(
+      `--resume continues a run whose TCP inputs were computed with arm ${savedKinematics.arm}, tool offset [${savedKinematics.toolOffset.join(', ')}] m; `
+      + `given ${kinematics == null ? 'none' : `arm ${kinematics.arm}, tool offset [${kinematics.toolOffset.join(', ')}] m`}. Drop --arm/--tool-offset, or start a new run with another --out`,
+    );
+  }
   const dirStore = new DirBundleStore(opts.out);
-  await new DirBundleStore(checkpointDir).write(RUN_FILE, `${JSON.stringify({ settings, datasetHash: report.datasetHash }, null, 2)}\n`);
+  await new DirBundleStore(checkpointDir).write(RUN_FILE, `${JSON.stringify({ settings, datasetHash: report.datasetHash, kinematics }, null, 2)}\n`);
   const resumeFrom = opts.resume ? (await store.load())?.epoch ?? 0 : 0;
   opts.onData?.(data, report, settings, resumeFrom);
 
@@ -195,8 +223,15 @@ async function openDataset(dir: string): ReturnType<typeof openDatasetDir> {
   return openDatasetDir(dir, { recover: false, cache: 'file' });
 }
 
-async function readRun(dir: string): Promise<{ settings: RunSettings; datasetHash: string } | null> {
-  return (await readJson(join(dir, RUN_FILE))) as { settings: RunSettings; datasetHash: string } | null;
+/** run.json; `kinematics` is absent in runs from before derived inputs existed (they had none). */
+interface RunFile {
+  settings: RunSettings;
+  datasetHash: string;
+  kinematics?: PolicyKinematics | null;
+}
+
+async function readRun(dir: string): Promise<RunFile | null> {
+  return (await readJson(join(dir, RUN_FILE))) as RunFile | null;
 }
 
 async function readJson(path: string): Promise<unknown> {
