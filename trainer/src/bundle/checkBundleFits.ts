@@ -86,9 +86,14 @@ function kinematicsProblems(m: PolicyManifest, cell: CellDescription): Problem[]
   if (have.some((v, i) => !(Math.abs(v - k.toolOffset[i]) <= TOOL_OFFSET_TOLERANCE))) {
     problems.push({
       severity: 'error', code: 'kinematics',
-      message: `policy's TCP pose inputs were computed with tool offset [${k.toolOffset.join(', ')}] m, the cell's tool offset is [${have.join(', ')}] m${cell.toolOffset == null ? ' (none set: the flange)' : ''}`,
-      tip: `set toolOffset: [${k.toolOffset.join(', ')}] in the cell config if that is this cell's tool, else retrain with --tool-offset ${have.join(',')}`,
+      message: `policy's TCP pose inputs were computed with tool offset [${metres(k.toolOffset, ', ')}] m, the cell's tool offset is [${metres(have, ', ')}] m${cell.toolOffset == null ? ' (none set: the flange)' : ''}`,
+      tip: `set toolOffset: [${metres(k.toolOffset, ', ')}] in the cell config if that is this cell's tool, else retrain with --tool-offset ${metres(have, ',')}`,
     });
   }
   return problems;
+}
+
+/** Lengths to the micrometre, so 0.0375 + 0.07 + 0.04 reads 0.1475. */
+function metres(v: readonly number[], sep: string): string {
+  return v.map((x) => Number(x.toFixed(6))).join(sep);
 }
