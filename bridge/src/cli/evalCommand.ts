@@ -100,7 +100,9 @@ export function createEvalCommand(commandOptions: EvalCommandOptions = {}): Comm
       let channel: SimTaskChannel | undefined;
       const runner = new PolicyRunner({ cell: stack.connection, control: stack.controller, clientId: 'eval', log });
       try {
-        const policy = await loadPolicy({ source: bundle, name: dir, cell: stack.connection.description }).catch((err: Error & { tip?: string }) => {
+        const toolOffset = stack.controller.status().toolOffset;
+        const cell = { ...stack.connection.description, ...(toolOffset ? { toolOffset } : {}) };
+        const policy = await loadPolicy({ source: bundle, name: dir, cell }).catch((err: Error & { tip?: string }) => {
           throw new Error(`${err.message}${err.tip ? ` (${err.tip})` : ''}`);
         });
         runner.use(policy);

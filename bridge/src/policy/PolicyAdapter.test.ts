@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import type { JointSample, WrenchSample } from '../cell/Cell.ts';
+import { UR5E, UR_JOINT_NAMES, forwardKinematics } from '../kinematics/index.ts';
 import { createPolicyAdapter, type PolicyAdapter } from './PolicyAdapter.ts';
+import { TCP_POSE_NAMES } from './tcpPoseState.ts';
 
 const joints = ['a', 'b'];
 const cell = { jointNames: joints, hasGripper: true };
@@ -46,6 +48,40 @@ describe('createPolicyAdapter', () => {
     expect(a.command([0.1, 0.15, 1], 1).velocities.every(Number.isNaN)).toBe(true);
     const mixed = createPolicyAdapter({ inputs: { state: [] }, outputs: { action: ['action.position.a', 'action.b'] }, rate: 10 }, cell);
     expect((mixed as { message: string }[]).map((p) => p.message)).toEqual([expect.stringContaining('positions for some joints and velocities for others')]);
+  });
+
+  it('tcp_pose: forward kinematics of the measured joints with the bundle\'s arm and tool, in the bundle\'s column order', () => {
+    const tool: [number, number, number] = [0, 0, 0.1475];
+    const names = TCP_POSE_NAMES.map((n) => `observation.tcp_pose.${n}`);
+    // Some columns shuffled and a joint in between: each column finds its own value.
+    const state = ['observation.joint_position.elbow_joint', names[2]!, names[0]!, names[1]!, ...names.slice(3).reverse()];
+    const manifest = { inputs: { state }, outputs: { action: UR_JOINT_NAMES.map((j) => `action.${j}`) }, rate: 10, kinematics: { arm: 'ur5e', toolOffset: tool } };
+    const a = createPolicyAdapter(manifest, { jointNames: UR_JOINT_NAMES, hasGripper: false }) as PolicyAdapter;
+    const q = [0.3, -1.2, 1.4, -1.7, -1.57, 0.2];
+    const out = new Float32Array(state.length);
+    a.observe({ joints: { stamp: 1, receivedAt: 1, position: q, velocity: [0, 0, 0, 0, 0, 0], effort: [0, 0, 0, 0, 0, 0] } }, out);
+    const { position: p, rotation: R } = forwardKinematics(UR5E, q, tool);
+    // Position, then the tool frame's x and y axes (rotation columns 0 and 1) in the base frame.
+    const want: Record<string, number> = {
+      x: p[0], y: p[1], z: p[2], 'x_axis.x': R[0]!, 'x_axis.y': R[3]!, 'x_axis.z': R[6]!, 'y_axis.x': R[1]!, 'y_axis.y': R[4]!, 'y_axis.z': R[7]!,
+    };
+    expect(out[0]).toBe(Math.fround(1.4));
+    state.slice(1).forEach((name, i) => expect(out[i + 1]).toBe(Math.fround(want[name.slice('observation.tcp_pose.'.length)]!)));
+    // The tool offset matters: the flange is 14.75 cm back along the tool axis.
+    const flange = forwardKinematics(UR5E, q).position;
+    expect(Math.hypot(out[2]! - flange[0], out[3]! - flange[1], out[1]! - flange[2])).toBeCloseTo(0.1475, 5);
+    // No joint sample: NaN (the runner refuses it).
+    a.observe({}, out);
+    expect(Array.from(out).every(Number.isNaN)).toBe(true);
+
+    // Without the arm and tool it was computed with, or for an arm this bridge does not know: refused at load.
+    const { kinematics: _, ...bare } = manifest;
+    expect((createPolicyAdapter(bare, { jointNames: UR_JOINT_NAMES, hasGripper: false }) as { message: string }[]).map((p) => p.message))
+      .toEqual([expect.stringContaining('need the arm model and tool offset they were computed with (policy.json kinematics), found none')]);
+    expect((createPolicyAdapter({ ...manifest, kinematics: { arm: 'kr6', toolOffset: tool } }, { jointNames: UR_JOINT_NAMES, hasGripper: false }) as { message: string }[])[0]!.message)
+      .toMatch(/unknown arm model "kr6"/);
+    expect((createPolicyAdapter({ ...manifest, inputs: { state: ['observation.tcp_pose.roll'] } }, { jointNames: UR_JOINT_NAMES, hasGripper: false }) as { message: string }[])[0]!.message)
+      .toMatch(/'observation.tcp_pose.roll' is not a TCP pose column/);
   });
 
   it('names every input and output the cell cannot serve', () => {

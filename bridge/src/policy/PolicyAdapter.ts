@@ -8,14 +8,21 @@
  *
  * Naming: what `cellkit train` writes from a dataset (`<feature>.<name>`:
  * `observation.joint_position.<joint>`, `observation.joint_velocity.<joint>`,
- * `observation.gripper.<name>`, `observation.wrench.force.x` … in;
+ * `observation.gripper.<name>`, `observation.wrench.force.x` …,
+ * `observation.tcp_pose.x` … (forward kinematics of the measured joints with
+ * the bundle's `kinematics`: tcpPoseState.ts) in;
  * `action.<joint>` (a velocity) or `action.position.<joint>` (where the joint
  * should be one policy step later: tracked with the velocity that gets there
  * in one period), `action.gripper` out), and the trainer's synthetic data
  * (`<joint>.position`, `<joint>.velocity`, `gripper.position`,
  * `wrench.force.x` … in; `<joint>.velocity_command`, `gripper.command` out).
  */
+import type { PolicyKinematics } from '@cellkit/trainer';
+
 import type { JointSample, WrenchSample } from '../cell/Cell.ts';
+import type { ArmModel } from '../kinematics/index.ts';
+import { getArmModel } from '../profiles/getArmModel.ts';
+import { TCP_POSE_NAMES, TCP_POSE_PREFIX, writeTcpPose } from './tcpPoseState.ts';
 
 export interface AdapterProblem {
   severity: 'error';
@@ -30,7 +37,8 @@ export interface LatestSamples {
   wrench?: WrenchSample;
 }
 
-type Getter = (s: LatestSamples) => number;
+/** `tcp`: the TCP pose of `s.joints` (TCP_POSE_NAMES order), computed once per observation when used. */
+type Getter = (s: LatestSamples, tcp: Float64Array) => number;
 
 export interface PolicyAdapter {
   readonly usesWrench: boolean;
@@ -49,14 +57,21 @@ const AXES = ['x', 'y', 'z'] as const;
 
 /** Builds the adapter, or returns the names it cannot map (with what it would accept). */
 export function createPolicyAdapter(
-  manifest: { inputs: { state: string[] }; outputs: { action: string[] }; rate: number },
+  manifest: { inputs: { state: string[] }; outputs: { action: string[] }; rate: number; kinematics?: PolicyKinematics },
   cell: { jointNames: string[]; hasGripper: boolean },
 ): PolicyAdapter | AdapterProblem[] {
   const problems: AdapterProblem[] = [];
   const joints = cell.jointNames;
   const getters: Getter[] = [];
   let usesWrench = false;
+  const tcp = tcpPoseInput(manifest, joints.length, problems);
   for (const name of manifest.inputs.state) {
+    if (name.startsWith(TCP_POSE_PREFIX)) {
+      const k = (TCP_POSE_NAMES as readonly string[]).indexOf(name.slice(TCP_POSE_PREFIX.length));
+      if (k >= 0) getters.push((_, pose) => pose[k]!);
+      else problems.push({ severity: 'error', code: 'state_feature', message: `policy input '${name}' is not a TCP pose column; expected ${TCP_POSE_PREFIX}${TCP_POSE_NAMES.join('|')}`, tip: 'retrain with this cellkit version' });
+      continue;
+    }
     const getter = stateGetter(name, joints);
     if (getter === undefined) {
       problems.push({
@@ -114,11 +129,16 @@ export function createPolicyAdapter(
   if (problems.length > 0) return problems;
   const commandGripper = gripperIndex !== undefined && cell.hasGripper ? gripperIndex : undefined;
   const rate = manifest.rate;
+  const pose = new Float64Array(TCP_POSE_NAMES.length);
   return {
     usesWrench,
     positionTargets,
     observe(samples, out) {
-      for (let i = 0; i < getters.length; i++) out[i] = getters[i]!(samples);
+      if (tcp !== undefined) {
+        if (samples.joints) writeTcpPose(tcp.arm, tcp.toolOffset, samples.joints.position, pose);
+        else pose.fill(NaN);
+      }
+      for (let i = 0; i < getters.length; i++) out[i] = getters[i]!(samples, pose);
     },
     command(action, speedScale, from) {
       // A position target: the velocity that reaches it in one policy period from where the joint is.
@@ -129,6 +149,30 @@ export function createPolicyAdapter(
       return commandGripper === undefined ? { velocities } : { velocities, gripper: action[commandGripper]! };
     },
   };
+}
+
+/** The arm and tool the bundle's TCP inputs are computed with, or undefined when it has none (problems pushed when it cannot). */
+function tcpPoseInput(
+  manifest: { inputs: { state: string[] }; kinematics?: PolicyKinematics }, jointCount: number, problems: AdapterProblem[],
+): { arm: ArmModel; toolOffset: [number, number, number] } | undefined {
+  if (!manifest.inputs.state.some((n) => n.startsWith(TCP_POSE_PREFIX))) return undefined;
+  const k = manifest.kinematics;
+  if (k == null) {
+    problems.push({ severity: 'error', code: 'state_feature', message: `policy inputs ${TCP_POSE_PREFIX}* need the arm model and tool offset they were computed with (policy.json kinematics), found none`, tip: 'retrain the policy: cellkit train writes them' });
+    return undefined;
+  }
+  let arm: ArmModel;
+  try {
+    arm = getArmModel(k.arm);
+  } catch (err) {
+    problems.push({ severity: 'error', code: 'state_feature', message: `policy's TCP inputs were computed for ${(err as Error).message}`, tip: 'deploy a policy trained for an arm this bridge knows' });
+    return undefined;
+  }
+  if (arm.jointNames.length !== jointCount) {
+    problems.push({ severity: 'error', code: 'state_feature', message: `policy's TCP inputs need the ${arm.jointNames.length} joints of ${arm.name}, the cell has ${jointCount}`, tip: 'deploy a policy trained for this arm' });
+    return undefined;
+  }
+  return { arm, toolOffset: [...k.toolOffset] };
 }
 
 function stateGetter(name: string, joints: string[]): Getter | undefined {

@@ -13,7 +13,8 @@ export interface PolicyControl {
   acquireLease(clientId: string): { accepted: boolean; code?: string; message?: string };
   releaseLease(clientId: string): { accepted: boolean; code?: string; message?: string };
   submitPolicy(clientId: string, velocities: number[], gripper?: number): { accepted: boolean; code?: string; message?: string };
-  status(): { estopped: boolean; limits: { deadmanTimeout: number } };
+  /** `toolOffset`: the TCP in the flange frame the safety layer uses (absent: the flange); checked against TCP-input policies on load. */
+  status(): { estopped: boolean; limits: { deadmanTimeout: number }; toolOffset?: [number, number, number] };
   on(event: 'output', listener: (o: OutputCommand) => void): () => void;
   on(event: 'event', listener: (e: SafetyEvent) => void): () => void;
   on(event: 'lease', listener: (holder: string | undefined) => void): () => void;

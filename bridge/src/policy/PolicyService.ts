@@ -98,7 +98,8 @@ export class PolicyService implements PolicyPort {
     if (manifest === undefined) {
       throw new PolicyError(problem('unknown_policy', `expected a policy bundle at ${dir} (with policy.json), found none`, `copy the trained bundle folder into ${this.policiesDir}, or check the name`));
     }
-    return loadPolicy({ source: dir, name, cell: this.opts.cell.description });
+    const toolOffset = this.opts.control.status().toolOffset;
+    return loadPolicy({ source: dir, name, cell: { ...this.opts.cell.description, ...(toolOffset ? { toolOffset } : {}) } });
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Loads a policy bundle for the connected cell, or refuses it with what
- * differs: robot profile, joint names and order, cameras (trainer's
- * `checkBundleFits`), and every input/output name the adapter cannot map.
+ * differs: robot profile, joint names and order, cameras, the arm model and
+ * tool offset TCP inputs were computed with (trainer's `checkBundleFits`),
+ * and every input/output name the adapter cannot map.
  * Nothing is returned that could not run on this cell.
  */
 import { basename, resolve } from 'node:path';
@@ -40,7 +41,11 @@ export interface LoadPolicyOptions {
   source: string | LoadedBundle;
   /** Default: the folder's name, or the dataset id. */
   name?: string;
-  cell: Pick<CellDescription, 'profile' | 'jointNames' | 'cameras' | 'hasGripper'>;
+  /**
+   * The connected cell. `arm` and `toolOffset` (m, flange frame; absent: the
+   * flange) are compared with a bundle whose inputs include the TCP pose.
+   */
+  cell: Pick<CellDescription, 'profile' | 'jointNames' | 'cameras' | 'hasGripper'> & { arm?: string; toolOffset?: [number, number, number] };
   /** Wraps the runtime (tests); default `new PolicyRuntime(bundle)`. */
   predictor?: (bundle: LoadedBundle) => Predictor;
 }
@@ -68,7 +73,9 @@ export async function loadPolicy(opts: LoadPolicyOptions): Promise<LoadedPolicy>
   // The runner resizes each camera to the bundle's shape, so a camera the cell has always "delivers" that shape.
   // (Cameras the bundle does not use are listed too, so a "missing camera" message names what the cell has.)
   const cameras = Object.fromEntries(opts.cell.cameras.map((name) => [name, m.inputs.cameras.find((c) => c.name === name)?.shape ?? ([0, 0, 3] as [number, number, 3])]));
-  const problems: PolicyProblem[] = checkBundleFits(bundle, { profile: opts.cell.profile, jointNames: opts.cell.jointNames, cameras }).map((p) => ({
+  const { profile, jointNames, arm, toolOffset } = opts.cell;
+  const fit = { profile, jointNames, cameras, ...(arm !== undefined ? { arm } : {}), ...(toolOffset !== undefined ? { toolOffset } : {}) };
+  const problems: PolicyProblem[] = checkBundleFits(bundle, fit).map((p) => ({
     severity: p.severity,
     code: p.code,
     message: p.message,
