@@ -136,15 +136,20 @@ describe('cellkit train', () => {
     });
     const all = 'joint_position,joint_velocity,gripper,wrench';
     expect(await first.run('--dataset', dataset, '--policy', 'mlp', '--out', out, '--epochs', '2', '--batch-size', '8', '--state', all)).toBe(130);
-    // What an older cellkit wrote: no `state` in the run's settings.
+    // What an older cellkit wrote: no `state` in the run's settings, no `kinematics` (derived inputs did not exist).
     const runFile = join(out, 'checkpoints', 'run.json');
     const run = JSON.parse(await readFile(runFile, 'utf8'));
+    expect(run.kinematics).toBeNull();
     delete run.settings.state;
+    delete run.kinematics;
     await writeFile(runFile, JSON.stringify(run));
     const resumed = command();
     expect(await resumed.run('--dataset', dataset, '--out', out, '--resume')).toBe(0);
     const policy = JSON.parse(await readFile(join(out, 'policy.json'), 'utf8'));
     expect(policy.inputs.state.some((n: string) => n.startsWith('observation.joint_velocity.'))).toBe(true);
+    // "Every recorded group" never includes derived ones.
+    expect(policy.inputs.state.some((n: string) => n.startsWith('observation.tcp_pose.'))).toBe(false);
+    expect(policy.kinematics).toBeUndefined();
   });
 
   it('bad input: exit 2 with a clear message', async () => {

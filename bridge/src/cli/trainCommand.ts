@@ -6,6 +6,8 @@ import type { ActionTarget, LearningRateSchedule } from '@cellkit/trainer';
 import type { SelectableOutcome, StateGroup } from '@cellkit/trainer';
 import { RunSettingsError, TrainInterrupted, TrainProgressPrinter, formatDuration, formatLoss, trainDatasetDir } from '@cellkit/trainer/node';
 import type { ProgressStream, RunSettings } from '@cellkit/trainer/node';
+import { listArmModels } from '../profiles/getArmModel.ts';
+import { derivedStateFactory, SIM_TOOL_OFFSET, type DerivedStateFactoryOptions } from '../training/derivedStateFactory.ts';
 import { UsageError, type Command } from './Command.ts';
 
 const usage = `Usage: cellkit train --dataset <dir> --policy <name> --out <dir> [options]
@@ -33,9 +35,14 @@ Options:
   --action <kind>        what the policy outputs per joint: velocity (default; the recorded commands)
                          or position (the joint's position one policy step later, tracked by the
                          runner: a small bias does not add up to drift, and it says where to stop)
-  --state <list>         state inputs: joint_position (always), joint_velocity, gripper, wrench
+  --state <list>         state inputs: joint_position (always), joint_velocity, gripper, wrench, tcp_pose
                          (default joint_position,gripper,wrench: with joint velocities a policy
                          tends to copy its current motion instead of looking at the goal)
+                         tcp_pose: the tool point's position (m) and orientation (two axes of its
+                         frame), forward kinematics of the joint positions with --arm and --tool-offset
+  --arm <name>           arm model for tcp_pose: ${listArmModels().join(' | ')} (default: the dataset's robot profile's)
+  --tool-offset <x,y,z>  tool point in the flange frame for tcp_pose, m (default: the sim cell's, ${metres(SIM_TOOL_OFFSET, ',')});
+                         a cell whose arm or tool offset differs refuses the bundle
   --outcomes <list>      episode outcomes to train on, default success (also: failure, unlabeled)
   --episodes <list>      only these episode indexes, e.g. 0,2,5
   --val <fraction>       episodes held out for validation, default 0.1
@@ -72,6 +79,7 @@ export function createTrainCommand(commandOptions: TrainCommandOptions = {}): Co
           rate: { type: 'string' }, horizon: { type: 'string' }, option: { type: 'string', multiple: true }, 'image-size': { type: 'string' },
           cameras: { type: 'string' }, state: { type: 'string' }, outcomes: { type: 'string' }, episodes: { type: 'string' },
           val: { type: 'string' }, patience: { type: 'string' }, seed: { type: 'string' },
+          arm: { type: 'string' }, 'tool-offset': { type: 'string' },
           resume: { type: 'boolean', default: false },
         },
       });
@@ -79,6 +87,7 @@ export function createTrainCommand(commandOptions: TrainCommandOptions = {}): Co
       if (!values.out) throw new UsageError('--out is required (the folder for the policy bundle, e.g. runs/pick-mlp)');
       if (!values.policy && !values.resume) throw new UsageError(`--policy is required: one of ${listPolicies().join(', ')}`);
       const settings = parseSettings(values);
+      const kinematics = parseKinematics(values, settings.state);
 
       const progress = new TrainProgressPrinter({ stream: commandOptions.progress ?? process.stderr });
       const backend = await initBackend();
@@ -94,6 +103,7 @@ export function createTrainCommand(commandOptions: TrainCommandOptions = {}): Co
       try {
         const run = await trainDatasetDir({
           ...settings, dataset: resolve(values.dataset), out: resolve(values.out), resume: values.resume, backend,
+          derivedState: derivedStateFactory(kinematics),
           signal: abort.signal,
           onReadEpisode: (done, total) => progress.reading(done, total),
           onData: (data, report, s, resumeFrom) => {
@@ -105,6 +115,7 @@ export function createTrainCommand(commandOptions: TrainCommandOptions = {}): Co
             if (report.episodesSkipped.length > 0) print(`  skipped: ${report.episodesSkipped.map((e) => `${e.episode} (${e.reason})`).join(', ')}`);
             const cams = Object.entries(data.imageShapes ?? {}).map(([c, [h, w]]) => `${c} ${w}×${h}`).join(', ');
             print(`  state ${data.stateNames.length}, action ${data.actionNames.length}${cams ? `, cameras ${cams}` : ''}`);
+            if (data.kinematics) print(`  tcp_pose: arm ${data.kinematics.arm}, tool offset [${metres(data.kinematics.toolOffset, ', ')}] m`);
             print(`policy ${s.policy}, ${s.epochs} epochs, batch ${s.batchSize}, lr ${s.learningRate}${s.learningRateSchedule === 'cosine' ? ' (cosine to 0)' : ''}, seed ${s.seed}${resumeFrom > 0 ? `; resuming after epoch ${resumeFrom}` : ''}`);
           },
           onProgress: (p) => progress.update(p),
@@ -160,6 +171,33 @@ export function parsePolicyOptions(pairs: string[], policy: string | undefined):
       value = text;
     }
     out[name] = value;
+  }
+  return out;
+}
+
+/** Lengths to the micrometre, so 0.0375 + 0.07 + 0.04 reads 0.1475. */
+function metres(v: readonly number[], sep: string): string {
+  return v.map((x) => Number(x.toFixed(6))).join(sep);
+}
+
+/** --arm and --tool-offset: how tcp_pose is computed (only with tcp_pose, or on --resume, where the run's state decides). */
+function parseKinematics(v: Values, state: StateGroup[] | null | undefined): DerivedStateFactoryOptions {
+  const out: DerivedStateFactoryOptions = {};
+  const arm = v.arm as string | undefined;
+  const tool = v['tool-offset'] as string | undefined;
+  if ((arm !== undefined || tool !== undefined) && state != null && !state.includes('tcp_pose')) {
+    throw new UsageError(`--${arm !== undefined ? 'arm' : 'tool-offset'} applies to the tcp_pose state input; add tcp_pose to --state, or drop it`);
+  }
+  if (arm !== undefined) {
+    if (!listArmModels().includes(arm.toLowerCase())) throw new UsageError(`--arm expects one of ${listArmModels().join(', ')}, got '${arm}'`);
+    out.arm = arm.toLowerCase();
+  }
+  if (tool !== undefined) {
+    const xyz = tool.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+    if (xyz.length !== 3 || !xyz.every((x) => Number.isFinite(x) && Math.abs(x) < 1)) {
+      throw new UsageError(`--tool-offset expects x,y,z in metres in the flange frame (each under 1 m), e.g. 0,0,0.15, got '${tool}'`);
+    }
+    out.toolOffset = xyz as [number, number, number];
   }
   return out;
 }

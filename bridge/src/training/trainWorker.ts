@@ -11,6 +11,7 @@
  */
 import { initBackend } from '@cellkit/trainer';
 import { TrainInterrupted, trainDatasetDir } from '@cellkit/trainer/node';
+import { derivedStateFactory } from './derivedStateFactory.ts';
 import type { ParentMessage, WorkerMessage } from './workerMessages.ts';
 
 /** Step reports are thinned to this; epoch ends always go out. */
@@ -51,6 +52,8 @@ async function run(start: Extract<ParentMessage, { type: 'start' }>): Promise<nu
       out: start.out,
       resume: start.resume,
       backend,
+      // tcp_pose of a run started with `cellkit train`: resumed with the arm and tool it was started with.
+      derivedState: derivedStateFactory(),
       signal: abort.signal,
       onReadEpisode: (done, total) => void send({ type: 'reading', done, total }),
       onData: (data, report, settings, resumeFrom) =>
