@@ -16,71 +16,9 @@
 // whose input pixel is inside the image. Needs CO % 16 == 0 (every chunk
 // encoder layer); other shapes use the XNNPACK paths.
 //
-// There is no wasm toolchain in this repo, so the module is emitted here byte
-// by byte (WebAssembly binary format 1.0 + SIMD128); it is small on purpose.
+// Assembled with wasmAsm.ts (no wasm toolchain in this repo); small on purpose.
 
-const I32 = 0x7f;
-const V128 = 0x7b;
-const F32 = 0x7d;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const str = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
-
-// Instructions.
-const get = (i: number): number[] => [0x20, ...uleb(i)];
-const set = (i: number): number[] => [0x21, ...uleb(i)];
-const tee = (i: number): number[] => [0x22, ...uleb(i)];
-const i32c = (v: number): number[] => [0x41, ...sleb(v)];
-const add = [0x6a];
-const sub = [0x6b];
-const mul = [0x6c];
-const eqz = [0x45];
-const v128Load = (offset: number): number[] => [0xfd, 0x00, 0x04, ...uleb(offset)];
-const v128Store = (offset: number): number[] => [0xfd, 0x0b, 0x04, ...uleb(offset)];
-const load32Splat = (offset: number): number[] => [0xfd, 0x09, 0x02, ...uleb(offset)];
-const f32x4Add = [0xfd, 0xe4, 0x01];
-const f32x4Mul = [0xfd, 0xe6, 0x01];
-const f32x4Sub = [0xfd, 0xe5, 0x01];
-const f32x4Div = [0xfd, 0xe7, 0x01];
-const f32x4Sqrt = [0xfd, 0xe3, 0x01];
-const f32x4Splat = [0xfd, 0x13];
-/** `for (counter = get(n); counter != 0; counter--) body`, as block + loop. */
-function countdown(counter: number, n: number[], body: number[]): number[] {
-  return [
-    0x02, 0x40, // block
-    ...n, ...tee(counter), ...eqz, 0x0d, 0x00, // br_if 0: leave when n == 0
-    0x03, 0x40, // loop
-    ...body,
-    ...get(counter), ...i32c(1), ...sub, ...tee(counter), 0x0d, 0x00, // br_if 0: repeat while counter != 0
-    0x0b, // end loop
-    0x0b, // end block
-  ];
-}
+import { add, countdown, eqz, F32, f32x4Add, f32x4Div, f32x4Mul, f32x4Splat, f32x4Sqrt, f32x4Sub, get, I32, i32c, load32Splat, mul, section, set, str, sub, tee, uleb, V128, v128Load, v128Store, vec } from './wasmAsm.ts';
 
 // Parameters (all i32, byte addresses and strides):
 const P = { xp: 0, xs: 1, dp: 2, dys: 3, n: 4, acc: 5, accRow: 6, ciBlocks: 7, coBlocks: 8 };

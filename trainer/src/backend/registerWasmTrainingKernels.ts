@@ -8,16 +8,21 @@
 // front that keeps transposed products on the backend's SIMD path
 // (batchMatMulWasm.ts); Identity shares its input's buffer instead of copying
 // it (identityWasm.ts); Sum over leading/middle axes is one SIMD pass
-// (sumWasm.ts). Idempotent.
+// (sumWasm.ts). Two kernels are new: the spatial softmax and its gradient
+// (spatialSoftmaxWasm.ts), which policies/chunk/spatialSoftmaxOp.ts runs when
+// they are registered. Idempotent.
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { batchMatMulWasm, setStockBatchMatMul } from './batchMatMulWasm.ts';
 import { conv2dBackpropFilterWasm } from './conv2dBackpropFilterWasm.ts';
 import { conv2dBackpropInputWasm } from './conv2dBackpropInputWasm.ts';
 import { identityWasm, setStockIdentity } from './identityWasm.ts';
+import { spatialSoftmaxGradWasm, spatialSoftmaxWasm } from './spatialSoftmaxWasm.ts';
 import { setStockSum, sumWasm } from './sumWasm.ts';
 
-export const wasmTrainingKernels: readonly KernelConfig[] = [conv2dBackpropFilterWasm, conv2dBackpropInputWasm, batchMatMulWasm, identityWasm, sumWasm];
+export const wasmTrainingKernels: readonly KernelConfig[] = [
+  conv2dBackpropFilterWasm, conv2dBackpropInputWasm, batchMatMulWasm, identityWasm, sumWasm, spatialSoftmaxWasm, spatialSoftmaxGradWasm,
+];
 
 /** The backend's own kernels we replaced, kept so benchmarks can compare against them. */
 export const replacedWasmKernels = new Map<string, KernelConfig>();

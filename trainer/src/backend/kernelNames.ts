@@ -1,0 +1,8 @@
+// Names of the kernels we add (not replace) for the wasm backend, shared by
+// the ops that run them and the backend that registers them. An op checks
+// `getKernel(name, backend)` and falls back to tfjs ops when it is missing
+// (other backends, or wasm without our kernels registered).
+
+/** policies/chunk/spatialSoftmaxOp.ts; backend/spatialSoftmaxWasm.ts. */
+export const SPATIAL_SOFTMAX = 'CellkitSpatialSoftmax';
+export const SPATIAL_SOFTMAX_GRAD = 'CellkitSpatialSoftmaxGrad';
