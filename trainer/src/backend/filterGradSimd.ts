@@ -5,60 +5,75 @@
 // and a filter gradient is exactly that shape (a tiny [FH·FW·CI, CO] result
 // summed over B·OH·OW pixels); run through XNNPACK's Conv2D it re-streams the
 // whole dy once per few output rows and ran 2–3× slower than the forward
-// convolution (measured). This kernel keeps a 4 (ci) × 16 (co) block of the
-// result in 16 SIMD registers while it walks a run of pixels (a variant with
-// 1–3 channel rows takes a last partial block, e.g. the 3 channels of RGB):
+// convolution (measured). This kernel keeps a 4 (ci) × 8 (co) block of the
+// result in 8 SIMD registers while it walks a rectangle of pixels (a variant
+// with 1–3 channel rows takes a last partial block, e.g. the 3 channels of RGB):
 //
 //   acc[ci0+i][co0+4j..4j+3] += splat(x[p][ci0+i]) · dy[p][co0+4j..4j+3]
 //
-// The JS side (filterGradViaSimd) walks batch, output rows and filter taps, and
-// calls the kernel once per (b, oh, kh, kw) with the run of output columns
-// whose input pixel is inside the image. Needs CO % 16 == 0 (every chunk
-// encoder layer); other shapes use the XNNPACK paths.
+// 8 accumulators + 2 dy vectors + 1 splat fit the 16 xmm registers V8 uses
+// on x64; the earlier 4 × 16 block (16 accumulators) spilled and ran at half
+// the speed (fgbench, measured: e.g. 4.6 → 2.3 ms for the 12×12×32→64 layer).
+// The JS side (filterGradViaSimd) walks batch and filter taps, and calls the
+// kernel once per (b, kh, kw) with the rows × columns of output pixels whose
+// input pixel is inside the image. Needs CO % 8 == 0 (every chunk encoder
+// layer); other shapes use the XNNPACK paths.
 //
 // Assembled with wasmAsm.ts (no wasm toolchain in this repo); small on purpose.
 
 import { add, countdown, eqz, F32, f32x4Add, f32x4Div, f32x4Mul, f32x4Splat, f32x4Sqrt, f32x4Sub, get, I32, i32c, load32Splat, mul, section, set, str, sub, tee, uleb, V128, v128Load, v128Store, vec } from './wasmAsm.ts';
 
-// Parameters (all i32, byte addresses and strides):
-const P = { xp: 0, xs: 1, dp: 2, dys: 3, n: 4, acc: 5, accRow: 6, ciBlocks: 7, coBlocks: 8 };
+// Parameters (all i32, byte addresses and strides): x and dy walk nRows rows
+// of nCols pixels each; acc is the [rows of accRow bytes] filter-gradient tap.
+const P = { xp: 0, xs: 1, xRow: 2, dp: 3, dys: 4, dyRow: 5, nCols: 6, nRows: 7, acc: 8, accRow: 9, ciBlocks: 10, coBlocks: 11 };
 // Locals after the parameters.
-const L = { cb: 9, cob: 10, a: 11, px: 12, pd: 13, p: 14, xBase: 15, dBase: 16 };
-const ACC = 17; // 16 v128 accumulators: ACC + 4i + j
-const XV = ACC + 16; // 4 v128 splatted x values
-const DV = XV + 4; // 4 v128 dy vectors
+const L = { cb: 12, cob: 13, a: 14, px: 15, pd: 16, p: 17, r: 18, rx: 19, rd: 20, xBase: 21 };
+/** Output channels per block: 2 SIMD vectors. */
+const CO_VECS = 2;
+const ACC = 22; // 4 × CO_VECS v128 accumulators: ACC + CO_VECS·i + j
+const XV = ACC + 4 * CO_VECS; // the splatted x value
+const DV = XV + 1; // CO_VECS dy vectors
 
-/** The filter-gradient kernel for blocks of `rows` (1–4) input channels. */
+/** The filter-gradient kernel for blocks of `rows` (1–4) input channels × 8 output channels. */
 function kernelBody(rows: number): number[] {
   const pixel: number[] = [];
-  for (let i = 0; i < rows; i++) pixel.push(...get(L.px), ...load32Splat(4 * i), ...set(XV + i));
-  for (let j = 0; j < 4; j++) pixel.push(...get(L.pd), ...v128Load(16 * j), ...set(DV + j));
+  for (let j = 0; j < CO_VECS; j++) pixel.push(...get(L.pd), ...v128Load(16 * j), ...set(DV + j));
   for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < 4; j++) pixel.push(...get(ACC + 4 * i + j), ...get(XV + i), ...get(DV + j), ...f32x4Mul, ...f32x4Add, ...set(ACC + 4 * i + j));
+    pixel.push(...get(L.px), ...load32Splat(4 * i), ...set(XV));
+    for (let j = 0; j < CO_VECS; j++) {
+      const a = ACC + CO_VECS * i + j;
+      pixel.push(...get(a), ...get(XV), ...get(DV + j), ...f32x4Mul, ...f32x4Add, ...set(a));
+    }
   }
   pixel.push(...get(L.px), ...get(P.xs), ...add, ...set(L.px), ...get(L.pd), ...get(P.dys), ...add, ...set(L.pd));
+  const row = [
+    ...get(L.rx), ...set(L.px), ...get(L.rd), ...set(L.pd),
+    ...countdown(L.p, get(P.nCols), pixel),
+    ...get(L.rx), ...get(P.xRow), ...add, ...set(L.rx), ...get(L.rd), ...get(P.dyRow), ...add, ...set(L.rd),
+  ];
 
+  const coBlockBytes = 16 * CO_VECS;
   const block: number[] = [];
-  // a = acc + (ciBlocks − cb)·4·accRow + (coBlocks − cob)·64 (counters run down, so index by what is done).
+  // a = acc + (ciBlocks − cb)·rows·accRow + (coBlocks − cob)·coBlockBytes (counters run down, so index by what is done).
   block.push(
-    ...get(P.acc), ...get(P.ciBlocks), ...get(L.cb), ...sub, ...get(P.accRow), ...mul, ...i32c(4), ...mul, ...add,
-    ...get(P.coBlocks), ...get(L.cob), ...sub, ...i32c(64), ...mul, ...add, ...set(L.a),
+    ...get(P.acc), ...get(P.ciBlocks), ...get(L.cb), ...sub, ...get(P.accRow), ...mul, ...i32c(rows), ...mul, ...add,
+    ...get(P.coBlocks), ...get(L.cob), ...sub, ...i32c(coBlockBytes), ...mul, ...add, ...set(L.a),
   );
   for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < 4; j++) block.push(...get(L.a), ...get(P.accRow), ...i32c(i), ...mul, ...add, ...v128Load(16 * j), ...set(ACC + 4 * i + j));
+    for (let j = 0; j < CO_VECS; j++) block.push(...get(L.a), ...get(P.accRow), ...i32c(i), ...mul, ...add, ...v128Load(16 * j), ...set(ACC + CO_VECS * i + j));
   }
   block.push(
-    ...get(L.xBase), ...set(L.px),
-    ...get(P.dp), ...get(P.coBlocks), ...get(L.cob), ...sub, ...i32c(64), ...mul, ...add, ...set(L.pd),
+    ...get(L.xBase), ...set(L.rx),
+    ...get(P.dp), ...get(P.coBlocks), ...get(L.cob), ...sub, ...i32c(coBlockBytes), ...mul, ...add, ...set(L.rd),
   );
-  block.push(...countdown(L.p, get(P.n), pixel));
+  block.push(...countdown(L.r, get(P.nRows), row));
   for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < 4; j++) block.push(...get(L.a), ...get(P.accRow), ...i32c(i), ...mul, ...add, ...get(ACC + 4 * i + j), ...v128Store(16 * j));
+    for (let j = 0; j < CO_VECS; j++) block.push(...get(L.a), ...get(P.accRow), ...i32c(i), ...mul, ...add, ...get(ACC + CO_VECS * i + j), ...v128Store(16 * j));
   }
 
   const ciLoop: number[] = [
-    // xBase = xp + (ciBlocks − cb)·16
-    ...get(P.xp), ...get(P.ciBlocks), ...get(L.cb), ...sub, ...i32c(16), ...mul, ...add, ...set(L.xBase),
+    // xBase = xp + (ciBlocks − cb)·rows·4
+    ...get(P.xp), ...get(P.ciBlocks), ...get(L.cb), ...sub, ...i32c(4 * rows), ...mul, ...add, ...set(L.xBase),
     ...countdown(L.cob, get(P.coBlocks), block),
   ];
   return countdown(L.cb, get(P.ciBlocks), ciLoop);
@@ -167,13 +182,13 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const code = section(10, vec([
     fn([[...uleb(7), I32], [...uleb(5), V128]], inputGradBody()),
     fn([[...uleb(6), I32]], middleSumBody()),
-    ...[1, 2, 3, 4].map((rows) => fn([[...uleb(8), I32], [...uleb(24), V128]], kernelBody(rows))),
+    ...[1, 2, 3, 4].map((rows) => fn([[...uleb(10), I32], [...uleb(4 * CO_VECS + 1 + CO_VECS), V128]], kernelBody(rows))),
     fn([[...uleb(2), I32], [...uleb(10), V128]], adamBody()),
   ]));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...code]);
 }
 
-export type FilterGradRows = (xp: number, xs: number, dp: number, dys: number, n: number, acc: number, accRow: number, ciBlocks: number, coBlocks: number) => void;
+export type FilterGradRows = (xp: number, xs: number, xRow: number, dp: number, dys: number, dyRow: number, nCols: number, nRows: number, acc: number, accRow: number, ciBlocks: number, coBlocks: number) => void;
 export type InputGradRows = (dyp: number, dys: number, dxp: number, dxs: number, n: number, wp: number, wRow: number, co: number, ciBlocks: number) => void;
 export type MiddleSum = (src: number, dst: number, outer: number, mid: number, vecs: number) => void;
 export type AdamStep = (g: number, m: number, v: number, w: number, mo: number, vo: number, wo: number, n4: number, b1: number, a1: number, b2: number, a2: number, lrc: number, invC2: number, eps: number) => void;

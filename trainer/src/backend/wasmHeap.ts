@@ -84,6 +84,18 @@ export function tapColumnRanges(g: ConvGeometry): { ow0s: Int32Array; ow1s: Int3
   return { ow0s, ow1s };
 }
 
+/** Per filter tap kh, the output rows [oh0s[kh], oh1s[kh]) whose input row (oh·SH + kh − top) is inside the image. */
+export function tapRowRanges(g: ConvGeometry): { oh0s: Int32Array; oh1s: Int32Array } {
+  const { H, OH, FH, SH, top } = g;
+  const oh0s = new Int32Array(FH);
+  const oh1s = new Int32Array(FH);
+  for (let kh = 0; kh < FH; kh++) {
+    oh0s[kh] = Math.max(0, Math.ceil((top - kh) / SH));
+    oh1s[kh] = Math.min(OH, Math.floor((H - 1 + top - kh) / SH) + 1);
+  }
+  return { oh0s, oh1s };
+}
+
 /**
  * Visits the im2col layout of rows [r0, r0+R) one filter row at a time: for
  * every output pixel r = (b,oh,ow) and filter row kh, calls
