@@ -2,9 +2,9 @@
 // direct scalar loop: 1.4 s for a 3×3, 32→32 channel layer on a 32×48×48 batch,
 // 12× its own forward conv. We replace it.
 //
-// Strided layers with CI % 16 == 0 (the chunk encoder's): our SIMD scatter
-// kernel (inputGradViaSimd), about 2× faster than the matmul + col2im path
-// below, on par with the forward convolution (measured, process CPU).
+// Strided layers with CI % 8 == 0 (the chunk encoder's): our SIMD scatter
+// kernel (inputGradViaSimd, inputGradSimd.ts), several times faster than the
+// matmul + col2im path below (measured).
 //
 // Stride 1: the input gradient is a convolution of dy with the flipped,
 // channel-swapped filter, run by the backend's XNNPACK Conv2D:
@@ -20,9 +20,12 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { SCRATCH_FLOATS } from './conv2dBackpropFilterWasm.ts';
-import { gradKernels } from './filterGradSimd.ts';
-import { allocF32, blockRows, convGeometry, floatOffset, forEachFilterRow, heapF32, matMul3, runWasmKernel, tapColumnRanges, wasmMemory } from './wasmHeap.ts';
+import { DX_CI_BLOCK, inputGradKernel } from './inputGradSimd.ts';
+import { allocF32, blockRows, convGeometry, floatOffset, forEachFilterRow, heapF32, matMul3, runWasmKernel, tapColumnRanges, tapRowRanges, wasmMemory } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
+
+/** Output pixels per register block of the scatter kernel. */
+const P = 3;
 
 interface Attrs {
   strides: [number, number] | number;
@@ -40,49 +43,60 @@ function conv2dBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInf
 }
 
 /**
- * Our SIMD scatter kernel (filterGradSimd.ts) for CI % 16 == 0: per output
- * row and filter tap, dx[input pixel] += Wᵀ[tap] · dy[pixel] over the run of
- * output columns whose input column is inside the image. Used for strided
- * layers, where it replaces matmul + a JS col2im; null when it does not apply.
+ * Our SIMD scatter kernel (inputGradSimd.ts) for CI % 8 == 0: per image and
+ * filter tap, dx[input pixel] += Wᵀ[tap] · dy[pixel] over the rows × columns
+ * of output pixels whose input pixel is inside the image. Used for strided
+ * layers; null when it does not apply.
  */
 export function inputGradViaSimd(dy: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm): TensorInfo | null {
   const memory = wasmMemory(backend);
-  if (g.CI % 16 !== 0 || memory == null) return null;
-  const kernel = gradKernels(memory).inputGradRows;
+  if (g.CI % DX_CI_BLOCK !== 0 || memory == null) return null;
   const { B, H, W, CI, OH, OW, CO, FH, FW, SH, SW, top, left } = g;
   const dx = allocF32(backend, [B, H, W, CI]);
-  const wT = allocF32(backend, [FH, FW, CO, CI]);
+  // W [FH, FW, CI, CO] → [FH·FW][CI/8][CO][8]
+  const packed = allocF32(backend, [FH * FW * CI * CO]);
   const heap = heapF32(backend);
   const w = floatOffset(backend, filter);
-  const t = floatOffset(backend, wT);
+  let t = floatOffset(backend, packed);
   for (let tap = 0; tap < FH * FW; tap++) {
-    const src = w + tap * CI * CO;
-    const dst = t + tap * CO * CI;
-    for (let ci = 0; ci < CI; ci++) for (let co = 0; co < CO; co++) heap[dst + co * CI + ci] = heap[src + ci * CO + co];
+    for (let cb = 0; cb < CI; cb += DX_CI_BLOCK) {
+      for (let co = 0; co < CO; co++) {
+        const src = w + (tap * CI + cb) * CO + co;
+        for (let j = 0; j < DX_CI_BLOCK; j++) heap[t++] = heap[src + j * CO];
+      }
+    }
   }
   const d = floatOffset(backend, dx);
   heap.fill(0, d, d + B * H * W * CI);
   const dyB = floatOffset(backend, dy) * 4;
   const dxB = d * 4;
-  const wB = t * 4;
+  const wB = floatOffset(backend, packed) * 4;
+  const [dxPixel, dyPixel, dxRow, dyRow] = [SW * CI * 4, CO * 4, SH * W * CI * 4, OW * CO * 4];
+  const block = inputGradKernel(memory, P, dxPixel, dyPixel);
+  const single = inputGradKernel(memory, 1, dxPixel, dyPixel);
+  const wTap = CI * CO * 4;
+  const ciBlocks = CI / DX_CI_BLOCK;
   const { ow0s, ow1s } = tapColumnRanges(g);
+  const { oh0s, oh1s } = tapRowRanges(g);
   for (let b = 0; b < B; b++) {
-    for (let oh = 0; oh < OH; oh++) {
-      const dyRow = dyB + (b * OH + oh) * OW * CO * 4;
-      for (let kh = 0; kh < FH; kh++) {
-        const ih = oh * SH + kh - top;
-        if (ih < 0 || ih >= H) continue;
-        const dxRow = dxB + (b * H + ih) * W * CI * 4;
-        for (let kw = 0; kw < FW; kw++) {
-          const ow0 = ow0s[kw];
-          const n = ow1s[kw] - ow0;
-          if (n <= 0) continue;
-          kernel(dyRow + ow0 * CO * 4, CO * 4, dxRow + (ow0 * SW + kw - left) * CI * 4, SW * CI * 4, n, wB + (kh * FW + kw) * CO * CI * 4, CI * 4, CO, CI / 16);
-        }
+    for (let kh = 0; kh < FH; kh++) {
+      const oh0 = oh0s[kh];
+      const rows = oh1s[kh] - oh0;
+      if (rows <= 0) continue;
+      for (let kw = 0; kw < FW; kw++) {
+        const ow0 = ow0s[kw];
+        const n = ow1s[kw] - ow0;
+        if (n <= 0) continue;
+        const dyp = dyB + ((b * OH + oh0) * OW + ow0) * dyPixel;
+        const dxp = dxB + ((b * H + oh0 * SH + kh - top) * W + ow0 * SW + kw - left) * CI * 4;
+        const wp = wB + (kh * FW + kw) * wTap;
+        const groups = Math.floor(n / P);
+        if (groups > 0) block(dyp, dyRow, dxp, dxRow, wp, CO * DX_CI_BLOCK * 4, groups, rows, CO, ciBlocks);
+        if (n > groups * P) single(dyp + groups * P * dyPixel, dyRow, dxp + groups * P * dxPixel, dxRow, wp, CO * DX_CI_BLOCK * 4, n - groups * P, rows, CO, ciBlocks);
       }
     }
   }
-  backend.disposeData(wT.dataId);
+  backend.disposeData(packed.dataId);
   return dx;
 }
 

@@ -1,6 +1,6 @@
-// Hand-assembled WebAssembly SIMD kernels for the conv gradients (filter, and
-// input for strided layers; the latter is described further down). The filter one,
-// instantiated on the wasm backend's own memory so it reads x and dy where
+// Hand-assembled WebAssembly SIMD kernels: the conv filter gradient, a
+// middle-axis Sum and the Adam step (each described where it is built). The
+// filter one, instantiated on the wasm backend's own memory so it reads x and dy where
 // they lie. Why: XNNPACK (the backend's only fast path) has no split-K GEMM,
 // and a filter gradient is exactly that shape (a tiny [FH·FW·CI, CO] result
 // summed over B·OH·OW pixels); run through XNNPACK's Conv2D it re-streams the
@@ -21,7 +21,7 @@
 //
 // Assembled with wasmAsm.ts (no wasm toolchain in this repo); small on purpose.
 
-import { add, countdown, eqz, F32, f32x4Add, f32x4Div, f32x4Mul, f32x4Splat, f32x4Sqrt, f32x4Sub, get, I32, i32c, load32Splat, mul, section, set, str, sub, tee, uleb, V128, v128Load, v128Store, vec } from './wasmAsm.ts';
+import { add, countdown, F32, f32x4Add, f32x4Div, f32x4Mul, f32x4Splat, f32x4Sqrt, f32x4Sub, get, I32, i32c, load32Splat, mul, section, set, str, sub, tee, uleb, V128, v128Load, v128Store, vec } from './wasmAsm.ts';
 
 // Parameters (all i32, byte addresses and strides): x and dy walk nRows rows
 // of nCols pixels each; acc is the [rows of accRow bytes] filter-gradient tap.
@@ -79,41 +79,6 @@ function kernelBody(rows: number): number[] {
   return countdown(L.cb, get(P.ciBlocks), ciLoop);
 }
 
-// The input-gradient kernel, scatter form: for a run of n output pixels p
-// (one output row, one tap), dx[p'] += Wt[tap] · dy[p] for 16-channel blocks of
-// ci, where p' is the input pixel tap (kh, kw) of p reads and Wt is the tap's
-// filter transposed to [co][ci]:
-//
-//   dx[p'][ci0..ci0+15] += Σ_co splat(dy[p][co]) · Wt[co][ci0..ci0+15]
-//
-// Needs CI % 16 == 0.
-const Q = { dyp: 0, dys: 1, dxp: 2, dxs: 3, n: 4, wp: 5, wRow: 6, co: 7, ciBlocks: 8 };
-const M = { cb: 9, p: 10, px: 11, pd: 12, pw: 13, pdc: 14, c: 15 };
-const DA = 16; // 4 v128 accumulators (one dx pixel's 16 channels)
-const DS = DA + 4; // splatted dy value
-
-function inputGradBody(): number[] {
-  const inner: number[] = [...get(M.pdc), ...load32Splat(0), ...set(DS)];
-  for (let j = 0; j < 4; j++) inner.push(...get(DA + j), ...get(DS), ...get(M.pw), ...v128Load(16 * j), ...f32x4Mul, ...f32x4Add, ...set(DA + j));
-  inner.push(...get(M.pdc), ...i32c(4), ...add, ...set(M.pdc), ...get(M.pw), ...get(Q.wRow), ...add, ...set(M.pw));
-
-  const pixel: number[] = [];
-  for (let j = 0; j < 4; j++) pixel.push(...get(M.px), ...v128Load(16 * j), ...set(DA + j));
-  // pw = wp + (ciBlocks − cb)·64; pdc = pd
-  pixel.push(...get(Q.wp), ...get(Q.ciBlocks), ...get(M.cb), ...sub, ...i32c(64), ...mul, ...add, ...set(M.pw), ...get(M.pd), ...set(M.pdc));
-  pixel.push(...countdown(M.c, get(Q.co), inner));
-  for (let j = 0; j < 4; j++) pixel.push(...get(M.px), ...get(DA + j), ...v128Store(16 * j));
-  pixel.push(...get(M.px), ...get(Q.dxs), ...add, ...set(M.px), ...get(M.pd), ...get(Q.dys), ...add, ...set(M.pd));
-
-  const block: number[] = [
-    // px = dxp + (ciBlocks − cb)·64; pd = dyp
-    ...get(Q.dxp), ...get(Q.ciBlocks), ...get(M.cb), ...sub, ...i32c(64), ...mul, ...add, ...set(M.px),
-    ...get(Q.dyp), ...set(M.pd),
-    ...countdown(M.p, get(Q.n), pixel),
-  ];
-  return countdown(M.cb, get(Q.ciBlocks), block);
-}
-
 // Sum over the middle axis of an [outer, mid, inner] array, inner % 4 == 0:
 // out[o][i] = Σ_m src[o][m][i], one pass over src, accumulating in the output
 // row (the backend's own Sum transposes the reduced axes innermost first).
@@ -166,21 +131,20 @@ function adamBody(): number[] {
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const fnType = (params: number): number[] => [0x60, ...vec(Array.from({ length: params }, () => [I32])), ...vec([])];
   const adamType = [0x60, ...vec([...Array.from({ length: 8 }, () => [I32]), ...Array.from({ length: 7 }, () => [F32])]), ...vec([])];
-  const type = section(1, vec([fnType(Object.keys(P).length), fnType(Object.keys(Q).length), fnType(Object.keys(R).length), adamType]));
-  // Functions: 0 inputGradRows, 1 middleSum, 2–5 filterGradRows for 1–4 channel rows per block.
+  const type = section(1, vec([fnType(Object.keys(P).length), fnType(Object.keys(R).length), adamType]));
+  // Functions: 0 middleSum, 1–4 filterGradRows for 1–4 channel rows per block, 5 adamStep.
   const imports = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...uleb(1)]]));
-  const funcs = section(3, vec([uleb(1), uleb(2), uleb(0), uleb(0), uleb(0), uleb(0), uleb(3)]));
+  const funcs = section(3, vec([uleb(1), uleb(0), uleb(0), uleb(0), uleb(0), uleb(2)]));
   const exports = section(7, vec([
-    [...str('inputGradRows'), 0x00, ...uleb(0)], [...str('middleSum'), 0x00, ...uleb(1)],
-    ...[1, 2, 3, 4].map((rows) => [...str(`filterGradRows${rows}`), 0x00, ...uleb(1 + rows)]),
-    [...str('adamStep'), 0x00, ...uleb(6)],
+    [...str('middleSum'), 0x00, ...uleb(0)],
+    ...[1, 2, 3, 4].map((rows) => [...str(`filterGradRows${rows}`), 0x00, ...uleb(rows)]),
+    [...str('adamStep'), 0x00, ...uleb(5)],
   ]));
   const fn = (locals: number[][], body: number[]): number[] => {
     const bytes = [...vec(locals), ...body, 0x0b];
     return [...uleb(bytes.length), ...bytes];
   };
   const code = section(10, vec([
-    fn([[...uleb(7), I32], [...uleb(5), V128]], inputGradBody()),
     fn([[...uleb(6), I32]], middleSumBody()),
     ...[1, 2, 3, 4].map((rows) => fn([[...uleb(10), I32], [...uleb(4 * CO_VECS + 1 + CO_VECS), V128]], kernelBody(rows))),
     fn([[...uleb(2), I32], [...uleb(10), V128]], adamBody()),
@@ -189,14 +153,12 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 }
 
 export type FilterGradRows = (xp: number, xs: number, xRow: number, dp: number, dys: number, dyRow: number, nCols: number, nRows: number, acc: number, accRow: number, ciBlocks: number, coBlocks: number) => void;
-export type InputGradRows = (dyp: number, dys: number, dxp: number, dxs: number, n: number, wp: number, wRow: number, co: number, ciBlocks: number) => void;
 export type MiddleSum = (src: number, dst: number, outer: number, mid: number, vecs: number) => void;
 export type AdamStep = (g: number, m: number, v: number, w: number, mo: number, vo: number, wo: number, n4: number, b1: number, a1: number, b2: number, a2: number, lrc: number, invC2: number, eps: number) => void;
 export interface GradKernels {
   adamStep: AdamStep;
   /** Index r − 1: the filter-gradient kernel for blocks of r input channels (4 for full blocks, 1–3 for a last partial one). */
   filterGradRows: FilterGradRows[];
-  inputGradRows: InputGradRows;
   middleSum: MiddleSum;
 }
 
@@ -211,7 +173,6 @@ export function gradKernels(memory: WebAssembly.Memory): GradKernels {
     const e = new WebAssembly.Instance(compiled, { env: { memory } }).exports;
     k = {
       filterGradRows: [1, 2, 3, 4].map((rows) => e[`filterGradRows${rows}`] as FilterGradRows),
-      inputGradRows: e.inputGradRows as InputGradRows,
       middleSum: e.middleSum as MiddleSum,
       adamStep: e.adamStep as AdamStep,
     };
