@@ -10,12 +10,14 @@
 // (batchMatMulWasm.ts); Identity shares its input's buffer instead of copying
 // it (identityWasm.ts); Sum over leading/middle axes is one SIMD pass
 // (sumWasm.ts). Conv2D runs our SIMD kernel where it applies, 20–30% faster
-// than XNNPACK's on the chunk encoder's layers (conv2dWasm.ts). Two kernels
+// than XNNPACK's on the chunk encoder's layers (conv2dWasm.ts); a bias Add is
+// one SIMD pass (addWasm.ts). Two kernels
 // are new: the spatial softmax and its gradient (spatialSoftmaxWasm.ts),
 // which policies/chunk/spatialSoftmaxOp.ts runs when they are registered.
 // Idempotent.
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
+import { addWasm, setStockAdd } from './addWasm.ts';
 import { batchMatMulWasm, setStockBatchMatMul } from './batchMatMulWasm.ts';
 import { conv2dBackpropFilterWasm } from './conv2dBackpropFilterWasm.ts';
 import { conv2dBackpropInputWasm } from './conv2dBackpropInputWasm.ts';
@@ -25,7 +27,8 @@ import { spatialSoftmaxGradWasm, spatialSoftmaxWasm } from './spatialSoftmaxWasm
 import { setStockSum, sumWasm } from './sumWasm.ts';
 
 export const wasmTrainingKernels: readonly KernelConfig[] = [
-  conv2dWasm, conv2dBackpropFilterWasm, conv2dBackpropInputWasm, batchMatMulWasm, identityWasm, sumWasm, spatialSoftmaxWasm, spatialSoftmaxGradWasm,
+  conv2dWasm, conv2dBackpropFilterWasm, conv2dBackpropInputWasm, batchMatMulWasm, identityWasm, sumWasm, addWasm,
+  spatialSoftmaxWasm, spatialSoftmaxGradWasm,
 ];
 
 /** The backend's own kernels we replaced, kept so benchmarks can compare against them. */
@@ -42,6 +45,7 @@ export function registerWasmTrainingKernels(): string[] {
       if (config === batchMatMulWasm) setStockBatchMatMul(existing);
       if (config === identityWasm) setStockIdentity(existing);
       if (config === sumWasm) setStockSum(existing);
+      if (config === addWasm) setStockAdd(existing);
       unregisterKernel(config.kernelName, 'wasm');
     }
     registerKernel(config);
