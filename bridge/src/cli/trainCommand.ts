@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { ACTION_TARGETS, DatasetSelectionError, LEARNING_RATE_SCHEDULES, STATE_GROUPS, getPolicy, initBackend, listPolicies } from '@cellkit/trainer';
-import type { ActionTarget, LearningRateSchedule } from '@cellkit/trainer';
+import { DatasetSelectionError, getPolicy, initBackend, listPolicies } from '@cellkit/trainer';
 import type { SelectableOutcome, StateGroup } from '@cellkit/trainer';
 import { RunSettingsError, TrainInterrupted, TrainProgressPrinter, formatDuration, formatLoss, trainDatasetDir } from '@cellkit/trainer/node';
 import type { ProgressStream, RunSettings } from '@cellkit/trainer/node';
 import { listArmModels } from '../profiles/getArmModel.ts';
 import { derivedStateFactory, SIM_TOOL_OFFSET, type DerivedStateFactoryOptions } from '../training/derivedStateFactory.ts';
+import { parseTrainSettings, TrainSettingError } from '../training/parseTrainSettings.ts';
 import { UsageError, type Command } from './Command.ts';
 
 const usage = `Usage: cellkit train --dataset <dir> --policy <name> --out <dir> [options]
@@ -152,17 +152,16 @@ type Values = { [k: string]: string | string[] | boolean | undefined };
 
 /**
  * `--option name=value` pairs → policy options. Values are JSON (numbers, arrays,
- * null, true/false) or else a bare string; names are checked against the policy's
- * defaults here when the policy is known (else when the run resolves them).
+ * null, true/false) or else a bare string; names and values are checked
+ * against the policy (parseTrainSettings, shared with the training API) when
+ * the policy is known (else when the run resolves them).
  */
 export function parsePolicyOptions(pairs: string[], policy: string | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const known = policy === undefined ? undefined : Object.keys(getPolicy(policy).defaults as object);
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     const name = eq > 0 ? pair.slice(0, eq).trim() : '';
     if (name === '' || eq === pair.length - 1) throw new UsageError(`--option expects name=value, e.g. shiftPad=0, got '${pair}'`);
-    if (known && !known.includes(name)) throw new UsageError(`--option: policy '${policy}' has no option '${name}'; expected one of ${known.join(', ')}`);
     const text = pair.slice(eq + 1).trim();
     let value: unknown;
     try {
@@ -172,7 +171,19 @@ export function parsePolicyOptions(pairs: string[], policy: string | undefined):
     }
     out[name] = value;
   }
-  return out;
+  return checked(() => parseTrainSettings({ policy, options: out }, { labels: CLI_LABELS })).policyOptions as Record<string, unknown>;
+}
+
+const CLI_LABELS = { state: '--state', action: '--action', lrSchedule: '--lr-schedule', options: '--option' } as const;
+
+/** The shared checks, refusing with the command line's names. */
+function checked<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof TrainSettingError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 /** Lengths to the micrometre, so 0.0375 + 0.07 + 0.04 reads 0.1475. */
@@ -222,16 +233,8 @@ function parseSettings(v: Values): Partial<RunSettings> {
   s.epochs = num('epochs', posInt, 'a positive integer');
   s.batchSize = num('batch-size', posInt, 'a positive integer');
   s.learningRate = num('lr', (n) => n > 0 && n < 1, 'a learning rate in (0, 1), e.g. 0.001');
-  const action = str('action');
-  if (action !== undefined) {
-    if (!(ACTION_TARGETS as readonly string[]).includes(action)) throw new UsageError(`--action expects one of ${ACTION_TARGETS.join(', ')}, got '${action}'`);
-    s.actionTarget = action as ActionTarget;
-  }
-  const schedule = str('lr-schedule');
-  if (schedule !== undefined) {
-    if (!(LEARNING_RATE_SCHEDULES as readonly string[]).includes(schedule)) throw new UsageError(`--lr-schedule expects one of ${LEARNING_RATE_SCHEDULES.join(', ')}, got '${schedule}'`);
-    s.learningRateSchedule = schedule as LearningRateSchedule;
-  }
+  const state = list('state');
+  Object.assign(s, checked(() => parseTrainSettings({ state, action: str('action'), lrSchedule: str('lr-schedule') }, { labels: CLI_LABELS })));
   s.rate = num('rate', (n) => n > 0 && n <= 1000, 'a rate in Hz, e.g. 10');
   s.seed = num('seed', Number.isInteger, 'an integer');
   s.validationFraction = num('val', (n) => n >= 0 && n < 1, 'a fraction in [0, 1)');
@@ -243,25 +246,16 @@ function parseSettings(v: Values): Partial<RunSettings> {
     s.policyOptions = { ...s.policyOptions, horizon };
   }
   const options = v.option as unknown as string[] | undefined;
-  if (options !== undefined && options.length > 0) s.policyOptions = { ...s.policyOptions, ...parsePolicyOptions(options, s.policy) };
-  if (s.policyOptions !== undefined && s.policy !== undefined) {
-    try {
-      getPolicy(s.policy).resolveOptions(s.policyOptions as never);
-    } catch (err) {
-      throw new UsageError(`--option: ${(err as Error).message}`);
-    }
+  // --option after --horizon: the options win; checked together against the policy.
+  if (options !== undefined && options.length > 0) {
+    const policyOptions = { ...s.policyOptions, ...parsePolicyOptions(options, undefined) };
+    s.policyOptions = checked(() => parseTrainSettings({ policy: s.policy, options: policyOptions }, { labels: CLI_LABELS })).policyOptions;
   }
   const size = str('image-size');
   if (size !== undefined) {
     const m = /^(\d+)x(\d+)$/.exec(size);
     if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new UsageError(`--image-size expects WxH in pixels, e.g. 96x96, got '${size}'`);
     s.imageSize = [Number(m[1]), Number(m[2])];
-  }
-  const state = list('state');
-  if (state !== undefined) {
-    const bad = state.filter((g) => !(STATE_GROUPS as readonly string[]).includes(g));
-    if (bad.length > 0 || state.length === 0) throw new UsageError(`--state expects a list of ${STATE_GROUPS.join(', ')}, got '${str('state')}'`);
-    s.state = state as StateGroup[];
   }
   const cameras = list('cameras');
   if (cameras !== undefined) s.cameras = cameras;

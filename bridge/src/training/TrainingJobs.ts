@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { RunSettings } from '@cellkit/trainer/node';
 import { HttpError } from '../server/HttpError.ts';
-import type { TrainingJob } from './trainingApi.ts';
+import type { PolicyOptions, TrainingJob, TrainingRunSettings } from './trainingApi.ts';
 import type { ParentMessage, WorkerMessage } from './workerMessages.ts';
 
 export interface StartJobOptions {
@@ -135,6 +135,7 @@ export class TrainingJobs {
       resumable: false,
       startedAt: this.#now(),
       finishedAt: null,
+      settings: null,
     };
     const child = fork(WORKER_FILE, [], { execArgv: this.#execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
     let stderr = '';
@@ -232,6 +233,7 @@ export class TrainingJobs {
         job.epochs = m.epochs;
         job.policy = m.policy;
         job.epochsDone = m.resumeFrom;
+        job.settings = runSettingsOf(m.settings);
         job.trainLoss = job.trainLoss.slice(0, m.resumeFrom);
         job.valLoss = job.valLoss.slice(0, m.resumeFrom);
         job.fraction = job.epochs > 0 ? m.resumeFrom / job.epochs : 0;
@@ -292,7 +294,18 @@ export class TrainingJobs {
 }
 
 function copy(job: TrainingJob): TrainingJob {
-  return { ...job, trainLoss: [...job.trainLoss], valLoss: [...job.valLoss], data: job.data && { ...job.data, episodes: [...job.data.episodes] } };
+  return {
+    ...job, trainLoss: [...job.trainLoss], valLoss: [...job.valLoss], data: job.data && { ...job.data, episodes: [...job.data.episodes] },
+    settings: job.settings && { ...job.settings, state: job.settings.state && [...job.settings.state], options: structuredClone(job.settings.options) },
+  };
+}
+
+/** The part of a run's settings the Train page shows beside its progress. */
+function runSettingsOf(s: RunSettings): TrainingRunSettings {
+  return {
+    state: s.state && [...s.state], action: s.actionTarget, lrSchedule: s.learningRateSchedule,
+    learningRate: s.learningRate, batchSize: s.batchSize, options: { ...(s.policyOptions as PolicyOptions) },
+  };
 }
 
 function lastLines(text: string): string {

@@ -66,6 +66,7 @@ async function run(start: Extract<ParentMessage, { type: 'start' }>): Promise<nu
           epochs: settings.epochs,
           policy: settings.policy,
           resumeFrom,
+          settings,
         }),
       onProgress: (p) => {
         const epochEnd = p.valLoss !== undefined;

@@ -14,6 +14,19 @@ export interface TrainingProblem {
 
 export type PolicyType = 'mlp' | 'chunk';
 
+/**
+ * State input groups (the trainer's STATE_GROUPS; trainingRoutes.ts checks at
+ * compile time that the lists agree). joint_position is always used; tcp_pose
+ * is the tool point's position and orientation from forward kinematics.
+ */
+export type StateInput = 'joint_position' | 'joint_velocity' | 'gripper' | 'wrench' | 'tcp_pose';
+/** What the policy outputs per joint: the recorded velocity commands, or the joint positions one step later. */
+export type ActionKind = 'velocity' | 'position';
+/** Learning rate over the run: constant, or cosine from `learningRate` down to 0 over the epochs. */
+export type LrSchedule = 'constant' | 'cosine';
+/** A policy's hyperparameters by name (JSON values), e.g. `{ hiddenUnits: [128, 128] }`. */
+export type PolicyOptions = Record<string, unknown>;
+
 /** What to train. Omitted settings take the trainer's defaults (see `TrainingDefaults`). */
 export interface StartTrainingRequest {
   dataset: string;
@@ -36,6 +49,26 @@ export interface StartTrainingRequest {
   horizon?: number;
   /** Camera frames are resized to [width, height] (policies that use images). */
   imageSize?: [number, number];
+  /** State inputs; default `TrainingDefaults.state`. */
+  state?: StateInput[];
+  /** Default `TrainingDefaults.action`. */
+  action?: ActionKind;
+  /** Default `TrainingDefaults.lrSchedule`. */
+  lrSchedule?: LrSchedule;
+  /** Policy hyperparameters (names: `TrainingDefaults.policies[].options`); applied after `horizon`. */
+  options?: PolicyOptions;
+}
+
+/** The settings a run trains with (its run.json), once the worker has resolved them. */
+export interface TrainingRunSettings {
+  /** null: every state group the dataset records. */
+  state: StateInput[] | null;
+  action: ActionKind;
+  lrSchedule: LrSchedule;
+  learningRate: number;
+  batchSize: number;
+  /** The hyperparameters given (the policy's defaults for the rest). */
+  options: PolicyOptions;
 }
 
 /** Continue a stopped run in its folder with its own settings; `epochs` may be raised. */
@@ -78,6 +111,8 @@ export interface TrainingJob {
   resumable: boolean;
   startedAt: number;
   finishedAt: number | null;
+  /** What the run trains with; null until its data is read. */
+  settings: TrainingRunSettings | null;
   error?: { message: string; tip: string };
 }
 
@@ -120,7 +155,8 @@ export interface PolicyListResponse {
 
 /** Defaults and choices for the Train page, so the UI never hard-codes them. */
 export interface TrainingDefaults {
-  policies: { name: PolicyType; horizon: number | null }[];
+  /** Each policy type with its hyperparameters' defaults (the names `options` may set). */
+  policies: { name: PolicyType; horizon: number | null; options: PolicyOptions }[];
   epochs: number;
   batchSize: number;
   learningRate: number;
@@ -129,4 +165,11 @@ export interface TrainingDefaults {
   patience: number;
   seed: number;
   imageSize: [number, number];
+  /** State inputs offered, and those used unless chosen otherwise. */
+  stateInputs: StateInput[];
+  state: StateInput[];
+  actions: ActionKind[];
+  action: ActionKind;
+  lrSchedules: LrSchedule[];
+  lrSchedule: LrSchedule;
 }

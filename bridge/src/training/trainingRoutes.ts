@@ -1,7 +1,7 @@
 /**
  * The Training REST API, registered under `/api`:
  *
- *   GET  /training/defaults    policy types and default settings
+ *   GET  /training/defaults    policy types with their options, default settings and choices
  *   GET  /training             jobs since the bridge started, and the one running
  *   POST /training             start a run: dataset + policy type → job (202)
  *   POST /training/resume      continue a stopped run by its policy name (202)
@@ -17,13 +17,15 @@
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { getPolicy, listPolicies as policyTypes } from '@cellkit/trainer';
+import { ACTION_TARGETS, LEARNING_RATE_SCHEDULES, STATE_GROUPS, getPolicy, listPolicies as policyTypes } from '@cellkit/trainer';
+import type { ActionTarget, LearningRateSchedule, StateGroup } from '@cellkit/trainer';
 import { RUN_DEFAULTS, type RunSettings } from '@cellkit/trainer/node';
 import { HttpError } from '../server/HttpError.ts';
 import { authenticateRequests, requireControl } from '../server/restAuth.ts';
 import type { SessionHub } from '../server/SessionHub.ts';
 import { listPolicies } from './listPolicies.ts';
-import type { PolicyType, ResumeTrainingRequest, StartTrainingRequest, TrainingDefaults, TrainingJobList } from './trainingApi.ts';
+import { parseTrainSettings, policyOptionDefaults, TrainSettingError, type TrainSettingName } from './parseTrainSettings.ts';
+import type { ActionKind, LrSchedule, PolicyType, ResumeTrainingRequest, StartTrainingRequest, StateInput, TrainingDefaults, TrainingJobList } from './trainingApi.ts';
 import { TrainingJobs, type TrainingJobsOptions } from './TrainingJobs.ts';
 import {
   getTrainingSchema,
@@ -44,6 +46,19 @@ export interface TrainingRoutesOptions {
   /** Job service tunables (tests). */
   jobs?: TrainingJobsOptions;
 }
+
+// trainingApi.ts declares the trainer's choices again (it imports nothing, for the UI): fails to compile when they drift apart.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const apiMatchesTrainer: [Same<StateInput, StateGroup>, Same<ActionKind, ActionTarget>, Same<LrSchedule, LearningRateSchedule>] = [true, true, true];
+void apiMatchesTrainer;
+
+/** What to do about a refused setting, for the person at the form. */
+const SETTING_TIPS: Record<TrainSettingName, string> = {
+  state: `choose state inputs among ${STATE_GROUPS.join(', ')} (joint_position is always used)`,
+  action: `choose ${ACTION_TARGETS.join(' or ')}`,
+  lrSchedule: `choose ${LEARNING_RATE_SCHEDULES.join(' or ')}`,
+  options: 'use the option names of the policy (GET /api/training/defaults lists them with their defaults) and values like the defaults',
+};
 
 /** What the bridge remembers beside a run, so it can be continued after a restart. */
 const TRAINING_FILE = 'training.json';
@@ -90,8 +105,8 @@ export async function trainingRoutes(app: FastifyInstance, opts: TrainingRoutesO
 
   app.get('/training/defaults', { schema: trainingDefaultsSchema }, async (): Promise<TrainingDefaults> => ({
     policies: types.map((name) => {
-      const d = getPolicy(name).defaults as { horizon?: number };
-      return { name: name as PolicyType, horizon: d.horizon ?? null };
+      const options = policyOptionDefaults(name);
+      return { name: name as PolicyType, horizon: typeof options.horizon === 'number' ? options.horizon : null, options };
     }),
     epochs: RUN_DEFAULTS.epochs,
     batchSize: RUN_DEFAULTS.batchSize,
@@ -101,6 +116,12 @@ export async function trainingRoutes(app: FastifyInstance, opts: TrainingRoutesO
     patience: RUN_DEFAULTS.earlyStoppingPatience,
     seed: RUN_DEFAULTS.seed,
     imageSize: RUN_DEFAULTS.imageSize,
+    stateInputs: [...STATE_GROUPS],
+    state: [...(RUN_DEFAULTS.state ?? STATE_GROUPS)],
+    actions: [...ACTION_TARGETS],
+    action: RUN_DEFAULTS.actionTarget,
+    lrSchedules: [...LEARNING_RATE_SCHEDULES],
+    lrSchedule: RUN_DEFAULTS.learningRateSchedule,
   }));
 
   app.get('/training', { schema: listTrainingSchema }, async (): Promise<TrainingJobList> => ({ jobs: jobs.list(), active: jobs.activeId }));
@@ -112,13 +133,22 @@ export async function trainingRoutes(app: FastifyInstance, opts: TrainingRoutesO
     if (body.horizon !== undefined && !('horizon' in getPolicy(body.policy).defaults)) {
       throw new HttpError(400, 'invalid_option', `horizon applies to policies that predict action chunks; '${body.policy}' predicts one step`, 'leave horizon out, or choose the vision (chunk) policy');
     }
+    // The same checks and defaults as `cellkit train`: what is left out takes RUN_DEFAULTS.
+    let chosen: Partial<RunSettings>;
+    try {
+      const options = body.horizon !== undefined || body.options !== undefined ? { ...(body.horizon !== undefined ? { horizon: body.horizon } : {}), ...body.options } : undefined;
+      chosen = parseTrainSettings({ policy: body.policy, state: body.state, action: body.action, lrSchedule: body.lrSchedule, options });
+    } catch (err) {
+      if (err instanceof TrainSettingError) throw new HttpError(400, err.code, err.message, SETTING_TIPS[err.setting]);
+      throw err;
+    }
     const datasetDir = await datasetDirOf(body.dataset);
     const name = body.name ?? (await freeName(body.dataset, body.policy));
     const out = join(policiesDir, name);
     if (await exists(out)) {
       throw new HttpError(409, 'policy_exists', `a policy named ${JSON.stringify(name)} already exists in ${policiesDir}`, 'choose another name, or continue that run if it was stopped');
     }
-    const settings: Partial<RunSettings> = { policy: body.policy };
+    const settings: Partial<RunSettings> = { policy: body.policy, ...chosen };
     if (body.epochs !== undefined) settings.epochs = body.epochs;
     if (body.batchSize !== undefined) settings.batchSize = body.batchSize;
     if (body.learningRate !== undefined) settings.learningRate = body.learningRate;
@@ -127,7 +157,6 @@ export async function trainingRoutes(app: FastifyInstance, opts: TrainingRoutesO
     if (body.patience !== undefined) settings.earlyStoppingPatience = body.patience;
     if (body.seed !== undefined) settings.seed = body.seed;
     if (body.outcomes !== undefined) settings.outcomes = body.outcomes;
-    if (body.horizon !== undefined) settings.policyOptions = { horizon: body.horizon };
     if (body.imageSize !== undefined) settings.imageSize = body.imageSize;
     await mkdir(out, { recursive: true });
     await writeFile(join(out, TRAINING_FILE), `${JSON.stringify({ dataset: body.dataset, policy: body.policy, startedAt: Date.now() / 1000 }, null, 2)}\n`);

@@ -13,10 +13,12 @@ const int = { type: 'integer' } as const;
 const nullableNum = { type: ['number', 'null'] } as const;
 const errors = { '4xx': errorResponseSchema, '5xx': errorResponseSchema };
 const message = { type: 'object', required: ['message', 'tip'], properties: { message: str, tip: str } } as const;
+/** Policy hyperparameters: JSON values by name, serialized as given. */
+const policyOptions = { type: 'object', additionalProperties: true } as const;
 
 export const trainingJobSchema = {
   type: 'object',
-  required: ['id', 'name', 'dataset', 'policy', 'state', 'stage', 'epochsDone', 'epochs', 'epoch', 'step', 'steps', 'fraction', 'loss', 'trainLoss', 'valLoss', 'samplesPerSec', 'etaSec', 'data', 'stopRequested', 'resumable', 'startedAt', 'finishedAt'],
+  required: ['id', 'name', 'dataset', 'policy', 'state', 'stage', 'epochsDone', 'epochs', 'epoch', 'step', 'steps', 'fraction', 'loss', 'trainLoss', 'valLoss', 'samplesPerSec', 'etaSec', 'data', 'stopRequested', 'resumable', 'startedAt', 'finishedAt', 'settings'],
   properties: {
     id: str,
     name: str,
@@ -44,6 +46,18 @@ export const trainingJobSchema = {
     resumable: { type: 'boolean' },
     startedAt: num,
     finishedAt: nullableNum,
+    settings: {
+      type: ['object', 'null'],
+      required: ['state', 'action', 'lrSchedule', 'learningRate', 'batchSize', 'options'],
+      properties: {
+        state: { type: ['array', 'null'], items: str },
+        action: str,
+        lrSchedule: str,
+        learningRate: num,
+        batchSize: int,
+        options: policyOptions,
+      },
+    },
     error: message,
   },
 } as const;
@@ -72,6 +86,12 @@ export function startTrainingSchema(policies: string[]) {
         outcomes: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: ['success', 'failure', 'unlabeled'] } },
         horizon: { type: 'integer', minimum: 1, maximum: 200 },
         imageSize: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'integer', minimum: 8, maximum: 512 } },
+        // Shapes only: the values are checked by parseTrainSettings (shared with `cellkit train`),
+        // which refuses with a coded 400 naming what it expected (invalid_state, invalid_action, …).
+        state: { type: 'array', maxItems: 16, items: { type: 'string', maxLength: 64 } },
+        action: { type: 'string', maxLength: 64 },
+        lrSchedule: { type: 'string', maxLength: 64 },
+        options: { type: 'object', maxProperties: 64 },
       },
     },
     response: { 202: trainingJobSchema, ...errors },
@@ -114,9 +134,12 @@ export const trainingDefaultsSchema = {
   response: {
     200: {
       type: 'object',
-      required: ['policies', 'epochs', 'batchSize', 'learningRate', 'rate', 'validationFraction', 'patience', 'seed', 'imageSize'],
+      required: ['policies', 'epochs', 'batchSize', 'learningRate', 'rate', 'validationFraction', 'patience', 'seed', 'imageSize', 'stateInputs', 'state', 'actions', 'action', 'lrSchedules', 'lrSchedule'],
       properties: {
-        policies: { type: 'array', items: { type: 'object', required: ['name', 'horizon'], properties: { name: str, horizon: { type: ['integer', 'null'] } } } },
+        policies: {
+          type: 'array',
+          items: { type: 'object', required: ['name', 'horizon', 'options'], properties: { name: str, horizon: { type: ['integer', 'null'] }, options: policyOptions } },
+        },
         epochs: int,
         batchSize: int,
         learningRate: num,
@@ -125,6 +148,12 @@ export const trainingDefaultsSchema = {
         patience: int,
         seed: int,
         imageSize: { type: 'array', items: int },
+        stateInputs: { type: 'array', items: str },
+        state: { type: 'array', items: str },
+        actions: { type: 'array', items: str },
+        action: str,
+        lrSchedules: { type: 'array', items: str },
+        lrSchedule: str,
       },
     },
     ...errors,

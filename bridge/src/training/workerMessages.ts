@@ -13,7 +13,8 @@ export type ParentMessage =
 
 export type WorkerMessage =
   | { type: 'reading'; done: number; total: number }
-  | { type: 'data'; episodes: number[]; segments: number; frames: number; rate: number; epochs: number; policy: string; resumeFrom: number }
+  /** The data is read; `settings` are the run's, resolved (defaults, or a resumed run's own). */
+  | { type: 'data'; episodes: number[]; segments: number; frames: number; rate: number; epochs: number; policy: string; resumeFrom: number; settings: RunSettings }
   | {
       type: 'progress';
       /** 0-based. */
