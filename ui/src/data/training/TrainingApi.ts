@@ -17,6 +17,11 @@ import type {
 
 export type { DatasetListResponse, DatasetSummary } from '../../../../bridge/src/server/datasets/datasetApi.ts';
 export type {
+  ActionKind,
+  LrSchedule,
+  PolicyOptions,
+  StateInput,
+  TrainingRunSettings,
   PolicyEval,
   PolicyListResponse,
   PolicySummary,

@@ -14,7 +14,7 @@ import { AuditLog, openAccess } from '../../../../bridge/src/access/index.ts';
 import { startServer, type RunningServer } from '../../../../bridge/src/server/startServer.ts';
 import { FakeCell, FakeControlPort } from '../../../../bridge/src/server/testing/index.ts';
 import { TrainingApi } from './TrainingApi.ts';
-import { FALLBACK_FORM, TrainingModel, requestOf } from './TrainingModel.ts';
+import { FALLBACK_FORM, TrainingModel, optionsOf, requestOf } from './TrainingModel.ts';
 
 let dir: string;
 let server: RunningServer;
@@ -60,6 +60,30 @@ describe('TrainingModel', () => {
     expect(mlp).not.toHaveProperty('name');
     const chunk = requestOf({ ...FALLBACK_FORM, dataset: 'reach', policy: 'chunk', name: 'mine', imageWidth: 64, imageHeight: 48 })!;
     expect(chunk).toMatchObject({ policy: 'chunk', name: 'mine', horizon: FALLBACK_FORM.horizon, imageSize: [64, 48] });
+  });
+
+  it('requestOf sends the inputs (joint positions always), outputs, schedule and typed options', () => {
+    const req = requestOf({
+      ...FALLBACK_FORM, dataset: 'reach', state: ['gripper', 'tcp_pose'], action: 'position', lrSchedule: 'cosine',
+      options: [{ name: 'hiddenUnits', value: '[64, 64]' }, { name: 'activation', value: 'tanh' }, { name: 'dropout', value: '' }, { name: '', value: '3' }],
+    })!;
+    expect(req).toMatchObject({ state: ['joint_position', 'gripper', 'tcp_pose'], action: 'position', lrSchedule: 'cosine', options: { hiddenUnits: [64, 64], activation: 'tanh' } });
+    expect(optionsOf([{ name: 'ensembleM', value: 'null' }, { name: 'sharedEncoder', value: 'true' }])).toEqual({ ensembleM: null, sharedEncoder: true });
+    expect(requestOf({ ...FALLBACK_FORM, dataset: 'reach' })).not.toHaveProperty('options');
+  });
+
+  it('a refused setting is shown beside the form with the bridge\'s words; changing the form clears it', async () => {
+    const m = model();
+    await m.refresh();
+    expect(m.state.form).toMatchObject({ state: ['joint_position', 'gripper', 'wrench'], action: 'velocity', lrSchedule: 'constant', options: [] });
+    m.setForm({ options: [{ name: 'dropout', value: '2' }] });
+    await m.start();
+    expect(m.state.problem).toBeNull();
+    expect(m.state.formProblem).toMatchObject({ code: 'invalid_option', severity: 'warning' });
+    expect(m.state.formProblem!.message).toBe("Could not start training: options: policy 'mlp': option 'dropout' expected [0, 1), found 2");
+    m.setForm({ options: [] });
+    expect(m.state.formProblem).toBeNull();
+    m.close();
   });
 
   it('loads defaults and the only dataset, trains to the end, refreshes the history; a taken name is a problem with a tip', async () => {

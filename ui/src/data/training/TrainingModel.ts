@@ -8,6 +8,10 @@ import { Store, type FrameScheduler } from '../Store.ts';
 import {
   TrainingApi,
   TrainingApiError,
+  type ActionKind,
+  type LrSchedule,
+  type PolicyOptions,
+  type StateInput,
   type DatasetSummary,
   type PolicySummary,
   type PolicyType,
@@ -35,6 +39,17 @@ export interface TrainForm {
   horizon: number;
   imageWidth: number;
   imageHeight: number;
+  /** State inputs; joint_position is always among them. */
+  state: StateInput[];
+  action: ActionKind;
+  lrSchedule: LrSchedule;
+  /** Policy hyperparameters as typed: a value is JSON (numbers, lists, null, true/false) or else a word, as with `cellkit train --option`. */
+  options: OptionRow[];
+}
+
+export interface OptionRow {
+  name: string;
+  value: string;
 }
 
 export interface TrainingState {
@@ -47,6 +62,8 @@ export interface TrainingState {
   policies: PolicySummary[] | null;
   listProblems: TrainingProblem[];
   problem: (TrainingProblem & { code: string }) | null;
+  /** The bridge refused the form's settings (400): shown beside the form, where they are changed. */
+  formProblem: (TrainingProblem & { code: string }) | null;
   notice: string | null;
   busy: boolean;
 }
@@ -54,10 +71,11 @@ export interface TrainingState {
 export const FALLBACK_FORM: TrainForm = {
   dataset: null, policy: 'mlp', name: '', epochs: 50, batchSize: 32, learningRate: 0.001, rate: 10,
   validationFraction: 0.1, patience: 10, seed: 0, outcomes: ['success'], horizon: 10, imageWidth: 96, imageHeight: 96,
+  state: ['joint_position', 'gripper', 'wrench'], action: 'velocity', lrSchedule: 'constant', options: [],
 };
 
 export const INITIAL_TRAINING_STATE: TrainingState = {
-  datasets: null, defaults: null, form: FALLBACK_FORM, job: null, policies: null, listProblems: [], problem: null, notice: null, busy: false,
+  datasets: null, defaults: null, form: FALLBACK_FORM, job: null, policies: null, listProblems: [], problem: null, formProblem: null, notice: null, busy: false,
 };
 
 export interface TrainingModelOptions {
@@ -74,6 +92,23 @@ function asProblem(error: unknown, doing: string): TrainingState['problem'] {
 
 export const isRunning = (job: TrainingJob | null): boolean => job !== null && job.finishedAt === null;
 
+/** A typed option value: JSON if it parses (2, [64, 64], null, true), else the word itself (relu). */
+export function parseOptionValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text.trim();
+  }
+}
+
+/** The rows with a name, as the request's `options`; undefined when there are none. */
+export function optionsOf(rows: readonly OptionRow[]): PolicyOptions | undefined {
+  // A row without a value keeps the default its placeholder shows.
+  const named = rows.filter((r) => r.name.trim() !== '' && r.value.trim() !== '');
+  if (named.length === 0) return undefined;
+  return Object.fromEntries(named.map((r) => [r.name.trim(), parseOptionValue(r.value)]));
+}
+
 /** The request the form describes; settings a policy does not use are left out. */
 export function requestOf(form: TrainForm): StartTrainingRequest | null {
   if (form.dataset === null) return null;
@@ -82,6 +117,11 @@ export function requestOf(form: TrainForm): StartTrainingRequest | null {
     rate: form.rate, validationFraction: form.validationFraction, patience: form.patience, seed: form.seed, outcomes: form.outcomes,
   };
   if (form.name.trim() !== '') req.name = form.name.trim();
+  req.state = form.state.includes('joint_position') ? [...form.state] : ['joint_position', ...form.state];
+  req.action = form.action;
+  req.lrSchedule = form.lrSchedule;
+  const options = optionsOf(form.options);
+  if (options !== undefined) req.options = options;
   if (form.policy === 'chunk') {
     req.horizon = form.horizon;
     req.imageSize = [form.imageWidth, form.imageHeight];
@@ -110,7 +150,7 @@ export class TrainingModel {
     this.store.update((s) => ({ ...s, ...patch }));
   }
 
-  dismiss = (): void => this.#set({ problem: null, notice: null });
+  dismiss = (): void => this.#set({ problem: null, formProblem: null, notice: null });
 
   /** Datasets, defaults, history, and the job running now (a reload finds it again). */
   refresh = async (): Promise<void> => {
@@ -144,11 +184,13 @@ export class TrainingModel {
     return {
       ...FALLBACK_FORM, epochs: d.epochs, batchSize: d.batchSize, learningRate: d.learningRate, rate: d.rate, validationFraction: d.validationFraction,
       patience: d.patience, seed: d.seed, horizon: chunk?.horizon ?? FALLBACK_FORM.horizon, imageWidth: d.imageSize[0], imageHeight: d.imageSize[1],
+      state: [...d.state], action: d.action, lrSchedule: d.lrSchedule, options: [],
     };
   }
 
+  /** A change to the form clears a refusal of its settings: the person is fixing it. */
   setForm = (patch: Partial<TrainForm>): void => {
-    this.store.update((s) => ({ ...s, form: { ...s.form, ...patch } }));
+    this.store.update((s) => ({ ...s, form: { ...s.form, ...patch }, formProblem: null }));
   };
 
   /** Back to the bridge's defaults, keeping the dataset and policy type. */
@@ -156,7 +198,7 @@ export class TrainingModel {
     const d = this.state.defaults;
     if (!d) return;
     const { dataset, policy, name, epochs } = this.state.form;
-    this.#set({ form: { ...this.#formFrom(d), dataset, policy, name, epochs } });
+    this.#set({ form: { ...this.#formFrom(d), dataset, policy, name, epochs }, formProblem: null });
   };
 
   start = async (): Promise<void> => {
@@ -165,14 +207,16 @@ export class TrainingModel {
       this.#set({ problem: { severity: 'warning', code: 'no_dataset', message: 'Pick a dataset first', tip: 'Choose the demonstrations to learn from in the list above.' } });
       return;
     }
-    this.#set({ busy: true, problem: null, notice: null });
+    this.#set({ busy: true, problem: null, formProblem: null, notice: null });
     try {
       const job = await this.api.start(req);
       this.#set({ busy: false, job });
       this.#schedulePoll(job.id);
       void this.refreshPolicies();
     } catch (error) {
-      this.#set({ busy: false, problem: asProblem(error, 'Could not start training') });
+      const problem = asProblem(error, 'Could not start training');
+      if (error instanceof TrainingApiError && error.status === 400) this.#set({ busy: false, formProblem: problem });
+      else this.#set({ busy: false, problem });
     }
   };
 

@@ -1,7 +1,9 @@
 /**
  * What to train: a dataset, a policy type in plain words, how long, and the
- * rest folded under "Advanced settings" with a line on each. Defaults come
- * from the bridge (the trainer's own).
+ * rest folded under "Advanced settings" with a line on each (the
+ * researcher's inputs, outputs, schedule and policy options among them).
+ * Defaults come from the bridge (the trainer's own); a refusal of the
+ * settings shows beside the Start button.
  */
 import { roleAllows } from '@cellkit/bridge/protocol';
 import type { ReactNode } from 'react';
@@ -9,6 +11,7 @@ import { useCell } from '../../app/CellContext.tsx';
 import { useTraining, useTrainingModel } from '../../app/TrainingContext.tsx';
 import type { PolicyType } from '../../data/training/TrainingApi.ts';
 import { isRunning, type Outcome, type TrainForm as Form } from '../../data/training/TrainingModel.ts';
+import { ResearchSettings } from './ResearchSettings.tsx';
 import { POLICY_TEXT } from './trainFormat.ts';
 
 const OUTCOMES: { id: Outcome; text: string }[] = [
@@ -51,6 +54,7 @@ export function TrainForm() {
   const datasets = useTraining((s) => s.datasets);
   const form = useTraining((s) => s.form);
   const busy = useTraining((s) => s.busy);
+  const refused = useTraining((s) => s.formProblem);
   const running = useTraining((s) => isRunning(s.job));
   const role = useCell((s) => s.welcome?.role ?? null);
   const allowed = role === null || roleAllows(role, 'control');
@@ -168,11 +172,18 @@ export function TrainForm() {
             </>
           )}
         </div>
+        <ResearchSettings locked={locked} />
         <button className="btn btn-small" disabled={locked} onClick={model.resetAdvanced}>
           Back to the defaults
         </button>
       </details>
 
+      {refused && (
+        <p className="tr-refused" role="alert" data-testid="train-form-problem" data-code={refused.code}>
+          <strong>{refused.message}</strong>
+          <span>{refused.tip}</span>
+        </p>
+      )}
       <div className="tr-start">
         <button className="btn btn-take btn-big" data-testid="train-start" disabled={locked || form.dataset === null || learnable === 0} onClick={() => void model.start()}>
           {busy ? 'Starting…' : 'Start training'}

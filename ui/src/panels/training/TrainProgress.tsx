@@ -1,10 +1,10 @@
-/** The run in progress (or the last one): progress bar, epoch, loss, time left, loss curves, Stop; the failure with its tip. */
+/** The run in progress (or the last one): progress bar, epoch, loss, time left, what it learns from, loss curves, Stop; the failure with its tip. */
 import { roleAllows } from '@cellkit/bridge/protocol';
 import { useCell } from '../../app/CellContext.tsx';
 import { useTraining, useTrainingModel } from '../../app/TrainingContext.tsx';
 import { isRunning } from '../../data/training/TrainingModel.ts';
 import { LossChart } from './LossChart.tsx';
-import { POLICY_TEXT, formatEta, formatLoss, formatRate } from './trainFormat.ts';
+import { POLICY_TEXT, formatEta, formatLoss, formatRate, formatRunSettings } from './trainFormat.ts';
 
 export function TrainProgress() {
   const model = useTrainingModel();
@@ -64,6 +64,11 @@ export function TrainProgress() {
           </span>
         )}
       </div>
+      {job.settings && (
+        <p className="tr-help tr-run-settings" data-testid="train-settings">
+          {formatRunSettings(job.settings)}
+        </p>
+      )}
       {job.error && (
         <p className="tr-failed" role="alert" data-testid="train-failed">
           <strong>{job.error.message}</strong> <span>{job.error.tip}</span>

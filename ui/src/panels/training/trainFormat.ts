@@ -1,5 +1,5 @@
 /** Plain-words text for the Train page. */
-import type { PolicyEval, PolicyType } from '../../data/training/TrainingApi.ts';
+import type { ActionKind, LrSchedule, PolicyEval, PolicyOptions, PolicyType, StateInput, TrainingRunSettings } from '../../data/training/TrainingApi.ts';
 
 export const POLICY_TEXT: Record<PolicyType, { title: string; short: string; what: string }> = {
   mlp: {
@@ -48,4 +48,38 @@ export function formatEval(e: PolicyEval): { main: string; detail: string } {
 
 export function formatWhen(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toLocaleString(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+}
+
+/** State inputs for the Advanced settings: a name and one line on what it is. */
+export const STATE_TEXT: Record<StateInput, { title: string; hint: string }> = {
+  joint_position: { title: 'Joint positions', hint: 'The arm’s joint angles. Always used.' },
+  joint_velocity: { title: 'Joint speeds', hint: 'How fast each joint turns. Skills tend to copy their current motion with it.' },
+  gripper: { title: 'Gripper', hint: 'How open the gripper is.' },
+  wrench: { title: 'Force and torque', hint: 'What the wrist force sensor feels.' },
+  tcp_pose: { title: 'Tool pose', hint: 'Tool position and orientation from forward kinematics (sim cell’s tool).' },
+};
+
+export const ACTION_TEXT: Record<ActionKind, { title: string; hint: string }> = {
+  velocity: { title: 'Joint speeds', hint: 'The recorded speed commands, as sent to the arm.' },
+  position: { title: 'Joint targets', hint: 'Where each joint is one step later: small errors don’t add up to drift.' },
+};
+
+export const SCHEDULE_TEXT: Record<LrSchedule, string> = {
+  constant: 'Constant',
+  cosine: 'Cosine: down to 0 by the last epoch',
+};
+
+const textOf = <K extends string>(table: Record<K, { title: string }>, key: string): string => (key in table ? table[key as K].title : key);
+
+/** One line on what a run learns from and how: "Inputs: … · Outputs: … · Learning rate …". */
+export function formatRunSettings(s: TrainingRunSettings): string {
+  const inputs = s.state === null ? 'everything recorded' : s.state.map((g) => textOf(STATE_TEXT, g).toLowerCase()).join(', ');
+  const parts = [`Inputs: ${inputs}`, `Outputs: ${textOf(ACTION_TEXT, s.action).toLowerCase()}`, `Learning rate ${s.learningRate}${s.lrSchedule === 'constant' ? '' : `, ${s.lrSchedule}`}`];
+  const options = formatOptions(s.options);
+  if (options !== '') parts.push(`Options: ${options}`);
+  return parts.join(' · ');
+}
+
+export function formatOptions(options: PolicyOptions): string {
+  return Object.entries(options).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
 }
