@@ -83,11 +83,9 @@ describe('Train page, advanced settings', () => {
     const tcpLine = page.locator('label', { has: page.getByTestId('train-state-tcp_pose') });
     expect(await tcpLine.textContent()).toMatch(/Tool pose.*tool position and orientation from forward kinematics/i);
 
-    // The form's store renders on the next frame: click, then wait for the box to show it.
-    for (const id of ['train-state-tcp_pose', 'train-action-position']) {
-      await page.getByTestId(id).click();
-      await waitFor(() => page.getByTestId(id).isChecked(), `${id} checked`);
-    }
+    // The form renders each change at once (check() insists the box changed when the click ends).
+    await page.getByTestId('train-state-tcp_pose').check();
+    await page.getByTestId('train-action-position').check();
     await page.getByTestId('train-lr-schedule').selectOption('cosine');
     await waitFor(async () => (await page.getByTestId('train-lr-schedule').inputValue()) === 'cosine', 'the cosine schedule');
     // The policy's option names are offered, with their defaults as placeholders.
@@ -113,7 +111,12 @@ describe('Train page, advanced settings', () => {
     await waitFor(async () => (await page.getByTestId('train-option-value-0').getAttribute('placeholder')) === '[256,256]', 'the default of hiddenUnits');
     // Changing the form clears the refusal.
     expect(await refused.count()).toBe(0);
-    await page.getByTestId('train-option-value-0').fill('[32, 32]');
+    // Typing inside the value keeps the caret where it is.
+    const value = page.getByTestId('train-option-value-0');
+    await value.fill('[3, 32]');
+    await value.evaluate((el: HTMLInputElement) => el.setSelectionRange(2, 2));
+    await page.keyboard.type('2');
+    expect(await value.inputValue()).toBe('[32, 32]');
     await page.getByTestId('train-form').screenshot({ path: join(shots, 'train-advanced.png') });
 
     await page.getByTestId('train-start').click();

@@ -188,9 +188,15 @@ export class TrainingModel {
     };
   }
 
-  /** A change to the form clears a refusal of its settings: the person is fixing it. */
+  /**
+   * A change to the form clears a refusal of its settings: the person is
+   * fixing it. Rendered at once, not on the next frame: React puts a
+   * controlled input back to the value it rendered when the event ends, so a
+   * keystroke rendered a frame later moves the caret to the end.
+   */
   setForm = (patch: Partial<TrainForm>): void => {
     this.store.update((s) => ({ ...s, form: { ...s.form, ...patch }, formProblem: null }));
+    this.store.flush();
   };
 
   /** Back to the bridge's defaults, keeping the dataset and policy type. */
