@@ -43,9 +43,10 @@ export interface PolicyManifest {
   jointNames: string[];
   /**
    * The arm model and tool point the derived inputs (`observation.tcp_pose.*`)
-   * were computed with: the runner computes them the same way, and refuses a
-   * cell whose arm or tool offset differs. Absent when the policy has none
-   * (and in bundles from before derived inputs existed).
+   * and twist outputs (`action.twist.*`) were computed with: the runner
+   * computes and converts them the same way, and refuses a cell whose arm or
+   * tool offset differs. Absent when the policy has none (and in bundles from
+   * before derived inputs existed).
    */
   kinematics?: PolicyKinematics;
   dataset: { id: string | null; hash: string | null };

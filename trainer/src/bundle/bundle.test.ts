@@ -152,6 +152,11 @@ describe('policy bundle', () => {
     // No tool offset on the cell means the flange; no arm is refused rather than guessed.
     expect(checkBundleFits(manifest, { ...cell, arm: 'ur5e' })[0].message).toMatch(/the cell's tool offset is \[0, 0, 0\] m \(none set: the flange\)/);
     expect(checkBundleFits(manifest, { ...cell, toolOffset: [0, 0, 0.1475] })[0].message).toMatch(/the cell does not say which arm it has/);
+    // Twist outputs are converted to joint velocities with the same arm and tool: refused the same way, saying so.
+    const twist = { ...manifest, outputs: { ...manifest.outputs, action: ['vx', 'vy', 'vz', 'wx', 'wy', 'wz'].map((n) => `action.twist.${n}`) } };
+    expect(checkBundleFits(twist, { ...cell, arm: 'ur10e', toolOffset: [0, 0, 0.1475] })[0].message)
+      .toBe("policy's TCP twist outputs were computed for arm model 'ur5e', the cell has 'ur10e'");
+    expect(checkBundleFits(twist, { ...cell, arm: 'ur5e', toolOffset: [0, 0, 0.1475] })).toEqual([]);
   });
 
   it('a folder checkpoint round-trips and resume continues from it', async () => {

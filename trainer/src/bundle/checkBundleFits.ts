@@ -69,16 +69,20 @@ export function checkBundleFits(bundle: { manifest: PolicyManifest } | PolicyMan
 /**
  * TCP inputs were computed with one arm model and tool point; on another, the
  * same joint positions give another pose, and the policy would see the tool
- * somewhere it is not.
+ * somewhere it is not. Twist outputs are turned into joint velocities with the
+ * same arm and tool: on another, the tool would move along another path.
  */
 function kinematicsProblems(m: PolicyManifest, cell: CellDescription): Problem[] {
   const k = m.kinematics;
   if (k == null) return [];
   const problems: Problem[] = [];
+  const inputs = m.inputs.state.some((n) => n.startsWith('observation.tcp_pose.'));
+  const outputs = m.outputs.action.some((n) => n.startsWith('action.twist.'));
+  const what = inputs && outputs ? 'TCP pose inputs and twist outputs' : outputs ? 'TCP twist outputs' : 'TCP pose inputs';
   if (cell.arm !== k.arm) {
     problems.push({
       severity: 'error', code: 'kinematics',
-      message: `policy's TCP pose inputs were computed for arm model '${k.arm}', the cell ${cell.arm == null ? 'does not say which arm it has' : `has '${cell.arm}'`}`,
+      message: `policy's ${what} were computed for arm model '${k.arm}', the cell ${cell.arm == null ? 'does not say which arm it has' : `has '${cell.arm}'`}`,
       tip: cell.arm == null ? `set arm: ${k.arm} in the cell config` : 'deploy a policy trained for this arm, or retrain with this arm (cellkit train --arm)',
     });
   }
@@ -86,7 +90,7 @@ function kinematicsProblems(m: PolicyManifest, cell: CellDescription): Problem[]
   if (have.some((v, i) => !(Math.abs(v - k.toolOffset[i]) <= TOOL_OFFSET_TOLERANCE))) {
     problems.push({
       severity: 'error', code: 'kinematics',
-      message: `policy's TCP pose inputs were computed with tool offset [${metres(k.toolOffset, ', ')}] m, the cell's tool offset is [${metres(have, ', ')}] m${cell.toolOffset == null ? ' (none set: the flange)' : ''}`,
+      message: `policy's ${what} were computed with tool offset [${metres(k.toolOffset, ', ')}] m, the cell's tool offset is [${metres(have, ', ')}] m${cell.toolOffset == null ? ' (none set: the flange)' : ''}`,
       tip: `set toolOffset: [${metres(k.toolOffset, ', ')}] in the cell config if that is this cell's tool, else retrain with --tool-offset ${metres(have, ',')}`,
     });
   }

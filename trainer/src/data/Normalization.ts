@@ -39,6 +39,12 @@ export function stdFloor(featureName: string): number {
   if (featureName.startsWith('observation.tcp_pose.')) return 0.01;
   if (featureName === 'action.gripper') return 0.02; // rad
   if (featureName.startsWith('action.position.')) return 0.01; // rad
+  // TCP linear velocity (m/s): 5 mm/s, 2.5% of the experts' 0.2 m/s cap; an axis the demos
+  // barely moved along stays a small output instead of a noise-amplified one.
+  if (/^action\.twist\.v[xyz]$/.test(featureName)) return 0.005;
+  // TCP angular velocity (rad/s): demos that hold the tool's orientation barely turn it;
+  // unfloored, the model's small errors there would become large wrist speeds.
+  if (featureName.startsWith('action.twist.')) return 0.02;
   if (featureName.startsWith('action.')) return 0.02; // rad/s
   return MIN_STD;
 }

@@ -1,10 +1,13 @@
-// State inputs that are not recorded but computed from the measured joint
-// positions (the TCP pose by forward kinematics). The trainer never computes
-// them itself: it knows no arm models (those live in the bridge, which
-// depends on the trainer). The caller injects the computation, and the same
-// function runs in the bridge's policy runner, so training and run time can
-// never disagree. policy.json carries `kinematics` — what the runner needs to
-// compute the same values, and what `checkBundleFits` compares with the cell.
+// Columns that are not recorded but computed with an arm model: state inputs
+// from the measured joint positions (the TCP pose by forward kinematics) and
+// action labels from the joints and the recorded joint velocity commands (the
+// TCP twist, J(q)·q̇). The trainer never computes them itself: it knows no arm
+// models (those live in the bridge, which depends on the trainer). The caller
+// injects the computation — one object for both, so they share one arm and
+// tool — and the same functions run in the bridge's policy runner, so training
+// and run time can never disagree. policy.json carries `kinematics` — what the
+// runner needs to compute the same values, and what `checkBundleFits` compares
+// with the cell.
 
 /** Derived state groups by short name (`--state joint_position,tcp_pose`). */
 export const DERIVED_STATE_GROUPS = ['tcp_pose'] as const;
@@ -30,7 +33,26 @@ export interface DerivedState {
   kinematics: PolicyKinematics;
 }
 
-export type DerivedStateProviders = Partial<Record<DerivedStateGroup, DerivedState>>;
+/**
+ * Action labels computed from each frame's measured joint positions `q` and
+ * recorded joint velocity command `qd` (`--action twist`): the TCP's velocity
+ * in the base frame that the command produces at that pose.
+ */
+export interface DerivedAction {
+  /** Column names after `action.twist.`, in column order. */
+  names: readonly string[];
+  /** Joint positions and velocities the function takes (the arm's joint count), in the dataset's joint order. */
+  jointCount: number;
+  /** Writes `names.length` values for joint positions `q` (rad) and velocities `qd` (rad/s) into `out` from `offset`. */
+  compute(q: ArrayLike<number>, qd: ArrayLike<number>, out: Float32Array, offset: number): void;
+  /** Copied into policy.json. */
+  kinematics: PolicyKinematics;
+}
+
+/** What the caller injects: one entry per derived state group, and `twist` for `--action twist`. */
+export interface DerivedStateProviders extends Partial<Record<DerivedStateGroup, DerivedState>> {
+  twist?: DerivedAction;
+}
 
 export function isDerivedStateGroup(group: string): group is DerivedStateGroup {
   return (DERIVED_STATE_GROUPS as readonly string[]).includes(group);

@@ -6,7 +6,7 @@ import { createDatasetDir, featuresFor, openDatasetDir } from '@cellkit/datasets
 import type { Dataset } from '@cellkit/datasets';
 import { SYNTHETIC_JOINTS, syntheticCommand, syntheticPosition, writeSyntheticEpisode } from '@cellkit/datasets/testing';
 import type { SyntheticEpisodeOptions } from '@cellkit/datasets/testing';
-import type { DerivedState } from './derivedState.ts';
+import type { DerivedAction, DerivedState } from './derivedState.ts';
 import { DatasetSelectionError, datasetToTrainingData } from './fromDataset.ts';
 import { computeStats, stdFloor } from './Normalization.ts';
 import { validateTrainingData } from './TrainingData.ts';
@@ -158,7 +158,62 @@ describe('datasetToTrainingData', () => {
       for (let j = 0; j < J; j++) expect(p.actions[t * A + j]).toBe(p.states[next * S + j]);
       expect(p.actions[t * A + J]).toBe(v.actions[t * A + J]);
     }
-    await expect(datasetToTrainingData(dataset, { cameras: [], actionTarget: 'acceleration' as never })).rejects.toThrow(/action target: expected one of velocity, position, found acceleration/);
+    await expect(datasetToTrainingData(dataset, { cameras: [], actionTarget: 'acceleration' as never })).rejects.toThrow(/action target: expected one of velocity, position, twist, found acceleration/);
+  });
+
+  it('twist: 6 columns J(q)·q̇ from the injected provider at each frame\'s measured joints and recorded joint commands, then the gripper command', async () => {
+    const dataset = await makeDataset('twist', ['success', 'success']);
+    // A stand-in for the TCP Jacobian (the bridge supplies the real one): a q-dependent 6×6 matrix, so a
+    // wrong frame, joint order or command column gives other values.
+    const jac = (q: ArrayLike<number>): number[][] => Array.from({ length: 6 }, (_, r) => Array.from({ length: 6 }, (_, c) => Math.cos(q[c] * (r + 1)) + (r === c ? 2 : 0)));
+    const mul = (q: ArrayLike<number>, qd: ArrayLike<number>): number[] => jac(q).map((row) => row.reduce((s, v, c) => s + v * qd[c], 0));
+    const twist: DerivedAction = {
+      names: ['vx', 'vy', 'vz', 'wx', 'wy', 'wz'],
+      jointCount: 6,
+      compute: (q, qd, out, offset) => mul(q, qd).forEach((v, i) => { out[offset + i] = v; }),
+      kinematics: { arm: 'ur5e', toolOffset: [0, 0, 0.1475] },
+    };
+    const vel = await datasetToTrainingData(dataset, { rate: 10, cameras: [] });
+    const { data } = await datasetToTrainingData(dataset, { rate: 10, cameras: [], actionTarget: 'twist', derivedState: { twist } });
+    validateTrainingData(data);
+    expect(data.actionNames).toEqual([...twist.names.map((n) => `action.twist.${n}`), 'action.gripper']);
+    expect(data.kinematics).toEqual({ arm: 'ur5e', toolOffset: [0, 0, 0.1475] });
+    expect(data.stateNames).toEqual(vel.data.stateNames);
+    const S = data.stateNames.length;
+    const A = data.actionNames.length;
+    const J = SYNTHETIC_JOINTS.length;
+    let moving = 0;
+    data.episodes.forEach((ep, e) => {
+      const v = vel.data.episodes[e];
+      expect(ep.length).toBe(v.length);
+      for (let t = 0; t < ep.length; t++) {
+        // q: this frame's joint positions (state columns 0..5); q̇: this frame's recorded commands (velocity actions 0..5).
+        const want = mul(ep.states.subarray(t * S, t * S + J), v.actions.subarray(t * (J + 1), t * (J + 1) + J));
+        for (let c = 0; c < 6; c++) expect(ep.actions[t * A + c]).toBe(Math.fround(want[c]));
+        expect(ep.actions[t * A + 6]).toBe(v.actions[t * (J + 1) + J]);
+        if (want.some((x) => Math.abs(x) > 1e-3)) moving++;
+      }
+    });
+    expect(moving).toBeGreaterThan(10);
+    // Normalization with the twist floors (m/s for linear, rad/s for angular).
+    expect(stdFloor('action.twist.vy')).toBe(0.005);
+    expect(stdFloor('action.twist.wz')).toBe(0.02);
+    const stats = computeStats(data.episodes.map((e) => e.actions), A, data.actionNames);
+    expect(stats.std.every((x) => x >= 0.005)).toBe(true);
+
+    // Without a provider: refused, saying what computes it; with the wrong joint count: both counts.
+    await expect(datasetToTrainingData(dataset, { cameras: [], actionTarget: 'twist' })).rejects.toThrow(DatasetSelectionError);
+    await expect(datasetToTrainingData(dataset, { cameras: [], actionTarget: 'twist' })).rejects.toThrow(/action twist is computed from the joint positions and the recorded joint velocity commands .* no provider for it was given/);
+    await expect(datasetToTrainingData(dataset, { cameras: [], actionTarget: 'twist', derivedState: { twist: { ...twist, jointCount: 7 } } }))
+      .rejects.toThrow(/action twist: the arm model ur5e has 7 joints, the dataset records 6/);
+    // tcp_pose and twist from providers with different tools: refused (policy.json holds one arm and tool).
+    const tcp: DerivedState = { names: ['x'], jointCount: 6, compute: (q, out, o) => { out[o] = q[0]; }, kinematics: { arm: 'ur5e', toolOffset: [0, 0, 0.2] } };
+    await expect(datasetToTrainingData(dataset, { cameras: [], state: ['tcp_pose'], actionTarget: 'twist', derivedState: { twist, tcp_pose: tcp } }))
+      .rejects.toThrow(/computed with two arm models or tools/);
+    // Not asked for: the provider is ignored, the actions are the recorded commands.
+    const plain = await datasetToTrainingData(dataset, { cameras: [], derivedState: { twist } });
+    expect(plain.data.actionNames).toEqual(vel.data.actionNames);
+    expect(plain.data.kinematics).toBeUndefined();
   });
 
   it('splits an episode at a camera gap instead of inventing frames, and counts what it dropped', async () => {

@@ -3,7 +3,8 @@
 // joint positions, joint velocities, gripper and wrench (in that order, names
 // kept as `<feature>.<name>`), then derived groups computed from the joint
 // positions (tcp_pose: see derivedState.ts), action = the recorded ACTION
-// stream (the commands actually sent after the safety layer), camera frames
+// stream (the commands actually sent after the safety layer) — or targets
+// derived from it (next-step joint positions, the TCP twist) — camera frames
 // resized.
 //
 // Invalid frames are never invented. A frame is usable when every state
@@ -17,7 +18,7 @@ import type { AlignedEpisode, Dataset, EpisodeMeta, EpisodeOutcome } from '@cell
 import { datasetContentHash } from './datasetContentHash.ts';
 import type { HashFactory } from './datasetContentHash.ts';
 import { DERIVED_STATE_GROUPS } from './derivedState.ts';
-import type { DerivedState, DerivedStateGroup, DerivedStateProviders, PolicyKinematics } from './derivedState.ts';
+import type { DerivedAction, DerivedState, DerivedStateGroup, DerivedStateProviders, PolicyKinematics } from './derivedState.ts';
 import type { EpisodeData, TrainingData } from './TrainingData.ts';
 
 /** State features in column order; the ones the dataset records are used. */
@@ -33,12 +34,20 @@ export const ACTION_FEATURE = 'action';
  * one policy step later (rad, from the measured joint positions), named
  * `action.position.<joint>`, which the runner tracks with a velocity command
  * (ACT predicts absolute joint targets too). A position target does not
- * integrate a small bias into drift, and it says where to stop. The gripper is
- * the recorded command either way.
+ * integrate a small bias into drift, and it says where to stop. Or 'twist' —
+ * instead of one output per joint, the TCP's velocity in the robot base frame
+ * that the recorded command produced, J(q)·q̇ at the frame's measured joints
+ * (6 columns `action.twist.vx|vy|vz` m/s, `wx|wy|wz` rad/s, computed by the
+ * injected `derivedState.twist`); the runner turns it back into joint
+ * velocities at the live joints (damped least squares, as Cartesian teleop).
+ * A Cartesian expert's mapping goal → twist is nearly linear, where in joint
+ * space it is bent by the arm's inverse kinematics. The gripper is the
+ * recorded command in every case.
  */
-export const ACTION_TARGETS = ['velocity', 'position'] as const;
+export const ACTION_TARGETS = ['velocity', 'position', 'twist'] as const;
 export type ActionTarget = (typeof ACTION_TARGETS)[number];
 export const POSITION_ACTION_PREFIX = `${ACTION_FEATURE}.position.`;
+export const TWIST_ACTION_PREFIX = `${ACTION_FEATURE}.twist.`;
 const JOINT_FEATURE = 'observation.joint_position';
 const IMAGE_PREFIX = 'observation.images.';
 
@@ -55,9 +64,13 @@ export interface FromDatasetOptions {
    * used only when named, and need their provider in `derivedState`.
    */
   state?: StateGroup[];
-  /** How derived groups are computed from a row of joint positions (the bridge supplies forward kinematics). */
+  /**
+   * How derived groups are computed from a row of joint positions, and twist
+   * actions from joint positions and commands (the bridge supplies the arm's
+   * kinematics).
+   */
   derivedState?: DerivedStateProviders;
-  /** Joint outputs: recorded velocity commands, or next-step joint positions. Default 'velocity'. */
+  /** Joint outputs: recorded velocity commands, next-step joint positions, or the TCP twist. Default 'velocity'. */
   actionTarget?: ActionTarget;
   /** Cameras to load, by name. Default: every camera in dataset.json. [] = state only. */
   cameras?: string[];
@@ -213,11 +226,13 @@ interface Layout {
   stateKeys: string[];
   /** Per action column: the joint_position column it takes one step ahead (position targets), or -1 for the recorded command. */
   positionOf: number[];
+  /** Twist actions: the provider, the recorded action column of each joint (joint order), the other columns (gripper), the recorded names. */
+  twist: { action: DerivedAction; jointCols: number[]; rest: number[]; recorded: string[] } | null;
   /** State features the first selected episode recorded (used or not). */
   recordedKeys: string[];
   /** Derived groups, in column order after the recorded ones. */
   derived: { group: DerivedStateGroup; state: DerivedState }[];
-  /** What the derived groups were computed with (null: none used). */
+  /** What the derived groups and twist actions were computed with (null: none used). */
   kinematics: PolicyKinematics | null;
   stateNames: string[];
   actionNames: string[];
@@ -239,15 +254,16 @@ function layoutOf(
   const joints = ep.features[JOINT_FEATURE].names;
   const positionOf = action.names.map((n) => (target === 'position' ? joints.indexOf(n) : -1));
   const derived = derivedGroups(groups ?? [], providers, joints);
+  const twist = target === 'twist' ? twistLayout(providers, joints, action.names, id, index) : null;
   return {
     stateKeys,
     positionOf,
+    twist,
     recordedKeys: STATE_FEATURES.filter((k) => ep.features[k] != null),
     derived,
-    // One derived group exists (tcp_pose); its arm and tool go into policy.json.
-    kinematics: derived[0]?.state.kinematics ?? null,
+    kinematics: sharedKinematics(derived, twist?.action),
     stateNames: stateNamesOf(ep, stateKeys, derived),
-    actionNames: actionNames(action.names, positionOf),
+    actionNames: actionNames(action.names, positionOf, twist),
     jointNames: [...ep.features[JOINT_FEATURE].names],
   };
 }
@@ -273,6 +289,45 @@ function derivedGroups(groups: StateGroup[], providers: DerivedStateProviders, j
   return out;
 }
 
+/** The twist provider, checked against the joints, and where each joint's command is in the recorded action. */
+function twistLayout(providers: DerivedStateProviders, joints: readonly string[], recorded: readonly string[], id: string, index: number): NonNullable<Layout['twist']> {
+  const action = providers.twist;
+  if (action == null) {
+    throw new DatasetSelectionError(
+      'action twist is computed from the joint positions and the recorded joint velocity commands with the arm\'s Jacobian, and no provider for it was given; '
+      + 'train through `cellkit train` (the bridge supplies the arm model), or pass derivedState.twist',
+    );
+  }
+  if (action.jointCount !== joints.length) {
+    throw new DatasetSelectionError(
+      `action twist: the arm model ${action.kinematics.arm} has ${action.jointCount} joints, the dataset records ${joints.length} [${joints.join(', ')}]; pass the arm this dataset was recorded on`,
+    );
+  }
+  const jointCols = joints.map((j) => recorded.indexOf(j));
+  const missing = joints.filter((_, j) => jointCols[j] < 0);
+  if (missing.length > 0) {
+    throw new DatasetSelectionError(
+      `dataset '${id}' episode ${index}: action twist needs a recorded velocity command for every joint [${joints.join(', ')}], the action has [${recorded.join(', ')}]; train with --action velocity`,
+    );
+  }
+  const rest = recorded.map((_, c) => c).filter((c) => !jointCols.includes(c));
+  return { action, jointCols, rest, recorded: [...recorded] };
+}
+
+/** The one arm and tool every derived column was computed with; two different ones are refused (policy.json holds one). */
+function sharedKinematics(derived: Layout['derived'], twist: DerivedAction | undefined): PolicyKinematics | null {
+  const all = [...derived.map((d) => d.state.kinematics), ...(twist ? [twist.kinematics] : [])];
+  const first = all[0];
+  if (first == null) return null;
+  const other = all.find((k) => JSON.stringify(k) !== JSON.stringify(first));
+  if (other != null) {
+    throw new DatasetSelectionError(
+      `derived columns computed with two arm models or tools: ${JSON.stringify(first)} and ${JSON.stringify(other)}; expected one (policy.json holds one); pass one provider for tcp_pose and twist`,
+    );
+  }
+  return first;
+}
+
 /** State column names: recorded features as `<feature>.<name>`, then derived groups as `observation.<group>.<name>`. */
 function stateNamesOf(ep: AlignedEpisode, stateKeys: readonly string[], derived: Layout['derived']): string[] {
   return [
@@ -281,8 +336,9 @@ function stateNamesOf(ep: AlignedEpisode, stateKeys: readonly string[], derived:
   ];
 }
 
-/** Column names of the action feature's `names`: position targets where `positionOf` maps a joint. */
-function actionNames(names: readonly string[], positionOf: number[]): string[] {
+/** Column names of the action feature's `names`: position targets where `positionOf` maps a joint; with twist, its columns then the non-joint ones. */
+function actionNames(names: readonly string[], positionOf: number[], twist: Layout['twist']): string[] {
+  if (twist != null) return [...twist.action.names.map((n) => `${TWIST_ACTION_PREFIX}${n}`), ...twist.rest.map((c) => `${ACTION_FEATURE}.${names[c]}`)];
   return names.map((n, i) => (positionOf[i] >= 0 ? `${POSITION_ACTION_PREFIX}${n}` : `${ACTION_FEATURE}.${n}`));
 }
 
@@ -293,8 +349,11 @@ function layoutMismatch(layout: Layout, ep: AlignedEpisode, cameras: string[]): 
   }
   const names = stateNamesOf(ep, layout.stateKeys, layout.derived);
   if (names.join('\n') !== layout.stateNames.join('\n')) return `state features [${names.join(', ')}], expected [${layout.stateNames.join(', ')}]`;
-  const actions = actionNames(ep.features[ACTION_FEATURE].names, layout.positionOf);
-  if (actions.join('\n') !== layout.actionNames.join('\n')) return `action [${actions.join(', ')}], expected [${layout.actionNames.join(', ')}]`;
+  const recorded = ep.features[ACTION_FEATURE].names;
+  // Twist columns come from the joints' commands by position in the recorded action: the recorded names must match exactly.
+  const actions = layout.twist != null ? [...recorded] : actionNames(recorded, layout.positionOf, null);
+  const expected = layout.twist != null ? layout.twist.recorded : layout.actionNames;
+  if (actions.join('\n') !== expected.join('\n')) return `action [${actions.join(', ')}], expected [${expected.join(', ')}]`;
   const extra = STATE_FEATURES.filter((k) => ep.features[k] != null && !layout.recordedKeys.includes(k));
   if (extra.length > 0) return `has ${extra.join(', ')} that the first selected episode lacks`;
   for (const c of cameras) if (ep.cameras[c] == null) return `camera '${c}' missing`;
@@ -370,20 +429,41 @@ function segment(ep: AlignedEpisode, layout: Layout, cameras: string[], start: n
     col += state.names.length;
   }
   const action = ep.features[ACTION_FEATURE];
+  if (layout.twist != null) return { states, actions: twistActions(ep, layout.twist, start, length), length, ...imagesOf(ep, cameras, start, length) };
   const actions = action.data.slice(start * action.dim, (start + length) * action.dim);
   // Position targets: the joint's measured position one step later (the segment's last frame holds).
   layout.positionOf.forEach((j, c) => {
     if (j < 0) return;
     for (let t = 0; t < length; t++) actions[t * action.dim + c] = q.data[(start + Math.min(t + 1, length - 1)) * q.dim + j];
   });
-  const out: EpisodeData = { states, actions, length };
-  if (cameras.length > 0) {
-    out.images = {};
-    for (const c of cameras) {
-      const cam = ep.cameras[c];
-      const frame = cam.width * cam.height * 3;
-      out.images[c] = cam.data.slice(start * frame, (start + length) * frame);
-    }
+  return { states, actions, length, ...imagesOf(ep, cameras, start, length) };
+}
+
+/** Twist labels J(q)·q̇ of frames [start, start+length) from the measured joints and the joint commands, then the other recorded columns (gripper). */
+function twistActions(ep: AlignedEpisode, twist: NonNullable<Layout['twist']>, start: number, length: number): Float32Array {
+  const q = ep.features[JOINT_FEATURE];
+  const action = ep.features[ACTION_FEATURE];
+  const W = twist.action.names.length;
+  const A = W + twist.rest.length;
+  const out = new Float32Array(length * A);
+  const qd = new Float64Array(q.dim);
+  for (let t = 0; t < length; t++) {
+    const row = (start + t) * action.dim;
+    for (let j = 0; j < q.dim; j++) qd[j] = action.data[row + twist.jointCols[j]];
+    const src = (start + t) * q.dim;
+    twist.action.compute(q.data.subarray(src, src + q.dim), qd, out, t * A);
+    twist.rest.forEach((c, k) => (out[t * A + W + k] = action.data[row + c]));
   }
   return out;
+}
+
+function imagesOf(ep: AlignedEpisode, cameras: string[], start: number, length: number): Pick<EpisodeData, 'images'> {
+  if (cameras.length === 0) return {};
+  const images: Record<string, Uint8Array> = {};
+  for (const c of cameras) {
+    const cam = ep.cameras[c];
+    const frame = cam.width * cam.height * 3;
+    images[c] = cam.data.slice(start * frame, (start + length) * frame);
+  }
+  return { images };
 }

@@ -48,7 +48,7 @@ export interface RunSettings {
    * Default DEFAULT_STATE.
    */
   state: StateGroup[] | null;
-  /** Joint outputs: 'velocity' (the recorded commands) or 'position' (next-step joint positions). */
+  /** Joint outputs: 'velocity' (the recorded commands), 'position' (next-step joint positions) or 'twist' (the TCP's velocity, needs `derivedState`). */
   actionTarget: ActionTarget;
   /** null = the policy decides: every dataset camera if it uses images, else none. */
   cameras: string[] | null;
@@ -73,7 +73,8 @@ export const RUN_DEFAULTS: RunSettings = {
 
 /**
  * Builds the providers of derived state groups (tcp_pose: forward kinematics,
- * which the trainer does not have) for the dataset's robot profile. `saved`:
+ * which the trainer does not have) and of twist actions (the TCP Jacobian)
+ * for the dataset's robot profile. `saved`:
  * what the run being resumed computed them with (null for a new run), to be
  * kept unless the caller was told otherwise.
  */
@@ -86,7 +87,7 @@ export interface TrainDatasetDirOptions extends Partial<RunSettings> {
   resume?: boolean;
   /** Recorded in metrics.json. */
   backend?: BackendInfo;
-  /** Called only when the state asks for a derived group; without it such a run fails with a DatasetSelectionError. */
+  /** Called only when the state asks for a derived group or the action is 'twist'; without it such a run fails with a DatasetSelectionError. */
   derivedState?: DerivedStateFactory;
   onReadEpisode?: (done: number, total: number) => void;
   /** After the data is in memory, before the first step. */
@@ -138,7 +139,7 @@ export async function trainDatasetDir(opts: TrainDatasetDirOptions): Promise<Tra
 
   const dataset = await openDataset(opts.dataset);
   const savedKinematics = opts.resume ? saved?.kinematics ?? null : null;
-  const derived = (settings.state ?? []).some((g) => (DERIVED_STATE_GROUPS as readonly string[]).includes(g));
+  const derived = (settings.state ?? []).some((g) => (DERIVED_STATE_GROUPS as readonly string[]).includes(g)) || settings.actionTarget === 'twist';
   const derivedState = derived && opts.derivedState ? opts.derivedState({ robotProfile: dataset.info.robot, saved: savedKinematics }) : undefined;
   const { data, report } = await datasetToTrainingData(dataset, {
     rate: settings.rate, imageSize: settings.imageSize, outcomes: settings.outcomes, actionTarget: settings.actionTarget,
