@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
 import type { JointSample, WrenchSample } from '../cell/Cell.ts';
-import { UR5E, UR_JOINT_NAMES, forwardKinematics } from '../kinematics/index.ts';
+import { twistToJointVelocities } from '../control/twistToJointVelocities.ts';
+import { UR5E, UR_JOINT_NAMES, forwardKinematics, jacobian } from '../kinematics/index.ts';
 import { createPolicyAdapter, type PolicyAdapter } from './PolicyAdapter.ts';
 import { TCP_POSE_NAMES } from './tcpPoseState.ts';
+import { TWIST_NAMES, twistAction } from './twistAction.ts';
 
 const joints = ['a', 'b'];
 const cell = { jointNames: joints, hasGripper: true };
@@ -82,6 +84,53 @@ describe('createPolicyAdapter', () => {
       .toMatch(/unknown arm model "kr6"/);
     expect((createPolicyAdapter({ ...manifest, inputs: { state: ['observation.tcp_pose.roll'] } }, { jointNames: UR_JOINT_NAMES, hasGripper: false }) as { message: string }[])[0]!.message)
       .toMatch(/'observation.tcp_pose.roll' is not a TCP pose column/);
+  });
+
+  it('twist: joint velocities from Cartesian teleop\'s damped least squares at the measured joints, with the bundle\'s arm and tool, scaled', () => {
+    const tool: [number, number, number] = [0, 0, 0.1475];
+    // Twist columns shuffled, the gripper in between: each column finds its own value.
+    const action = ['action.twist.wz', 'action.twist.vx', 'action.gripper', 'action.twist.vy', 'action.twist.vz', 'action.twist.wx', 'action.twist.wy'];
+    const manifest = { inputs: { state: UR_JOINT_NAMES.map((j) => `observation.joint_position.${j}`) }, outputs: { action }, rate: 10, kinematics: { arm: 'ur5e', toolOffset: tool } };
+    const a = createPolicyAdapter(manifest, { jointNames: UR_JOINT_NAMES, hasGripper: true }) as PolicyAdapter;
+    expect(a.twistOutputs).toBe(true);
+    expect(a.positionTargets).toBe(false);
+    const q = [0.3, -1.2, 1.4, -1.7, -1.57, 0.2];
+    const joints: JointSample = { stamp: 1, receivedAt: 1, position: q, velocity: [0, 0, 0, 0, 0, 0], effort: [0, 0, 0, 0, 0, 0] };
+    const twist = { vx: 0.02, vy: -0.01, vz: 0.005, wx: 0, wy: 0.1, wz: -0.2 };
+    const predicted = action.map((n) => (n === 'action.gripper' ? 1 : twist[n.slice('action.twist.'.length) as keyof typeof twist]));
+    const cmd = a.command(predicted, 0.5, joints);
+    const want = twistToJointVelocities(UR5E, q, { linear: [0.02, -0.01, 0.005], angular: [0, 0.1, -0.2], frame: 'base' }, tool);
+    cmd.velocities.forEach((v, j) => expect(v).toBeCloseTo(want[j]! * 0.5, 12));
+    expect(cmd.gripper).toBe(1);
+    // The TCP then moves with the predicted twist (scaled): J(q)·q̇ = 0.5·twist.
+    const J = jacobian(UR5E, q, tool);
+    const realised = J.map((row) => row.reduce((s, x, j) => s + x * cmd.velocities[j]!, 0));
+    realised.forEach((v, r) => expect(v).toBeCloseTo(0.5 * twist[TWIST_NAMES[r]!], 9));
+    // Another q, other joint velocities: it converts at the joints it is given.
+    const other = a.command(predicted, 0.5, { ...joints, position: [0, -1.57, 1.57, -1.57, -1.57, 0] });
+    expect(Math.max(...other.velocities.map((v, j) => Math.abs(v - cmd.velocities[j]!)))).toBeGreaterThan(1e-3);
+    // Without the joints it cannot convert: NaN (the runner stops on it), never a guess.
+    expect(a.command(predicted, 1).velocities.every(Number.isNaN)).toBe(true);
+
+    // Refused at load: no kinematics, a missing twist column, twist mixed with joint values.
+    const { kinematics: _, ...bare } = manifest;
+    const messages = (m: object) => (createPolicyAdapter(m as typeof manifest, { jointNames: UR_JOINT_NAMES, hasGripper: true }) as { message: string }[]).map((p) => p.message);
+    expect(messages(bare)).toEqual([expect.stringContaining('outputs action.twist.* need the arm model and tool offset they were computed with (policy.json kinematics), found none')]);
+    expect(messages({ ...manifest, outputs: { action: action.filter((n) => n !== 'action.twist.wy') } })).toEqual([expect.stringContaining('a twist without action.twist.wy')]);
+    expect(messages({ ...manifest, outputs: { action: [...action, `action.${UR_JOINT_NAMES[0]}`] } })).toEqual([expect.stringContaining('outputs a twist and joint values')]);
+  });
+
+  it('twist provider (training labels) and adapter (run time) are inverse: DLS(J, J·q̇) = q̇ away from singularities', () => {
+    const tool: [number, number, number] = [0, 0, 0.1475];
+    const provider = twistAction({ arm: 'ur5e', toolOffset: tool });
+    const a = createPolicyAdapter({ inputs: { state: [] }, outputs: { action: TWIST_NAMES.map((n) => `action.twist.${n}`) }, rate: 10, kinematics: { arm: 'ur5e', toolOffset: tool } }, { jointNames: UR_JOINT_NAMES, hasGripper: false }) as PolicyAdapter;
+    const q = [0.3, -1.2, 1.4, -1.7, -1.57, 0.2];
+    const qd = [0.1, -0.2, 0.3, 0.05, -0.4, 0.25];
+    const label = new Float32Array(6);
+    provider.compute(q, qd, label, 0);
+    const back = a.command(label, 1, { stamp: 1, receivedAt: 1, position: q, velocity: qd, effort: [0, 0, 0, 0, 0, 0] }).velocities;
+    // float32 labels: equal to ~1e-6 rad/s.
+    back.forEach((v, j) => expect(v).toBeCloseTo(qd[j]!, 5));
   });
 
   it('names every input and output the cell cannot serve', () => {

@@ -13,7 +13,10 @@
  * the bundle's `kinematics`: tcpPoseState.ts) in;
  * `action.<joint>` (a velocity) or `action.position.<joint>` (where the joint
  * should be one policy step later: tracked with the velocity that gets there
- * in one period), `action.gripper` out), and the trainer's synthetic data
+ * in one period) or `action.twist.vx` … `wz` (the TCP's velocity in the base
+ * frame: turned into joint velocities at the measured joints by damped least
+ * squares with the bundle's `kinematics`, as Cartesian teleop does:
+ * twistAction.ts), `action.gripper` out), and the trainer's synthetic data
  * (`<joint>.position`, `<joint>.velocity`, `gripper.position`,
  * `wrench.force.x` … in; `<joint>.velocity_command`, `gripper.command` out).
  */
@@ -23,6 +26,7 @@ import type { JointSample, WrenchSample } from '../cell/Cell.ts';
 import type { ArmModel } from '../kinematics/index.ts';
 import { getArmModel } from '../profiles/getArmModel.ts';
 import { TCP_POSE_NAMES, TCP_POSE_PREFIX, writeTcpPose } from './tcpPoseState.ts';
+import { TWIST_NAMES, TWIST_PREFIX, twistToJoints } from './twistAction.ts';
 
 export interface AdapterProblem {
   severity: 'error';
@@ -46,9 +50,12 @@ export interface PolicyAdapter {
   observe(samples: LatestSamples, out: Float32Array): void;
   /** Joint outputs are positions (tracked from the measured joints) rather than velocities. */
   readonly positionTargets: boolean;
+  /** Outputs are the TCP twist (turned into joint velocities at the measured joints) rather than joint values. */
+  readonly twistOutputs: boolean;
   /**
    * Predicted action → the command the runner submits, velocities scaled by
-   * `speedScale`. Position targets need the joints the prediction was made from.
+   * `speedScale`. Position targets and twists need the joints the prediction
+   * was made from; without them the velocities are NaN (the runner stops).
    */
   command(action: ArrayLike<number>, speedScale: number, joints?: JointSample): { velocities: number[]; gripper?: number };
 }
@@ -64,7 +71,10 @@ export function createPolicyAdapter(
   const joints = cell.jointNames;
   const getters: Getter[] = [];
   let usesWrench = false;
-  const tcp = tcpPoseInput(manifest, joints.length, problems);
+  const usesTcpPose = manifest.inputs.state.some((n) => n.startsWith(TCP_POSE_PREFIX));
+  const usesTwist = manifest.outputs.action.some((n) => n.startsWith(TWIST_PREFIX));
+  const kinematics = usesTcpPose || usesTwist ? bundleKinematics(manifest, joints.length, problems, usesTcpPose) : undefined;
+  const tcp = usesTcpPose ? kinematics : undefined;
   for (const name of manifest.inputs.state) {
     if (name.startsWith(TCP_POSE_PREFIX)) {
       const k = (TCP_POSE_NAMES as readonly string[]).indexOf(name.slice(TCP_POSE_PREFIX.length));
@@ -88,12 +98,19 @@ export function createPolicyAdapter(
     getters.push(getter);
   }
   const jointIndex: number[] = [];
+  const twistIndex: number[] = [];
   let gripperIndex: number | undefined;
   let positions = 0;
   manifest.outputs.action.forEach((name, i) => {
     const bare = name.replace(/^action\./, '');
     if (bare === 'gripper.command' || bare === 'gripper') {
       gripperIndex = i;
+      return;
+    }
+    if (name.startsWith(TWIST_PREFIX)) {
+      const k = (TWIST_NAMES as readonly string[]).indexOf(name.slice(TWIST_PREFIX.length));
+      if (k >= 0) twistIndex[k] = i;
+      else problems.push({ severity: 'error', code: 'action_feature', message: `policy output '${name}' is not a twist column; expected ${TWIST_PREFIX}${TWIST_NAMES.join('|')}`, tip: 'retrain with this cellkit version' });
       return;
     }
     const isPosition = bare.startsWith('position.');
@@ -103,7 +120,7 @@ export function createPolicyAdapter(
       if (isPosition) positions++;
     } else problems.push({
       severity: 'error', code: 'action_feature',
-      message: `policy output '${name}' is not a command this cell takes; expected action.<joint> (a joint velocity) or action.position.<joint> for joints [${joints.join(', ')}], or action.gripper`,
+      message: `policy output '${name}' is not a command this cell takes; expected action.<joint> (a joint velocity) or action.position.<joint> for joints [${joints.join(', ')}], action.twist.vx|vy|vz|wx|wy|wz, or action.gripper`,
       tip: 'retrain on data recorded from this cell',
     });
   });
@@ -118,8 +135,9 @@ export function createPolicyAdapter(
   if (positionTargets && !(manifest.rate > 0)) {
     problems.push({ severity: 'error', code: 'action_feature', message: `position targets need the policy rate to track them, found ${manifest.rate}`, tip: 'fix policy.json or retrain' });
   }
+  if (usesTwist) twistProblems(manifest.outputs.action, twistIndex, jointIndex, problems);
   const missing = joints.filter((_, j) => jointIndex[j] === undefined);
-  if (missing.length > 0 && problems.length === 0) {
+  if (!usesTwist && missing.length > 0 && problems.length === 0) {
     problems.push({
       severity: 'error', code: 'action_feature',
       message: `policy outputs no velocity for joints [${missing.join(', ')}]; expected one per joint [${joints.join(', ')}]`,
@@ -130,9 +148,12 @@ export function createPolicyAdapter(
   const commandGripper = gripperIndex !== undefined && cell.hasGripper ? gripperIndex : undefined;
   const rate = manifest.rate;
   const pose = new Float64Array(TCP_POSE_NAMES.length);
+  const twist = usesTwist ? kinematics! : undefined;
+  const predictedTwist = new Float64Array(TWIST_NAMES.length);
   return {
     usesWrench,
     positionTargets,
+    twistOutputs: twist !== undefined,
     observe(samples, out) {
       if (tcp !== undefined) {
         if (samples.joints) writeTcpPose(tcp.arm, tcp.toolOffset, samples.joints.position, pose);
@@ -141,38 +162,70 @@ export function createPolicyAdapter(
       for (let i = 0; i < getters.length; i++) out[i] = getters[i]!(samples, pose);
     },
     command(action, speedScale, from) {
-      // A position target: the velocity that reaches it in one policy period from where the joint is.
-      const velocities = positionTargets
-        ? jointIndex.map((i, j) => (action[i]! - (from?.position[j] ?? NaN)) * rate * speedScale)
-        : jointIndex.map((i) => action[i]! * speedScale);
+      let velocities: number[];
+      if (twist !== undefined) {
+        // A twist: the joint velocities that realise it at the measured joints (the safety layer limits them like any
+        // command). Damped least squares is linear in the twist: scaling the result scales the TCP's speed alike.
+        twistIndex.forEach((i, k) => (predictedTwist[k] = action[i]!));
+        velocities = from ? twistToJoints(twist.arm, twist.toolOffset, from.position, predictedTwist).map((v) => v * speedScale) : joints.map(() => NaN);
+      } else if (positionTargets) {
+        // A position target: the velocity that reaches it in one policy period from where the joint is.
+        velocities = jointIndex.map((i, j) => (action[i]! - (from?.position[j] ?? NaN)) * rate * speedScale);
+      } else {
+        velocities = jointIndex.map((i) => action[i]! * speedScale);
+      }
       // The gripper is a target position, not a speed: it is not scaled (the safety layer clamps it to 0..1).
       return commandGripper === undefined ? { velocities } : { velocities, gripper: action[commandGripper]! };
     },
   };
 }
 
-/** The arm and tool the bundle's TCP inputs are computed with, or undefined when it has none (problems pushed when it cannot). */
-function tcpPoseInput(
-  manifest: { inputs: { state: string[] }; kinematics?: PolicyKinematics }, jointCount: number, problems: AdapterProblem[],
+/**
+ * The arm and tool the bundle's TCP inputs are computed with and its twist
+ * outputs converted with (problems pushed when it has none or they cannot be used).
+ */
+function bundleKinematics(
+  manifest: { kinematics?: PolicyKinematics }, jointCount: number, problems: AdapterProblem[], inputs: boolean,
 ): { arm: ArmModel; toolOffset: [number, number, number] } | undefined {
-  if (!manifest.inputs.state.some((n) => n.startsWith(TCP_POSE_PREFIX))) return undefined;
+  const code = inputs ? 'state_feature' : 'action_feature';
+  const what = inputs ? 'TCP inputs' : 'twist outputs';
   const k = manifest.kinematics;
   if (k == null) {
-    problems.push({ severity: 'error', code: 'state_feature', message: `policy inputs ${TCP_POSE_PREFIX}* need the arm model and tool offset they were computed with (policy.json kinematics), found none`, tip: 'retrain the policy: cellkit train writes them' });
+    const names = inputs ? `inputs ${TCP_POSE_PREFIX}*` : `outputs ${TWIST_PREFIX}*`;
+    problems.push({ severity: 'error', code, message: `policy ${names} need the arm model and tool offset they were computed with (policy.json kinematics), found none`, tip: 'retrain the policy: cellkit train writes them' });
     return undefined;
   }
   let arm: ArmModel;
   try {
     arm = getArmModel(k.arm);
   } catch (err) {
-    problems.push({ severity: 'error', code: 'state_feature', message: `policy's TCP inputs were computed for ${(err as Error).message}`, tip: 'deploy a policy trained for an arm this bridge knows' });
+    problems.push({ severity: 'error', code, message: `policy's ${what} were computed for ${(err as Error).message}`, tip: 'deploy a policy trained for an arm this bridge knows' });
     return undefined;
   }
   if (arm.jointNames.length !== jointCount) {
-    problems.push({ severity: 'error', code: 'state_feature', message: `policy's TCP inputs need the ${arm.jointNames.length} joints of ${arm.name}, the cell has ${jointCount}`, tip: 'deploy a policy trained for this arm' });
+    problems.push({ severity: 'error', code, message: `policy's ${what} need the ${arm.jointNames.length} joints of ${arm.name}, the cell has ${jointCount}`, tip: 'deploy a policy trained for this arm' });
     return undefined;
   }
   return { arm, toolOffset: [...k.toolOffset] };
+}
+
+/** A twist policy outputs all six twist columns and no joint values (the twist moves every joint). */
+function twistProblems(names: string[], twistIndex: number[], jointIndex: number[], problems: AdapterProblem[]): void {
+  const missing = TWIST_NAMES.filter((_, k) => twistIndex[k] === undefined);
+  if (missing.length > 0) {
+    problems.push({
+      severity: 'error', code: 'action_feature',
+      message: `policy outputs a twist without ${missing.map((n) => TWIST_PREFIX + n).join(', ')}; expected all of ${TWIST_PREFIX}${TWIST_NAMES.join('|')}`,
+      tip: 'retrain with --action twist',
+    });
+  }
+  if (jointIndex.some((i) => i !== undefined)) {
+    problems.push({
+      severity: 'error', code: 'action_feature',
+      message: `policy outputs a twist and joint values [${names.join(', ')}]; expected one kind for every joint`,
+      tip: 'retrain with one --action kind',
+    });
+  }
 }
 
 function stateGetter(name: string, joints: string[]): Getter | undefined {

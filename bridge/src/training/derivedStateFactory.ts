@@ -1,5 +1,6 @@
 /**
- * What `trainDatasetDir` computes derived state inputs (tcp_pose) with, for
+ * What `trainDatasetDir` computes derived state inputs (tcp_pose) and twist
+ * actions (`--action twist`) with — one arm and tool for both — for
  * `cellkit train` and the training API's worker. A dataset records its robot
  * profile, not the arm model or the tool, so: the arm given, else the one a
  * resumed run used, else the profile's default arm; the tool offset given,
@@ -12,6 +13,7 @@ import type { DerivedStateFactory } from '@cellkit/trainer/node';
 
 import { CELL_LAYOUT } from '../../sim/model/index.ts';
 import { tcpPoseState } from '../policy/tcpPoseState.ts';
+import { twistAction } from '../policy/twistAction.ts';
 import { getProfile } from '../profiles/profileRegistry.ts';
 
 export interface DerivedStateFactoryOptions {
@@ -31,14 +33,14 @@ export function derivedStateFactory(opts: DerivedStateFactoryOptions = {}): Deri
       try {
         arm = getProfile(robotProfile).defaults.arm;
       } catch (err) {
-        throw new DatasetSelectionError(`tcp_pose: the dataset's robot profile has no known arm model (${(err as Error).message}); pass --arm`);
+        throw new DatasetSelectionError(`tcp_pose / twist: the dataset's robot profile has no known arm model (${(err as Error).message}); pass --arm`);
       }
     }
     const toolOffset = opts.toolOffset ?? saved?.toolOffset ?? SIM_TOOL_OFFSET;
     try {
-      return { tcp_pose: tcpPoseState({ arm, toolOffset }) };
+      return { tcp_pose: tcpPoseState({ arm, toolOffset }), twist: twistAction({ arm, toolOffset }) };
     } catch (err) {
-      throw new DatasetSelectionError(`tcp_pose: ${(err as Error).message}`);
+      throw new DatasetSelectionError(`tcp_pose / twist: ${(err as Error).message}`);
     }
   };
 }
