@@ -35,6 +35,9 @@ Options:
   --action <kind>        what the policy outputs per joint: velocity (default; the recorded commands)
                          or position (the joint's position one policy step later, tracked by the
                          runner: a small bias does not add up to drift, and it says where to stop)
+                         or twist (the tool point's velocity in the base frame, vx,vy,vz m/s and
+                         wx,wy,wz rad/s, = J(q)·command with the arm and tool as for tcp_pose; the
+                         runner turns it into joint velocities at the measured joints)
   --state <list>         state inputs: joint_position (always), joint_velocity, gripper, wrench, tcp_pose
                          (default joint_position,gripper,wrench: with joint velocities a policy
                          tends to copy its current motion instead of looking at the goal)
