@@ -6,11 +6,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../access/index.ts';
 import { startStack, type RunningStack } from '../app/startStack.ts';
 import type { ControlOutput } from '../control/index.ts';
+import { UR5E, forwardKinematics, jacobian } from '../kinematics/index.ts';
 import { loadPolicy, type LoadedPolicy } from './loadPolicy.ts';
 import { PolicyError } from './PolicyError.ts';
 import { PolicyRunner } from './PolicyRunner.ts';
 import { recordInterventions } from './recordInterventions.ts';
 import { trainTinyPolicy } from './testing/trainTinyPolicy.ts';
+import { TWIST_NAMES } from './twistAction.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -198,6 +200,60 @@ describe('PolicyRunner on the real stack', () => {
     expect(runner.status().state).toBe('running');
     expect(Math.max(...latestQ.slice(0, 6).map((q, i) => Math.abs(q - goal[i]!)))).toBeLessThan(0.002);
     expect(Math.max(...latestQd.slice(0, 6).map(Math.abs))).toBeLessThan(0.01);
+  }, 40_000);
+
+  it('twist: a constant predicted +2 cm/s in x moves the TCP along +x, orientation held, through the safety layer within its limits', async () => {
+    await waitFor('the arm at rest', () => latestQd.every((v) => Math.abs(v) < 1e-4));
+    const tool = stack.controller.status().toolOffset!;
+    expect(cell().arm).toBe('ur5e');
+    const twist = [0.02, 0, 0, 0, 0, 0];
+    // The tiny bundle made to say "move the tool at `twist`": joint outputs renamed to the twist columns, their
+    // normalization set so every prediction de-normalizes to `twist` (std ~0), and the sim cell's arm and tool.
+    const fixed = join(dir, 'fixed-twist');
+    await cp(bundleDir, fixed, { recursive: true });
+    const manifest = JSON.parse(await readFile(join(fixed, 'policy.json'), 'utf8'));
+    const names = cell().jointNames;
+    manifest.outputs.action = manifest.outputs.action.map((a: string) => {
+      const j = names.findIndex((n) => a.startsWith(`${n}.`));
+      return j >= 0 ? `action.twist.${TWIST_NAMES[j]}` : a;
+    });
+    manifest.outputs.action.forEach((a: string, k: number) => {
+      const c = TWIST_NAMES.findIndex((n) => a === `action.twist.${n}`);
+      if (c < 0) return;
+      manifest.normalization.action.mean[k] = twist[c];
+      manifest.normalization.action.std[k] = 1e-12;
+    });
+    manifest.kinematics = { arm: 'ur5e', toolOffset: tool };
+    await writeFile(join(fixed, 'policy.json'), JSON.stringify(manifest));
+    runner.use(await loadPolicy({ source: fixed, cell: { ...cell(), toolOffset: tool } }));
+    expect(runner.loaded!.adapter.twistOutputs).toBe(true);
+
+    const q0 = latestQ.slice(0, 6);
+    const start = forwardKinematics(UR5E, q0, tool);
+    const mark = outputs.length;
+    runner.start({ mode: 'autonomous', speedScale: 1 });
+    await waitFor('the TCP 2 cm along +x', () => forwardKinematics(UR5E, latestQ.slice(0, 6), tool).position[0] - start.position[0] > 0.02, 20_000);
+    expect(runner.status().state).toBe('running');
+    runner.stop();
+    const q1 = latestQ.slice(0, 6);
+    const end = forwardKinematics(UR5E, q1, tool);
+    // Along x: y and z within 1 mm, the tool frame turned by less than ~0.3°.
+    expect(Math.abs(end.position[1] - start.position[1])).toBeLessThan(0.001);
+    expect(Math.abs(end.position[2] - start.position[2])).toBeLessThan(0.001);
+    expect(Math.max(...end.rotation.map((r, i) => Math.abs(r - start.rotation[i]!)))).toBeLessThan(0.005);
+    // Every policy command went through the safety layer; none was cut by the TCP speed or workspace limits,
+    // and each moves the tool at about the predicted 2 cm/s along x (J at the midpoint; the arm moves 2 cm).
+    const sent = outputs.slice(mark).filter((o) => o.source === 'policy' && o.velocities.some((v) => v !== 0));
+    expect(sent.length).toBeGreaterThan(10);
+    expect(sent.some((o) => o.limited.some((c) => /tcp|workspace/.test(c)))).toBe(false);
+    const J = jacobian(UR5E, q0.map((q, i) => (q + q1[i]!) / 2), tool);
+    const steady = sent.filter((o) => o.limited.length === 0).map((o) => J.map((row) => row.reduce((s, x, j) => s + x * o.velocities[j]!, 0)));
+    expect(steady.length).toBeGreaterThan(10);
+    for (const v of steady) {
+      expect(v[0]).toBeGreaterThan(0.018);
+      expect(v[0]).toBeLessThan(0.022);
+      expect(Math.hypot(v[0]!, v[1]!, v[2]!)).toBeLessThanOrEqual(stack.controller.status().limits.maxTcpSpeed);
+    }
   }, 40_000);
 
   it('losing the lease stops it at once; nothing of the policy moves the arm afterwards', async () => {
