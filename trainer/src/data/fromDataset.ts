@@ -18,8 +18,13 @@ import type { AlignedEpisode, Dataset, EpisodeMeta, EpisodeOutcome } from '@cell
 import { datasetContentHash } from './datasetContentHash.ts';
 import type { HashFactory } from './datasetContentHash.ts';
 import { DERIVED_STATE_GROUPS } from './derivedState.ts';
-import type { DerivedAction, DerivedState, DerivedStateGroup, DerivedStateProviders, PolicyKinematics } from './derivedState.ts';
+import type { DerivedState, DerivedStateGroup, DerivedStateProviders, PolicyKinematics } from './derivedState.ts';
 import type { EpisodeData, TrainingData } from './TrainingData.ts';
+import { DatasetSelectionError } from './DatasetSelectionError.ts';
+import { sharedKinematics, twistActions, twistLayout } from './twistActions.ts';
+import type { TwistLayout } from './twistActions.ts';
+
+export { DatasetSelectionError };
 
 /** State features in column order; the ones the dataset records are used. */
 export const STATE_FEATURES = ['observation.joint_position', 'observation.joint_velocity', 'observation.gripper', 'observation.wrench'] as const;
@@ -116,11 +121,6 @@ export interface DatasetConversionReport {
     /** Unusable frames per cause (a frame can count under several). */
     invalidBy: Record<string, number>;
   };
-}
-
-/** Bad selection or inconsistent data: the CLI prints the message and exits 2. */
-export class DatasetSelectionError extends Error {
-  override name = 'DatasetSelectionError';
 }
 
 export async function datasetToTrainingData(
@@ -227,7 +227,7 @@ interface Layout {
   /** Per action column: the joint_position column it takes one step ahead (position targets), or -1 for the recorded command. */
   positionOf: number[];
   /** Twist actions: the provider, the recorded action column of each joint (joint order), the other columns (gripper), the recorded names. */
-  twist: { action: DerivedAction; jointCols: number[]; rest: number[]; recorded: string[] } | null;
+  twist: TwistLayout | null;
   /** State features the first selected episode recorded (used or not). */
   recordedKeys: string[];
   /** Derived groups, in column order after the recorded ones. */
@@ -261,7 +261,7 @@ function layoutOf(
     twist,
     recordedKeys: STATE_FEATURES.filter((k) => ep.features[k] != null),
     derived,
-    kinematics: sharedKinematics(derived, twist?.action),
+    kinematics: sharedKinematics(derived.map((d) => d.state.kinematics), twist?.action),
     stateNames: stateNamesOf(ep, stateKeys, derived),
     actionNames: actionNames(action.names, positionOf, twist),
     jointNames: [...ep.features[JOINT_FEATURE].names],
@@ -287,45 +287,6 @@ function derivedGroups(groups: StateGroup[], providers: DerivedStateProviders, j
     out.push({ group, state });
   }
   return out;
-}
-
-/** The twist provider, checked against the joints, and where each joint's command is in the recorded action. */
-function twistLayout(providers: DerivedStateProviders, joints: readonly string[], recorded: readonly string[], id: string, index: number): NonNullable<Layout['twist']> {
-  const action = providers.twist;
-  if (action == null) {
-    throw new DatasetSelectionError(
-      'action twist is computed from the joint positions and the recorded joint velocity commands with the arm\'s Jacobian, and no provider for it was given; '
-      + 'train through `cellkit train` (the bridge supplies the arm model), or pass derivedState.twist',
-    );
-  }
-  if (action.jointCount !== joints.length) {
-    throw new DatasetSelectionError(
-      `action twist: the arm model ${action.kinematics.arm} has ${action.jointCount} joints, the dataset records ${joints.length} [${joints.join(', ')}]; pass the arm this dataset was recorded on`,
-    );
-  }
-  const jointCols = joints.map((j) => recorded.indexOf(j));
-  const missing = joints.filter((_, j) => jointCols[j] < 0);
-  if (missing.length > 0) {
-    throw new DatasetSelectionError(
-      `dataset '${id}' episode ${index}: action twist needs a recorded velocity command for every joint [${joints.join(', ')}], the action has [${recorded.join(', ')}]; train with --action velocity`,
-    );
-  }
-  const rest = recorded.map((_, c) => c).filter((c) => !jointCols.includes(c));
-  return { action, jointCols, rest, recorded: [...recorded] };
-}
-
-/** The one arm and tool every derived column was computed with; two different ones are refused (policy.json holds one). */
-function sharedKinematics(derived: Layout['derived'], twist: DerivedAction | undefined): PolicyKinematics | null {
-  const all = [...derived.map((d) => d.state.kinematics), ...(twist ? [twist.kinematics] : [])];
-  const first = all[0];
-  if (first == null) return null;
-  const other = all.find((k) => JSON.stringify(k) !== JSON.stringify(first));
-  if (other != null) {
-    throw new DatasetSelectionError(
-      `derived columns computed with two arm models or tools: ${JSON.stringify(first)} and ${JSON.stringify(other)}; expected one (policy.json holds one); pass one provider for tcp_pose and twist`,
-    );
-  }
-  return first;
 }
 
 /** State column names: recorded features as `<feature>.<name>`, then derived groups as `observation.<group>.<name>`. */
@@ -429,7 +390,7 @@ function segment(ep: AlignedEpisode, layout: Layout, cameras: string[], start: n
     col += state.names.length;
   }
   const action = ep.features[ACTION_FEATURE];
-  if (layout.twist != null) return { states, actions: twistActions(ep, layout.twist, start, length), length, ...imagesOf(ep, cameras, start, length) };
+  if (layout.twist != null) return { states, actions: twistActions(ep, JOINT_FEATURE, ACTION_FEATURE, layout.twist, start, length), length, ...imagesOf(ep, cameras, start, length) };
   const actions = action.data.slice(start * action.dim, (start + length) * action.dim);
   // Position targets: the joint's measured position one step later (the segment's last frame holds).
   layout.positionOf.forEach((j, c) => {
@@ -437,24 +398,6 @@ function segment(ep: AlignedEpisode, layout: Layout, cameras: string[], start: n
     for (let t = 0; t < length; t++) actions[t * action.dim + c] = q.data[(start + Math.min(t + 1, length - 1)) * q.dim + j];
   });
   return { states, actions, length, ...imagesOf(ep, cameras, start, length) };
-}
-
-/** Twist labels J(q)·q̇ of frames [start, start+length) from the measured joints and the joint commands, then the other recorded columns (gripper). */
-function twistActions(ep: AlignedEpisode, twist: NonNullable<Layout['twist']>, start: number, length: number): Float32Array {
-  const q = ep.features[JOINT_FEATURE];
-  const action = ep.features[ACTION_FEATURE];
-  const W = twist.action.names.length;
-  const A = W + twist.rest.length;
-  const out = new Float32Array(length * A);
-  const qd = new Float64Array(q.dim);
-  for (let t = 0; t < length; t++) {
-    const row = (start + t) * action.dim;
-    for (let j = 0; j < q.dim; j++) qd[j] = action.data[row + twist.jointCols[j]];
-    const src = (start + t) * q.dim;
-    twist.action.compute(q.data.subarray(src, src + q.dim), qd, out, t * A);
-    twist.rest.forEach((c, k) => (out[t * A + W + k] = action.data[row + c]));
-  }
-  return out;
 }
 
 function imagesOf(ep: AlignedEpisode, cameras: string[], start: number, length: number): Pick<EpisodeData, 'images'> {
