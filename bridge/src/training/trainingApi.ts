@@ -21,7 +21,7 @@ export type PolicyType = 'mlp' | 'chunk';
  */
 export type StateInput = 'joint_position' | 'joint_velocity' | 'gripper' | 'wrench' | 'tcp_pose';
 /** What the policy outputs per joint: the recorded velocity commands, or the joint positions one step later. */
-export type ActionKind = 'velocity' | 'position';
+export type ActionKind = 'velocity' | 'position' | 'twist';
 /** Learning rate over the run: constant, or cosine from `learningRate` down to 0 over the epochs. */
 export type LrSchedule = 'constant' | 'cosine';
 /** A policy's hyperparameters by name (JSON values), e.g. `{ hiddenUnits: [128, 128] }`. */

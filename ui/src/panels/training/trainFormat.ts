@@ -62,6 +62,7 @@ export const STATE_TEXT: Record<StateInput, { title: string; hint: string }> = {
 export const ACTION_TEXT: Record<ActionKind, { title: string; hint: string }> = {
   velocity: { title: 'Joint speeds', hint: 'The recorded speed commands, as sent to the arm.' },
   position: { title: 'Joint targets', hint: 'Where each joint is one step later: small errors don’t add up to drift.' },
+  twist: { title: 'Tool motion', hint: 'How the tool moves (speed and turn), turned into joint speeds by the bridge.' },
 };
 
 export const SCHEDULE_TEXT: Record<LrSchedule, string> = {
