@@ -172,7 +172,7 @@ describe('cellkit train', () => {
     await expect(command().run('--dataset', fails, '--policy', 'chunk', '--out', 'z', '--option', 'shiftPad=-1')).rejects.toThrow(/--option: policy 'chunk': option 'shiftPad' expected an integer ≥ 0, found -1/);
     await expect(command().run('--dataset', fails, '--policy', 'chunk', '--out', 'z', '--option', 'shiftPad')).rejects.toThrow(/--option expects name=value/);
     await expect(command().run('--dataset', fails, '--policy', 'mlp', '--out', 'z', '--state', 'joint_position,torque')).rejects.toThrow(/--state expects a list of joint_position, joint_velocity, gripper, wrench, tcp_pose, got 'joint_position,torque'/);
-    await expect(command().run('--dataset', fails, '--policy', 'chunk', '--out', 'z', '--action', 'torque')).rejects.toThrow(/--action expects one of velocity, position, got 'torque'/);
+    await expect(command().run('--dataset', fails, '--policy', 'chunk', '--out', 'z', '--action', 'torque')).rejects.toThrow(/--action expects one of velocity, position, twist, got 'torque'/);
     await expect(command().run('--dataset', fails, '--policy', 'chunk', '--out', 'z', '--lr-schedule', 'step')).rejects.toThrow(/--lr-schedule expects one of constant, cosine, got 'step'/);
   });
 });

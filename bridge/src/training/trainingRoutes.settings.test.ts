@@ -64,7 +64,7 @@ describe('training settings for researchers', () => {
     const d = await get<TrainingDefaults>('/training/defaults');
     expect(d.stateInputs).toEqual(['joint_position', 'joint_velocity', 'gripper', 'wrench', 'tcp_pose']);
     expect(d.state).toEqual(['joint_position', 'gripper', 'wrench']);
-    expect(d).toMatchObject({ actions: ['velocity', 'position'], action: 'velocity', lrSchedules: ['constant', 'cosine'], lrSchedule: 'constant' });
+    expect(d).toMatchObject({ actions: ['velocity', 'position', 'twist'], action: 'velocity', lrSchedules: ['constant', 'cosine'], lrSchedule: 'constant' });
     expect(d.policies.find((p) => p.name === 'mlp')!.options).toEqual({ hiddenUnits: [256, 256], activation: 'relu', dropout: 0, loss: 'mse' });
     expect(d.policies.find((p) => p.name === 'chunk')!.options).toMatchObject({ horizon: 10, shiftPad: 4, ensembleM: 0.01 });
   });
@@ -108,7 +108,7 @@ describe('training settings for researchers', () => {
     const cases: [object, string, RegExp][] = [
       [{ state: ['joint_position', 'torque'] }, 'invalid_state', /^state expects a list of joint_position, joint_velocity, gripper, wrench, tcp_pose, got 'joint_position,torque'$/],
       [{ state: [] }, 'invalid_state', /^state expects a list of/],
-      [{ action: 'torque' }, 'invalid_action', /^action expects one of velocity, position, got 'torque'$/],
+      [{ action: 'torque' }, 'invalid_action', /^action expects one of velocity, position, twist, got 'torque'$/],
       [{ lrSchedule: 'step' }, 'invalid_lr_schedule', /^lrSchedule expects one of constant, cosine, got 'step'$/],
       [{ options: { hiddenUnit: [64] } }, 'invalid_option', /^options: policy 'mlp' has no option 'hiddenUnit'; expected one of hiddenUnits, activation, dropout, loss$/],
       [{ options: { hiddenUnits: 'wide' } }, 'invalid_option', /^options: policy 'mlp': option 'hiddenUnits' expected a list like \[256,256\], found "wide"$/],
