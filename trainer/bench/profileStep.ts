@@ -1,10 +1,12 @@
 // Where a training step's time goes, per kernel (tf.profile), for the bench's
 // mlp and chunk configurations. Wall-clock on a possibly shared machine.
 //
-//   npx tsx trainer/bench/profileStep.ts [mlp|chunk] [--steps N]   (TOP=n rows; CPUPROF=file.cpuprofile)
+//   npx tsx trainer/bench/profileStep.ts [mlp|chunk] [--steps N]   (TOP=n rows; CPUPROF=file.cpuprofile;
+//   FUSED_CONV=0: chunk's conv layers as Conv2D + Add + Relu, for A/B against convBiasReluOp.ts)
 import * as tf from '@tensorflow/tfjs';
 import { FusedAdamOptimizer } from '../src/backend/FusedAdamOptimizer.ts';
 import { initBackend } from '../src/backend/initBackend.ts';
+import { CONV_BIAS_RELU } from '../src/backend/kernelNames.ts';
 import { batchInputs, batchLoss } from '../src/batchLoss.ts';
 import { BatchBuilder } from '../src/data/BatchBuilder.ts';
 import { buildWindows } from '../src/data/buildWindows.ts';
@@ -20,6 +22,7 @@ const stepsArg = args.indexOf('--steps');
 const steps = stepsArg >= 0 ? Number(args[stepsArg + 1]) : policy === 'mlp' ? 200 : 8;
 
 console.log((await initBackend({ prefer: 'wasm' })).note);
+if (process.env.FUSED_CONV === '0') tf.unregisterKernel(CONV_BIAS_RELU, 'wasm');
 const data = policy === 'mlp'
   ? syntheticData({ episodes: 20, length: 200 })
   : syntheticData({ episodes: 4, length: 80, cameras: ['top', 'wrist'], imageSize: 96 });

@@ -6,3 +6,7 @@
 /** policies/chunk/spatialSoftmaxOp.ts; backend/spatialSoftmaxWasm.ts. */
 export const SPATIAL_SOFTMAX = 'CellkitSpatialSoftmax';
 export const SPATIAL_SOFTMAX_GRAD = 'CellkitSpatialSoftmaxGrad';
+
+/** policies/chunk/convBiasReluOp.ts; backend/convBiasReluWasm.ts. */
+export const CONV_BIAS_RELU = 'CellkitConvBiasRelu';
+export const RELU_BIAS_GRAD = 'CellkitReluBiasGrad';

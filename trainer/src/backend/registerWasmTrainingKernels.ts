@@ -11,14 +11,17 @@
 // it (identityWasm.ts); Sum over leading/middle axes is one SIMD pass
 // (sumWasm.ts). Conv2D runs our SIMD kernel where it applies, 20–30% faster
 // than XNNPACK's on the chunk encoder's layers (conv2dWasm.ts); a bias Add is
-// one SIMD pass (addWasm.ts). Two kernels
+// one SIMD pass (addWasm.ts). Four kernels
 // are new: the spatial softmax and its gradient (spatialSoftmaxWasm.ts),
-// which policies/chunk/spatialSoftmaxOp.ts runs when they are registered.
+// which policies/chunk/spatialSoftmaxOp.ts runs when they are registered, and
+// a conv + bias + relu and its relu/bias gradient (convBiasReluWasm.ts), run
+// by policies/chunk/convBiasReluOp.ts.
 // Idempotent.
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { addWasm, setStockAdd } from './addWasm.ts';
 import { batchMatMulWasm, setStockBatchMatMul } from './batchMatMulWasm.ts';
+import { convBiasReluWasm, reluBiasGradWasm } from './convBiasReluWasm.ts';
 import { conv2dBackpropFilterWasm } from './conv2dBackpropFilterWasm.ts';
 import { conv2dBackpropInputWasm } from './conv2dBackpropInputWasm.ts';
 import { conv2dWasm, setStockConv2D } from './conv2dWasm.ts';
@@ -28,7 +31,7 @@ import { setStockSum, sumWasm } from './sumWasm.ts';
 
 export const wasmTrainingKernels: readonly KernelConfig[] = [
   conv2dWasm, conv2dBackpropFilterWasm, conv2dBackpropInputWasm, batchMatMulWasm, identityWasm, sumWasm, addWasm,
-  spatialSoftmaxWasm, spatialSoftmaxGradWasm,
+  spatialSoftmaxWasm, spatialSoftmaxGradWasm, convBiasReluWasm, reluBiasGradWasm,
 ];
 
 /** The backend's own kernels we replaced, kept so benchmarks can compare against them. */

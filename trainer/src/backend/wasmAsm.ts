@@ -68,7 +68,8 @@ export function countdown(counter: number, n: number[], body: number[]): number[
 
 
 // More SIMD instructions (opcode after the 0xfd prefix, LEB128-encoded).
-const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+export const simdOp = (op: number): number[] => [0xfd, ...uleb(op)];
+const simd = simdOp;
 export const f32x4Nearest = simd(0x6a);
 export const f32x4Max = simd(0xe9);
 /** Pseudo-max b < a ? a : b: one maxps on x64 (f32x4.max adds NaN/±0 fix-ups). */

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { imageInputName } from '../PolicyDefinition.ts';
 import type { PolicyDefinition, PolicyIO } from '../PolicyDefinition.ts';
 import { overlayOptions, requirePositiveInts } from '../resolveOptions.ts';
+import { fuseConvBiasRelu } from './convBiasReluOp.ts';
 import { SpatialSoftmax } from './SpatialSoftmax.ts';
 
 export interface ChunkOptions {
@@ -71,10 +72,15 @@ export const chunkPolicy: PolicyDefinition<ChunkOptions> = {
     let s = seed;
     const init = (): ReturnType<typeof tf.initializers.heNormal> => tf.initializers.heNormal({ seed: s++ });
     const makeEncoder = (tag: string): tf.layers.Layer[] => [
-      ...o.filters.map((filters, i) => tf.layers.conv2d({
-        filters, kernelSize: o.kernelSizes[i], strides: o.strides[i], padding: 'same', activation: 'relu',
-        kernelInitializer: init(), name: `${tag}_conv${i}`,
-      })),
+      ...o.filters.map((filters, i) => {
+        const conv = tf.layers.conv2d({
+          filters, kernelSize: o.kernelSizes[i], strides: o.strides[i], padding: 'same', activation: 'relu',
+          kernelInitializer: init(), name: `${tag}_conv${i}`,
+        });
+        // Training speed only: same layer class, config and weights (convBiasReluOp.ts).
+        fuseConvBiasRelu(conv);
+        return conv;
+      }),
       new SpatialSoftmax({ name: `${tag}_keypoints` }),
     ];
     const shared = o.sharedEncoder ? makeEncoder('encoder') : null;

@@ -1,0 +1,116 @@
+// The fused conv + bias + relu op (convBiasReluOp.ts): on wasm through our
+// kernels (backend/convBiasReluWasm.ts), against tfjs's own conv2d, add and
+// relu and their autodiff on the cpu backend — values and the gradients of x,
+// filter and bias. And the layer hook: same class, config and weights as a
+// stock conv2d layer, same outputs.
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../backend/initBackend.ts';
+import { CONV_BIAS_RELU } from '../../backend/kernelNames.ts';
+import { Rng } from '../../data/Rng.ts';
+import { convBiasRelu, fuseConvBiasRelu } from './convBiasReluOp.ts';
+
+interface Case { x: [number, number, number, number]; k: number; co: number; stride: number; pad: 'same' | 'valid' }
+
+const cases: Case[] = [
+  { x: [2, 9, 9, 3], k: 5, co: 16, stride: 2, pad: 'same' }, // the chunk encoder's first layer, small
+  { x: [2, 6, 6, 16], k: 3, co: 32, stride: 2, pad: 'same' },
+  { x: [3, 5, 5, 8], k: 3, co: 8, stride: 1, pad: 'same' },
+  { x: [2, 7, 6, 4], k: 3, co: 12, stride: 1, pad: 'valid' }, // CO % 8 != 0: the stock Conv2D under our bias + relu
+  { x: [2, 5, 5, 4], k: 3, co: 6, stride: 1, pad: 'same' }, // CO % 4 != 0: tfjs ops on wasm too
+];
+
+function values(n: number, rng: Rng): Float32Array {
+  return Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
+}
+
+interface Result { y: Float32Array; dx: Float32Array; dw: Float32Array; db: Float32Array; leaked: number }
+
+async function run(backend: 'cpu' | 'wasm', c: Case, seed: number): Promise<Result> {
+  await tf.setBackend(backend);
+  const rng = new Rng(seed);
+  const before = tf.memory().numTensors;
+  const ci = c.x[3];
+  const x = tf.tensor4d(values(c.x.reduce((a, b) => a * b, 1), rng), c.x);
+  const w = tf.tensor4d(values(c.k * c.k * ci * c.co, rng), [c.k, c.k, ci, c.co]);
+  // Biases around 0 so some outputs are cut by the relu and some are not.
+  const b = tf.tensor1d(values(c.co, rng));
+  const opts = { strides: [c.stride, c.stride] as [number, number], pad: c.pad };
+  const y = tf.tidy(() => convBiasRelu(x, w, b, opts));
+  // A weighted sum, so each output's gradient differs.
+  const wy = tf.tensor(values(y.size, rng), y.shape);
+  const [dx, dw, db] = tf.grads((xa: tf.Tensor, wa: tf.Tensor, ba: tf.Tensor) => convBiasRelu(xa as tf.Tensor4D, wa as tf.Tensor4D, ba as tf.Tensor1D, opts).mul(wy).sum())([x, w, b]);
+  const out = { y: (await y.data()) as Float32Array, dx: (await dx.data()) as Float32Array, dw: (await dw.data()) as Float32Array, db: (await db.data()) as Float32Array };
+  tf.dispose([x, w, b, y, wy, dx, dw, db]);
+  return { ...out, leaked: tf.memory().numTensors - before };
+}
+
+function expectClose(got: Float32Array, want: Float32Array, what: string): void {
+  expect(got.length, what).toBe(want.length);
+  let worst = 0;
+  const scale = Math.max(1, ...Array.from(want, Math.abs));
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+  expect(worst / scale, `${what}: worst difference ${worst}`).toBeLessThan(1e-5);
+}
+
+beforeAll(async () => {
+  await initBackend({ prefer: 'wasm' });
+});
+afterAll(async () => {
+  await tf.setBackend('wasm');
+});
+
+describe('convBiasRelu', () => {
+  it('runs our kernel on wasm', () => {
+    expect(tf.getKernel(CONV_BIAS_RELU, 'wasm')).toBeDefined();
+  });
+  cases.forEach((c, i) => {
+    it(`x [${c.x}], ${c.k}×${c.k}, CO ${c.co}, stride ${c.stride}, ${c.pad}: values and gradients equal tfjs ops on cpu`, async () => {
+      const want = await run('cpu', c, i + 1);
+      const got = await run('wasm', c, i + 1);
+      expectClose(got.y, want.y, 'y');
+      expect(Array.from(want.y).some((v) => v === 0) && Array.from(want.y).some((v) => v > 0)).toBe(true);
+      expectClose(got.dx, want.dx, 'dx');
+      expectClose(got.dw, want.dw, 'dfilter');
+      expectClose(got.db, want.db, 'dbias');
+      expect(got.leaked).toBe(0);
+      expect(want.leaked).toBe(0);
+    });
+  });
+
+  it('fuseConvBiasRelu: same class, config and weights as a stock conv2d layer; our kernel and the same gradients under a tape, the stock call in predict', async () => {
+    await tf.setBackend('wasm');
+    const make = (): tf.LayersModel => {
+      const input = tf.input({ shape: [8, 8, 3] });
+      const conv = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: 1 }), biasInitializer: tf.initializers.randomNormal({ seed: 2 }), name: 'c' });
+      return tf.model({ inputs: input, outputs: conv.apply(input) as tf.SymbolicTensor });
+    };
+    const stock = make();
+    const fused = make();
+    fuseConvBiasRelu(fused.getLayer('c'));
+    const [fl, sl] = [fused.getLayer('c'), stock.getLayer('c')];
+    expect(fl.getClassName()).toBe(sl.getClassName());
+    expect(fl.getConfig()).toEqual(sl.getConfig());
+    expect(fl.weights.map((w) => [w.originalName, w.shape])).toEqual(sl.weights.map((w) => [w.originalName, w.shape]));
+    const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 3);
+    const loss = (m: tf.LayersModel) => (): tf.Scalar => (m.apply(x) as tf.Tensor).square().sum() as tf.Scalar;
+    const a = tf.variableGrads(loss(stock), stock.trainableWeights.map((w) => w.read() as tf.Variable));
+    const kernels: string[] = [];
+    let b!: ReturnType<typeof tf.variableGrads>;
+    const profile = await tf.profile(() => {
+      b = tf.variableGrads(loss(fused), fused.trainableWeights.map((w) => w.read() as tf.Variable));
+      return [b.value, ...Object.values(b.grads)];
+    });
+    kernels.push(...profile.kernels.map((k) => k.name));
+    expect(kernels).toContain(CONV_BIAS_RELU);
+    expect(kernels).not.toContain('Relu');
+    expectClose((await b.value.data()) as Float32Array, (await a.value.data()) as Float32Array, 'loss');
+    for (const [i, w] of stock.trainableWeights.entries()) {
+      expectClose((await b.grads[(fused.trainableWeights[i].read() as tf.Variable).name].data()) as Float32Array, (await a.grads[(w.read() as tf.Variable).name].data()) as Float32Array, w.name);
+    }
+    // Without a tape (prediction) the layer's own call runs: bit for bit the stock layer.
+    const [ps, pf] = [stock.predict(x) as tf.Tensor, fused.predict(x) as tf.Tensor];
+    expect(Array.from(await pf.data())).toEqual(Array.from(await ps.data()));
+    tf.dispose([x, ps, pf, a.value, b.value, ...Object.values(a.grads), ...Object.values(b.grads)]);
+  });
+});

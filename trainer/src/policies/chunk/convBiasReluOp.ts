@@ -1,0 +1,94 @@
+// relu(conv2d(x, filter) + bias) for training, as one op with its own
+// gradient where the backend has our kernels (backend/convBiasReluWasm.ts).
+//
+// Under a gradient tape tfjs-core unfuses a conv layer's conv + bias + relu
+// into Conv2D, Add and Relu; Relu's gradient is then Step + Cast + Multiply
+// and Add's a Sum: ~3–4 ms of a chunk step on wasm beyond the convolutions.
+// Here the forward is conv + one SIMD pass, and the backward one SIMD pass
+// (dz = dy·(y > 0) and the bias gradient Σ dz) before the two convolution
+// gradients, which run per input as tfjs's own Conv2D gradient does (so the
+// image input still gets no input gradient).
+//
+// `fuseConvBiasRelu(layer)` makes a tf.layers.conv2d layer call this op while
+// a gradient is being recorded (training steps). Without a tape (prediction,
+// validation) it keeps the layer's own call — tfjs's FusedConv2D — so the
+// trained model predicts bit for bit what its saved bundle predicts in
+// PolicyRuntime. The layer's class name, config and weights are unchanged.
+import * as tf from '@tensorflow/tfjs';
+import { CONV_BIAS_RELU, RELU_BIAS_GRAD } from '../../backend/kernelNames.ts';
+
+interface ConvAttrs {
+  strides: [number, number];
+  pad: 'same' | 'valid';
+  dataFormat: 'NHWC';
+  dilations: [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+tf.registerGradient({
+  kernelName: CONV_BIAS_RELU,
+  inputsToSave: ['x', 'filter'],
+  outputsToSave: [true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, filter, y] = saved;
+    const { strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as ConvAttrs;
+    // Shared by the filter and bias gradients; the x gradient is skipped by the tape when x needs none.
+    const [dz, db] = tf.engine().runKernel(RELU_BIAS_GRAD, { dy: dy as tf.Tensor, y }, {}) as tf.Tensor[];
+    return {
+      x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: dz, filter }, { strides, pad, dataFormat, dimRoundingMode, inputShape: x.shape } as never) as tf.Tensor,
+      filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dz }, { strides, pad, dataFormat, dimRoundingMode, filterShape: filter.shape } as never) as tf.Tensor,
+      bias: () => db,
+    };
+  },
+});
+
+/** Whether the current backend runs the fused kernels for `c` output channels. */
+function fused(c: number): boolean {
+  const backend = tf.getBackend();
+  return c % 4 === 0 && tf.getKernel(CONV_BIAS_RELU, backend) != null && tf.getKernel(RELU_BIAS_GRAD, backend) != null;
+}
+
+/** relu(conv2d(x, filter, strides, pad) + bias), NHWC, dilation 1. */
+export function convBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, opts: { strides: [number, number]; pad: 'same' | 'valid' }): tf.Tensor4D {
+  if (!fused(filter.shape[3])) return tf.tidy(() => tf.relu(tf.add(tf.conv2d(x, filter, opts.strides, opts.pad), bias)) as tf.Tensor4D);
+  const attrs: ConvAttrs = { strides: opts.strides, pad: opts.pad, dataFormat: 'NHWC', dilations: [1, 1] };
+  return tf.engine().runKernel(CONV_BIAS_RELU, { x, filter, bias }, attrs as never) as tf.Tensor4D;
+}
+
+/** The fields of tfjs-layers' Conv2D that the fused call reads (not in its public typings). */
+interface ConvLayerInternals {
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: object): tf.Tensor | tf.Tensor[];
+  kernel: { read(): tf.Tensor } | null;
+  bias: { read(): tf.Tensor } | null;
+  strides: number[];
+  padding: string;
+  dataFormat: string;
+  dilationRate: number[];
+  activation: { getClassName(): string } | null;
+}
+
+/** Whether a gradient tape is recording (tfjs-core's own test before it unfuses fused ops). */
+function recordingGradients(): boolean {
+  return (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
+}
+
+/**
+ * Makes a tf.layers.conv2d layer with bias and relu compute through
+ * `convBiasRelu` under a gradient tape when the backend has its kernels;
+ * otherwise, and in any other configuration (no bias, another activation,
+ * channels-first, dilation), it keeps the layer's own call.
+ */
+export function fuseConvBiasRelu(layer: tf.layers.Layer): void {
+  const conv = layer as unknown as ConvLayerInternals;
+  const own = conv.call.bind(conv);
+  conv.call = (inputs, kwargs) => {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const applies = recordingGradients() && (Array.isArray(inputs) ? inputs.length === 1 : true) && x.rank === 4 && conv.kernel != null && conv.bias != null
+      && conv.activation?.getClassName() === 'relu' && conv.dataFormat === 'channelsLast' && conv.dilationRate.every((d) => d === 1)
+      && (conv.padding === 'same' || conv.padding === 'valid') && conv.strides.length === 2;
+    if (!applies) return own(inputs, kwargs);
+    const kernel = conv.kernel!.read() as tf.Tensor4D;
+    const bias = conv.bias!.read() as tf.Tensor1D;
+    return convBiasRelu(x as tf.Tensor4D, kernel, bias, { strides: conv.strides as [number, number], pad: conv.padding as 'same' | 'valid' });
+  };
+}
