@@ -15,6 +15,12 @@
 // filter columns clipped. Pixel strides are compiled in as load/store
 // offsets, so there is one module per (P, input pixel stride, output pixel
 // stride), compiled on first use.
+//
+// Relaxed-SIMD FMA (f32x4.relaxed_madd instead of mul + add, enabled in-process
+// with v8.setFlagsFromString('--experimental-wasm-relaxed-simd') on Node 20)
+// measured slower here, on this AMD EPYC: Conv2D 22 → 29–31 ms and the input
+// gradients 14 → 19 ms per chunk step (profileStep A/B, load ~3-4), so the
+// kernels stay on mul + add.
 import { add, countdown, f32x4Add, f32x4Const, f32x4Mul, get, I32, load32Splat, section, set, str, uleb, V128, v128Load, v128Store, vec, i32c } from './wasmAsm.ts';
 
 /** Output channels per block (2 SIMD vectors). */
