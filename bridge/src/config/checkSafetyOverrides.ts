@@ -12,6 +12,8 @@ const NUMBER_RANGES: Record<string, [number, number, boolean, boolean, string]> 
   jointPositionMargin: [0, 0.5, true, false, 'rad'],
   jointStopMargin: [0, 0.5, false, true, 'rad'],
   forceReleaseRatio: [0, 1, true, true, ''],
+  forceRecoverySpeed: [0, 0.05, false, false, 'm/s'],
+  forceRecoveryRise: [0, 100, true, false, 'N'],
   eventInterval: [0, 60, true, false, 's'],
 };
 

@@ -130,9 +130,11 @@ describe('CellController on the sim (ur profile)', () => {
     expect(codes.has('workspace')).toBe(true);
   });
 
-  it('stops when the measured force exceeds maxForce (tool driven down into the table)', async () => {
+  it('stops when the measured force exceeds maxForce (tool driven down into the table); teleop backs it off slowly', async () => {
     await h.resetSim();
-    const ctl = h.controller({ maxForce: 30, maxTcpSpeed: 0.1, workspace: { min: [-0.9, -0.6, -0.2], max: [0.6, 0.6, 0.8] } }, TOOL);
+    // Release at 3 N: under what the tool reads resting on the table after the stop (~4 N; its weight alone ~8 N),
+    // so the stop stays latched as for a tool jammed against a fixture.
+    const ctl = h.controller({ maxForce: 30, forceReleaseRatio: 0.1, maxTcpSpeed: 0.1, workspace: { min: [-0.9, -0.6, -0.2], max: [0.6, 0.6, 0.8] } }, TOOL);
     await h.ready();
     ctl.acquireLease('op');
     // Jog down until the force gate closes (the fingertips are ~0.32 m above the table).
@@ -150,6 +152,23 @@ describe('CellController on the sim (ur profile)', () => {
     expect(peak).toBeGreaterThan(30);
     expect(peak).toBeLessThan(150);
     expect(h.sim.cell.safetyMode()).toBe(1);
+
+    // Still latched (with the release threshold set under the ~4 N the resting tool reads); backing off:
+    // the operator jogs up, and it moves at most forceRecoverySpeed (20 mm/s) while the stop holds.
+    expect(ctl.status().gates.force).toBe(false);
+    const upFrom = h.rec.samples.length;
+    const z0 = forwardKinematics(h.adapter.arm, h.latest().position, TOOL).position[2];
+    await h.repeat(1.0, () => ctl.jogTwist('op', { linear: [0, 0, 0.08], angular: [0, 0, 0], frame: 'base' }));
+    expect(h.rec.events.some((e) => e.kind === 'force_stop' && e.code === 'force_recovery')).toBe(true);
+    let upSpeed = 0;
+    for (const s of h.rec.samples.slice(upFrom)) {
+      const J = jacobian(h.adapter.arm, s.position, TOOL);
+      upSpeed = Math.max(upSpeed, Math.hypot(...[0, 1, 2].map((r) => J[r].reduce((acc, jr, i) => acc + jr * s.velocity[i], 0))));
+    }
+    const rose = forwardKinematics(h.adapter.arm, h.latest().position, TOOL).position[2] - z0;
+    expect(rose).toBeGreaterThan(0.005);
+    expect(upSpeed).toBeLessThanOrEqual(0.02 * 1.1);
+    expect(h.rec.outputs.slice(-5).every((o) => o.stop !== undefined || o.limited.includes('force_recovery'))).toBe(true);
     ctl.releaseLease('op');
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UR5E } from '../kinematics/index.ts';
+import { UR5E, jacobian } from '../kinematics/index.ts';
 import type { JointVelocityCommand } from './JointVelocityCommand.ts';
 import type { SafetyEvent } from './SafetyEvent.ts';
 import type { SafetyInputs } from './SafetyInputs.ts';
@@ -39,6 +39,12 @@ function setup(limits?: Partial<SafetyLimits>, { prime = true } = {}) {
 }
 
 const zero = (v: number[]) => v.every((x) => x === 0);
+const wrench = (fz: number) => ({ wrench: { force: [0, 0, fz] as [number, number, number], torque: [0, 0, 0] as [number, number, number] } });
+/** m/s: linear TCP speed (flange) of joint velocities `qd` at `q`. */
+function tcpSpeed(q: number[], qd: number[]): number {
+  const J = jacobian(UR5E, q);
+  return Math.hypot(...[0, 1, 2].map((r) => J[r].reduce((a, x, i) => a + x * qd[i], 0)));
+}
 
 describe('SafetyLayer: submit', () => {
   it('refuses everything before the first tick: the lease holder is not yet known', () => {
@@ -148,7 +154,8 @@ describe('SafetyLayer: gates', () => {
   ];
   for (const d of disturbances) {
     it(`${d.name}: zeros at once, one event, and the old command never resumes`, () => {
-      const { drive, step, send, layer, sim, events } = setup();
+      // (Force with backing off disabled: with it, new teleop commands may move slowly — tested below.)
+      const { drive, step, send, layer, sim, events } = setup(d.gate === 'force' ? { forceRecoverySpeed: 0 } : {});
       expect(zero(drive(10).velocities)).toBe(false);
       for (let i = 0; i < 3; i++) {
         const out = step(d.over(sim));
@@ -200,8 +207,7 @@ describe('SafetyLayer: gates', () => {
   });
 
   it('force stop holds until the force falls below the release threshold, then needs a new command', () => {
-    const { drive, step, send, count } = setup();
-    const wrench = (fz: number) => ({ wrench: { force: [0, 0, fz] as [number, number, number], torque: [0, 0, 0] as [number, number, number] } });
+    const { drive, step, send, count } = setup({ forceRecoverySpeed: 0 });
     drive(10);
     expect(zero(step(wrench(85)).velocities)).toBe(true);
     // 70 N is under maxForce (80) but over the release threshold (64): still stopped.
@@ -213,6 +219,106 @@ describe('SafetyLayer: gates', () => {
     expect(count('force_limit')).toBe(1);
     send();
     expect(step(wrench(60)).velocities[0]).toBeCloseTo(A_DT, 12);
+  });
+});
+
+describe('SafetyLayer: backing off a force stop', () => {
+  /** Base rotation at 0.5 rad/s: ~0.25 m/s at the TCP, far over the 20 mm/s allowed while backing off. */
+  const FAST = [0.5, 0, 0, 0, 0, 0];
+  /** The way back: `drive` turned the base positive before each stop. */
+  const BACK = [-0.5, 0, 0, 0, 0, 0];
+
+  it('a command on in the direction the stop interrupted (a jog button still held) is not backing off', () => {
+    const { drive, step, send, count } = setup();
+    drive(10);
+    step(wrench(85));
+    for (let i = 0; i < 5; i++) {
+      expect(send(FAST).accepted).toBe(true);
+      expect(step(wrench(85)).velocities).toEqual([0, 0, 0, 0, 0, 0]);
+    }
+    expect(count('force_recovery_direction')).toBe(1);
+    send(BACK);
+    expect(step(wrench(85)).velocities[0]).toBeLessThan(0);
+  });
+
+  it('a teleop command sent after the stop moves at most forceRecoverySpeed at the TCP; the command from before never moves', () => {
+    const { drive, step, send, sim, events, count, layer } = setup();
+    drive(10);
+    expect(step(wrench(85)).stop).toBe('force');
+    // No new command: the one that pressed into the contact stays void.
+    for (let i = 0; i < 5; i++) expect(step(wrench(85)).stop).toBe('force');
+    let fastest = 0;
+    let out = step(wrench(85));
+    for (let i = 0; i < 60; i++) {
+      expect(send(BACK)).toEqual({ accepted: true });
+      out = step(wrench(84));
+      fastest = Math.max(fastest, tcpSpeed(sim.q, out.velocities));
+    }
+    expect(out.stop).toBeUndefined();
+    expect(out.limited).toContain('force_recovery');
+    expect(out.velocities[0]).toBeLessThan(0);
+    expect(fastest).toBeGreaterThan(0.015);
+    expect(fastest).toBeLessThanOrEqual(0.02 + 1e-9);
+    expect(count('force_recovery')).toBe(1);
+    expect(events.find((e) => e.code === 'force_recovery')?.message).toMatch(/at most 20 mm\/s; stops if the force rises above 94\.0 N/);
+    expect(layer.status().gates.force).toBe(false);
+  });
+
+  it('a policy cannot back off: its commands are refused during a force stop', () => {
+    const { drive, step, send } = setup();
+    drive(10);
+    step(wrench(85));
+    expect(send(SLOW, { source: 'policy' })).toMatchObject({ accepted: false, code: 'gate_closed' });
+    expect(send(SLOW).accepted).toBe(true);
+  });
+
+  it('moving into the contact: the force rising forceRecoveryRise over its lowest stops and voids the command; a new one may try again', () => {
+    const { drive, step, send, events, count } = setup();
+    drive(10);
+    step(wrench(85));
+    send(BACK);
+    expect(zero(step(wrench(84)).velocities)).toBe(false);
+    send(BACK);
+    expect(zero(step(wrench(93)).velocities)).toBe(false); // lowest 84: up to 94 N is allowed
+    send(BACK);
+    const stopped = step(wrench(95));
+    expect(stopped.velocities).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(count('force_recovery_stopped')).toBe(1);
+    expect(events.find((e) => e.code === 'force_recovery_stopped')?.message).toMatch(/raised the force to 95\.0 N \(lowest since the stop 84\.0 N\)/);
+    // The command that was moving stays void...
+    expect(zero(step(wrench(95)).velocities)).toBe(true);
+    // ...a new one may move, measured from here (up to 105 N).
+    send(BACK);
+    expect(step(wrench(95)).velocities[0]).toBeLessThan(0);
+  });
+
+  it('the force falling below release while backing off: zeros, then a new command moves at the full limits', () => {
+    const { drive, step, send, sim } = setup();
+    drive(10);
+    step(wrench(85));
+    for (let i = 0; i < 20; i++) {
+      send(BACK);
+      step(wrench(70));
+    }
+    const released = step(wrench(60));
+    expect(released.velocities).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(released.stop).toBe('no_command');
+    let out = released;
+    for (let i = 0; i < 60; i++) {
+      send(FAST);
+      out = step(wrench(10));
+    }
+    expect(out.limited).not.toContain('force_recovery');
+    expect(tcpSpeed(sim.q, out.velocities)).toBeGreaterThan(0.1);
+  });
+
+  it(`over 1.5 × maxForce nothing backs off: freedrive on the pendant`, () => {
+    const { drive, step, send, count } = setup();
+    drive(10);
+    step(wrench(125));
+    expect(send(BACK).accepted).toBe(true);
+    expect(step(wrench(125)).velocities).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(count('force_recovery_refused')).toBe(1);
   });
 });
 

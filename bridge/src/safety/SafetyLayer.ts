@@ -23,6 +23,9 @@ const GATES: GateName[] = ['estop', 'inputs', 'connection', 'safetyMode', 'force
 /** What the output is doing: executing a command, or why not. */
 export type Motion = 'moving' | 'deadman' | 'no_command' | 'gated';
 
+/** Over `maxForce ×` this, a force stop cannot be backed off with teleop (only freedrive frees the arm). */
+export const FORCE_RECOVERY_CEILING = 1.5;
+
 export interface SubmitResult {
   accepted: boolean;
   code?: string;
@@ -87,6 +90,12 @@ export class SafetyLayer {
   private leaseHolder?: string;
   private safetyMode?: number;
   private forceLatched = false;
+  /**
+   * While the force gate is closed: backing off is measured against `reference`
+   * (the lowest force since the stop, or since the last time backing off went
+   * the wrong way). Undefined while the gate is open.
+   */
+  private recovery?: { reference: number; announced: boolean; into?: [number, number, number] };
   /** False until the first tick: gates closed at start are reported once. */
   private ticked = false;
   private previous: number[];
@@ -138,8 +147,9 @@ export class SafetyLayer {
       return this.refuse(REFUSAL.notLeaseHolder, `Command from ${from} refused: the control lease is held by ${this.leaseHolder}.`);
     }
     const closed = GATES.filter((g) => !this.gates[g]);
-    if (closed.length > 0) {
-      return this.refuse(REFUSAL.gateClosed, `Command from ${from} refused: not allowed to move (${closed.join(', ')}).`);
+    if (closed.length > 0 && !(this.recoveryAllowed(closed) && cmd.source === 'teleop')) {
+      const backOff = this.recoveryAllowed(closed) ? ' (during a force stop only teleop may back the arm off, slowly)' : '';
+      return this.refuse(REFUSAL.gateClosed, `Command from ${from} refused: not allowed to move (${closed.join(', ')})${backOff}.`);
     }
     const now = this.lastNow ?? 0;
     const age = now - cmd.stamp;
@@ -165,8 +175,11 @@ export class SafetyLayer {
     const dt = this.lastNow === undefined ? this.period : Math.min(this.period, Math.max(0, now - this.lastNow));
     this.lastNow = now;
 
+    const wasForceOpen = this.gates.force;
     const gates = this.evaluateGates(inputs, problem, now);
-    const closed = GATES.find((g) => !gates[g]);
+    const closedGates = GATES.filter((g) => !gates[g]);
+    const closed = closedGates[0];
+    if (closed && this.recoveryAllowed(closedGates)) return this.recover(inputs, now, dt, wasForceOpen);
     if (closed) {
       this.invalidate(now);
       this.allOpen = false;
@@ -194,9 +207,78 @@ export class SafetyLayer {
     }
 
     this.motion = 'moving';
+    return this.move(live, inputs, now, dt, this.limits);
+  }
+
+  /** Whether, with exactly these gates closed, a person may back the arm off a contact. */
+  private recoveryAllowed(closed: GateName[]): boolean {
+    return closed.length === 1 && closed[0] === 'force' && this.limits.forceRecoverySpeed > 0 && this.recovery !== undefined;
+  }
+
+  /**
+   * A force stop holds, every other gate is open: zeros, unless a person backs
+   * the arm off — a teleop command submitted after the stop, moved at most at
+   * `forceRecoverySpeed` with every other limit as usual. If the force rises
+   * `forceRecoveryRise` above its lowest since the stop (moving into the
+   * contact, not away), that command and all before it are void.
+   */
+  private recover(inputs: SafetyInputs, now: number, dt: number, wasForceOpen: boolean): OutputCommand {
+    this.allOpen = false;
+    this.motion = 'gated';
+    const rec = this.recovery!;
+    if (wasForceOpen) this.invalidate(now); // what was commanded into the contact never moves again
+    const f = inputs.wrench ? Math.hypot(...inputs.wrench.force) : rec.reference;
+    const ceiling = this.limits.maxForce * FORCE_RECOVERY_CEILING;
+    if (f > ceiling) {
+      this.invalidate(now);
+      this.emit('force_stop', 'force_recovery_refused', `Force ${f.toFixed(1)} N is over ${ceiling.toFixed(0)} N: too much to back off under control. Free the arm in freedrive on the pendant.`, now);
+      return this.stop(now, 'force');
+    }
+    if (f > rec.reference + this.limits.forceRecoveryRise) {
+      this.invalidate(now);
+      this.emit('force_stop', 'force_recovery_stopped', `Backing off raised the force to ${f.toFixed(1)} N (lowest since the stop ${rec.reference.toFixed(1)} N): stopped. Move the other way.`, now);
+      rec.reference = f;
+      rec.announced = false;
+    }
+    rec.reference = Math.min(rec.reference, f);
+    const live = this.latest;
+    const fresh = live && live.seq > this.staleSeq && live.cmd.stamp >= this.staleTime && live.from === this.leaseHolder && live.cmd.source === 'teleop';
+    if (!fresh || now - live.cmd.stamp > this.limits.deadmanTimeout || now - live.receivedAt > this.limits.deadmanTimeout + this.period) {
+      return this.stop(now, 'force');
+    }
+    if (!rec.announced) {
+      rec.announced = true;
+      const stopAt = (rec.reference + this.limits.forceRecoveryRise).toFixed(1);
+      this.emit('force_stop', 'force_recovery', `Backing off under a force stop: TCP at most ${(this.limits.forceRecoverySpeed * 1000).toFixed(0)} mm/s; stops if the force rises above ${stopAt} N.`, now);
+    }
+    // Not further the way the arm was going when the force stopped it: a jog button still held is not backing off.
+    const into = rec.into;
+    if (into) {
+      const v = this.tcpDirection(inputs.jointPositions, live.cmd.velocities, false);
+      const along = v ? v[0] * into[0] + v[1] * into[1] + v[2] * into[2] : 0;
+      if (v && along > 0.1 * Math.hypot(...v)) {
+        this.emit('force_stop', 'force_recovery_direction', 'Backing off refused: that command moves on in the direction the force stop interrupted. Jog away from the contact.', now);
+        return this.stop(now, 'force');
+      }
+    }
+    const limits = { ...this.limits, maxTcpSpeed: Math.min(this.limits.maxTcpSpeed, this.limits.forceRecoverySpeed) };
+    return this.move(live, inputs, now, dt, limits, ['force_recovery']);
+  }
+
+  /** TCP linear velocity of joint velocities `qd` at `q` (unit length if `unit`), or undefined when it is ~0. */
+  private tcpDirection(q: number[], qd: number[], unit = true): [number, number, number] | undefined {
+    const J = jacobian(this.arm, q, this.toolOffset);
+    const v = [0, 1, 2].map((r) => J[r].reduce((a, x, i) => a + x * (qd[i] ?? 0), 0)) as [number, number, number];
+    const n = Math.hypot(...v);
+    if (!(n > 1e-6)) return undefined;
+    return unit ? [v[0] / n, v[1] / n, v[2] / n] : v;
+  }
+
+  /** The latest command, limited: what goes out this tick while moving. */
+  private move(live: Accepted, inputs: SafetyInputs, now: number, dt: number, limits: SafetyLimits, extraLimited: string[] = []): OutputCommand {
     const q = inputs.jointPositions.slice();
     const ctx: LimitContext = {
-      limits: this.limits,
+      limits,
       jointLimits: this.arm.jointLimits,
       q,
       tcp: forwardKinematics(this.arm, q, this.toolOffset).position,
@@ -224,7 +306,7 @@ export class SafetyLayer {
       this.gripper = g;
     }
     this.previous = velocities;
-    return this.output({ velocities: velocities.slice(), gripper: this.gripper, stamp: now, source: live.cmd.source, limited });
+    return this.output({ velocities: velocities.slice(), gripper: this.gripper, stamp: now, source: live.cmd.source, limited: [...limited, ...extraLimited] });
   }
 
   /** Latch an e-stop. Never refused. Zeros go out from the next tick; only `resetEstop` clears it. */
@@ -300,9 +382,15 @@ export class SafetyLayer {
     if (inputs.wrench) {
       const f = Math.hypot(...inputs.wrench.force);
       if (f > this.limits.maxForce) this.forceLatched = true;
-      else if (f < this.limits.maxForce * this.limits.forceReleaseRatio) this.forceLatched = false;
+      else if (f < this.limits.maxForce * this.limits.forceReleaseRatio) {
+        // Released: whatever was backing off stops; moving on needs a command from now, at full limits.
+        if (this.forceLatched && this.recovery) this.invalidate(now);
+        this.forceLatched = false;
+      }
+      if (!this.forceLatched) this.recovery = undefined;
+      else this.recovery ??= { reference: f, announced: false, into: this.tcpDirection(inputs.jointPositions, this.previous) };
       g.force = !this.forceLatched;
-      this.transition(g, 'force', 'force_stop', 'force_limit', `Measured force ${f.toFixed(1)} N exceeds ${this.limits.maxForce} N: stopped until it falls below ${(this.limits.maxForce * this.limits.forceReleaseRatio).toFixed(1)} N and a new command arrives.`, now);
+      this.transition(g, 'force', 'force_stop', 'force_limit', `Measured force ${f.toFixed(1)} N exceeds ${this.limits.maxForce} N: stopped until it falls below ${(this.limits.maxForce * this.limits.forceReleaseRatio).toFixed(1)} N and a new command arrives.${this.limits.forceRecoverySpeed > 0 ? ` Teleop may back the arm off at up to ${(this.limits.forceRecoverySpeed * 1000).toFixed(0)} mm/s.` : ''}`, now);
     } else {
       // No sensor reading this tick: keep the latch as it was (a latched stop never clears by silence).
       g.force = !this.forceLatched;

@@ -40,6 +40,9 @@ describe('SafetyLimits', () => {
     ['margin inside the stop margin', { jointPositionMargin: 0.005 }, /jointPositionMargin expected more than jointStopMargin/],
     ['moving in a protective stop', { allowedSafetyModes: [1, 3] }, /allowedSafetyModes expected only NORMAL/],
     ['release ratio of 1', { forceReleaseRatio: 1 }, /forceReleaseRatio expected a number in \(0, 1\)/],
+    ['backing off faster than 50 mm/s', { forceRecoverySpeed: 0.06 }, /forceRecoverySpeed expected a number in \[0, 0.05\] m\/s/],
+    ['backing off faster than maxTcpSpeed', { maxTcpSpeed: 0.01, forceRecoverySpeed: 0.02 }, /forceRecoverySpeed expected a number in \[0, 0.01\] m\/s/],
+    ['no rise allowed', { forceRecoveryRise: 0 }, /forceRecoveryRise/],
   ];
   for (const [name, overrides, message] of bad) {
     it(`rejects ${name}`, () => {

@@ -35,6 +35,19 @@ export interface SafetyLimits {
   maxForce: number;
   /** Motion resumes only once the force is below `maxForce × forceReleaseRatio` (and a new command arrives). Default 0.8. */
   forceReleaseRatio: number;
+  /**
+   * m/s. While a force stop holds, a person (teleop, never a policy) may back
+   * the arm off the contact with new commands at up to this TCP speed; 0
+   * disables it (then only freedrive on the pendant frees a pressing arm).
+   * Default 0.02 (20 mm/s).
+   */
+  forceRecoverySpeed: number;
+  /**
+   * N. Backing off stops if the force rises this far above the lowest force
+   * measured since the stop (the person moved into the contact, not away).
+   * Default 10.
+   */
+  forceRecoveryRise: number;
   /** s. A command older than this becomes zero velocity. Default 0.1. */
   deadmanTimeout: number;
   /** s. Joint state older than this (or this far in the future) closes the connection gate. Default 0.05. */
@@ -74,6 +87,8 @@ export function defaultSafetyLimits(arm: ArmModel): SafetyLimits {
     workspace: { min: [-r, -r, 0.05], max: [r, r, base + r] },
     maxForce: 80,
     forceReleaseRatio: 0.8,
+    forceRecoverySpeed: 0.02,
+    forceRecoveryRise: 10,
     deadmanTimeout: 0.1,
     maxObservationAge: 0.05,
     publishRate: 125,
@@ -155,6 +170,10 @@ function validate(arm: ArmModel, l: SafetyLimits): void {
     fail('deadmanTimeout', `more than one publish period (${(1 / l.publishRate).toFixed(4)} s)`, l.deadmanTimeout);
   }
   if (!(l.forceReleaseRatio > 0 && l.forceReleaseRatio < 1)) fail('forceReleaseRatio', 'a number in (0, 1)', l.forceReleaseRatio);
+  if (typeof l.forceRecoverySpeed !== 'number' || !(l.forceRecoverySpeed >= 0 && l.forceRecoverySpeed <= Math.min(0.05, l.maxTcpSpeed))) {
+    fail('forceRecoverySpeed', `a number in [0, ${Math.min(0.05, l.maxTcpSpeed)}] m/s (0 = off; at most 50 mm/s and maxTcpSpeed)`, l.forceRecoverySpeed);
+  }
+  positive('forceRecoveryRise');
   const ws = l.workspace;
   if (!ws || !Array.isArray(ws.min) || !Array.isArray(ws.max) || ws.min.length !== 3 || ws.max.length !== 3) {
     fail('workspace', '{ min: [x,y,z], max: [x,y,z] }', ws);

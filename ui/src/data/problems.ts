@@ -75,7 +75,7 @@ export function derive(s: ProblemInputs): Problem[] {
   if (mode) out.push({ id: `mode:${c?.safetyMode}`, ...mode });
   const gates = c?.gates ?? {};
   if (gates.force === false) {
-    out.push({ id: 'gate:force', severity: 'danger', message: 'Force limit reached — the tool pushed too hard', tip: 'Jog the arm away from the contact. Motion resumes when the force drops.' });
+    out.push({ id: 'gate:force', severity: 'danger', message: 'Force limit reached — the tool pushed too hard', tip: 'Jog the arm away from the contact: it backs off slowly while the force is high, and stops if the force rises. Full speed returns when the force drops.' });
   }
   if (gates.inputs === false) {
     out.push({ id: 'gate:inputs', severity: 'warning', message: 'The bridge does not trust the robot data — motion is paused', tip: 'Check the robot driver and the bridge log.' });
