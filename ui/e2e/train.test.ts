@@ -93,7 +93,7 @@ describe('Train page', () => {
     expect(await card.getAttribute('aria-checked')).toBe('true');
     // Both kinds, in plain words; the dataset has a camera, so vision is offered.
     expect(await page.getByTestId('train-policy-mlp').textContent()).toMatch(/Simple \(joints only\).*fast to train/i);
-    expect(await page.getByTestId('train-policy-chunk').textContent()).toMatch(/Vision \(cameras \+ joints\).*camera images.*slower to train/i);
+    expect(await page.getByTestId('train-policy-chunk').textContent()).toMatch(/Vision \(cameras\).*camera images.*slower to train/i);
     expect(await page.getByTestId('train-policy-chunk').isEnabled()).toBe(true);
     await page.getByTestId('train-policy-mlp').click();
     // Defaults come from the bridge, each with a line of explanation; advanced settings are folded away.

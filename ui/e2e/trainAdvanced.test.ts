@@ -1,7 +1,7 @@
 /**
  * The researcher's settings on the Train page, in Chromium against the real
  * stack over a tiny data folder: Advanced is folded away; opened, it offers
- * the state inputs (joint positions fixed), outputs, the learning-rate
+ * the state inputs (the simple skill's default), outputs, the learning-rate
  * schedule and the policy's options; a value the bridge refuses shows its
  * words beside the form; tcp_pose + joint targets + cosine + an option start a
  * run that shows and saves those settings (tiny mlp, stopped after a few epochs).
@@ -71,10 +71,10 @@ describe('Train page, advanced settings', () => {
     const research = page.getByTestId('train-research');
     await research.waitFor();
 
-    // Joint positions are always an input; the defaults are the CLI's.
+    // The simple skill's defaults are the CLI's: joint positions (an ordinary choice), gripper, force.
     const joints = page.getByTestId('train-state-joint_position');
     expect(await joints.isChecked()).toBe(true);
-    expect(await joints.isDisabled()).toBe(true);
+    expect(await joints.isDisabled()).toBe(false);
     for (const [g, on] of [['gripper', true], ['wrench', true], ['joint_velocity', false], ['tcp_pose', false]] as const) {
       expect(await page.getByTestId(`train-state-${g}`).isChecked(), g).toBe(on);
     }

@@ -72,7 +72,18 @@ export function parseTrainSettings(input: TrainSettingsInput, opts: ParseTrainSe
     }
     out.policyOptions = { ...input.options };
   }
+  // After the options: they decide whether the policy sees images. trainDatasetDir refuses the same (RunSettingsError), but only once the run has started.
+  const state = out.state;
+  if (state != null && input.policy !== undefined && !state.includes('joint_position') && !policyUsesImages(input.policy, input.options ?? {})) {
+    fail('state', `: the ${input.policy} policy sees no camera images, so its state needs joint_position (got ${state.join(', ')})`);
+  }
   return out;
+}
+
+/** Whether `policy` with `options` (already checked) learns from camera images; without them it only knows where the arm is from joint_position. */
+function policyUsesImages(policy: string, options: Readonly<Record<string, unknown>>): boolean {
+  const def = getPolicy(policy);
+  return def.traits(def.resolveOptions(options as never)).usesImages;
 }
 
 /** The policy's hyperparameters and their defaults (what `options` may name). */

@@ -16,8 +16,9 @@ export type PolicyType = 'mlp' | 'chunk';
 
 /**
  * State input groups (the trainer's STATE_GROUPS; trainingRoutes.ts checks at
- * compile time that the lists agree). joint_position is always used; tcp_pose
- * is the tool point's position and orientation from forward kinematics.
+ * compile time that the lists agree). tcp_pose is the tool point's position
+ * and orientation from forward kinematics. A policy without camera images
+ * (mlp) needs joint_position.
  */
 export type StateInput = 'joint_position' | 'joint_velocity' | 'gripper' | 'wrench' | 'tcp_pose';
 /** What the policy outputs per joint: the recorded velocity commands, or the joint positions one step later. */
@@ -49,7 +50,7 @@ export interface StartTrainingRequest {
   horizon?: number;
   /** Camera frames are resized to [width, height] (policies that use images). */
   imageSize?: [number, number];
-  /** State inputs; default `TrainingDefaults.state`. */
+  /** State inputs; default the policy's (`TrainingDefaults.policies[].state`). */
   state?: StateInput[];
   /** Default `TrainingDefaults.action`. */
   action?: ActionKind;
@@ -155,8 +156,13 @@ export interface PolicyListResponse {
 
 /** Defaults and choices for the Train page, so the UI never hard-codes them. */
 export interface TrainingDefaults {
-  /** Each policy type with its hyperparameters' defaults (the names `options` may set). */
-  policies: { name: PolicyType; horizon: number | null; options: PolicyOptions }[];
+  /**
+   * Each policy type with its hyperparameters' defaults (the names `options`
+   * may set) and the state inputs it uses unless chosen otherwise: policies
+   * that see camera images leave joint positions out (with them a skill
+   * tends to follow the demonstrated path instead of looking at the goal).
+   */
+  policies: { name: PolicyType; horizon: number | null; options: PolicyOptions; state: StateInput[] }[];
   epochs: number;
   batchSize: number;
   learningRate: number;
@@ -165,9 +171,8 @@ export interface TrainingDefaults {
   patience: number;
   seed: number;
   imageSize: [number, number];
-  /** State inputs offered, and those used unless chosen otherwise. */
+  /** State inputs offered (each policy's default is in `policies`). */
   stateInputs: StateInput[];
-  state: StateInput[];
   actions: ActionKind[];
   action: ActionKind;
   lrSchedules: LrSchedule[];

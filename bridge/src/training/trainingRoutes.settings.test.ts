@@ -3,7 +3,9 @@
  * tcp_pose), action kind, learning-rate schedule, policy options — over HTTP
  * on a real server on 127.0.0.1: what the defaults offer, a run trained with
  * them (checked in the run's own run.json and metrics.json, and on the job),
- * and bad values refused with 400, a code and what was expected.
+ * bad values refused with 400, a code and what was expected, and a vision
+ * run without a state given trained on its policy's default (no joint
+ * positions).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +41,17 @@ beforeAll(async () => {
     await writeSyntheticEpisode(recording.writer, { start, duration: 3, cameras: [], seed: k + 1 });
     await recording.finish({ outcome: 'success' });
   }
+  // Two short episodes with one small camera, for the vision (chunk) policy.
+  const cam = await createDatasetDir(join(datasetsDir, 'reach-cam'), {
+    name: 'reach-cam', robot: 'ur', tasks: ['reach'],
+    features: featuresFor({ joints: SYNTHETIC_JOINTS, gripper: true, cameras: [{ name: 'scene', width: 32, height: 24 }] }),
+  }, { cache: 'none' });
+  for (let k = 0; k < 2; k++) {
+    const start = 1_767_225_600 + k * 10;
+    const recording = await cam.startEpisode({ task: 'reach', startTime: start });
+    await writeSyntheticEpisode(recording.writer, { start, duration: 3, cameras: ['scene'], width: 32, height: 24, seed: k + 1 });
+    await recording.finish({ outcome: 'success' });
+  }
   const cell = new FakeCell();
   app = buildApp({ cell, control: new FakeControlPort(cell), access: openAccess(), auditLog: AuditLog.inMemory().audit, log: () => {}, training: { datasetsDir, policiesDir } });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -63,7 +76,10 @@ describe('training settings for researchers', () => {
   it('the defaults offer the state inputs, action kinds, schedules and each policy\'s options — the CLI\'s defaults', async () => {
     const d = await get<TrainingDefaults>('/training/defaults');
     expect(d.stateInputs).toEqual(['joint_position', 'joint_velocity', 'gripper', 'wrench', 'tcp_pose']);
-    expect(d.state).toEqual(['joint_position', 'gripper', 'wrench']);
+    // Each policy's default state: a policy with images leaves joint positions out.
+    expect(d.policies.find((p) => p.name === 'mlp')!.state).toEqual(['joint_position', 'gripper', 'wrench']);
+    expect(d.policies.find((p) => p.name === 'chunk')!.state).toEqual(['gripper', 'wrench']);
+    expect(d).not.toHaveProperty('state');
     expect(d).toMatchObject({ actions: ['velocity', 'position', 'twist'], action: 'velocity', lrSchedules: ['constant', 'cosine'], lrSchedule: 'constant' });
     expect(d.policies.find((p) => p.name === 'mlp')!.options).toEqual({ hiddenUnits: [256, 256], activation: 'relu', dropout: 0, loss: 'mse' });
     expect(d.policies.find((p) => p.name === 'chunk')!.options).toMatchObject({ horizon: 10, shiftPad: 4, ensembleM: 0.01 });
@@ -108,6 +124,7 @@ describe('training settings for researchers', () => {
     const cases: [object, string, RegExp][] = [
       [{ state: ['joint_position', 'torque'] }, 'invalid_state', /^state expects a list of joint_position, joint_velocity, gripper, wrench, tcp_pose, got 'joint_position,torque'$/],
       [{ state: [] }, 'invalid_state', /^state expects a list of/],
+      [{ state: ['gripper', 'wrench'] }, 'invalid_state', /^state: the mlp policy sees no camera images, so its state needs joint_position \(got gripper, wrench\)$/],
       [{ action: 'torque' }, 'invalid_action', /^action expects one of velocity, position, twist, got 'torque'$/],
       [{ lrSchedule: 'step' }, 'invalid_lr_schedule', /^lrSchedule expects one of constant, cosine, got 'step'$/],
       [{ options: { hiddenUnit: [64] } }, 'invalid_option', /^options: policy 'mlp' has no option 'hiddenUnit'; expected one of hiddenUnits, activation, dropout, loss$/],
@@ -132,5 +149,29 @@ describe('training settings for researchers', () => {
     expect(shape.status).toBe(400);
     expect(shape.json.code).toBe('invalid_request');
     expect((await get<{ jobs: TrainingJob[] }>('/training')).jobs.map((j) => j.name)).toEqual(['tcp-position']);
+    const mlp = await start({ dataset: 'reach', policy: 'mlp', name: 'refused', state: ['gripper'] });
+    expect(mlp.json.tip).toMatch(/needs joint_position, or choose the vision \(chunk\) policy/);
   });
+
+  it('a vision run without a state trains on its policy\'s default: gripper and force, no joint positions', async () => {
+    const res = await start({
+      dataset: 'reach-cam', policy: 'chunk', name: 'cam-default', epochs: 1, batchSize: 32, validationFraction: 0, horizon: 3, imageSize: [16, 12],
+      options: { filters: [4, 8], kernelSizes: [3, 3], strides: [2, 1], shiftPad: 0 },
+    });
+    expect(res.status, JSON.stringify(res.json)).toBe(202);
+    let job: TrainingJob;
+    do {
+      await new Promise((r) => setTimeout(r, 50));
+      job = await get<TrainingJob>(`/training/${res.json.id as string}`);
+    } while (job.finishedAt === null);
+    expect(job.error).toBeUndefined();
+    expect(job.state).toBe('done');
+    expect(job.settings!.state).toEqual(['gripper', 'wrench']);
+    const out = join(policiesDir, 'cam-default');
+    const run = JSON.parse(readFileSync(join(out, 'checkpoints', 'run.json'), 'utf8'));
+    expect(run.settings).toMatchObject({ policy: 'chunk', state: ['gripper', 'wrench'] });
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.data.stateNames.length).toBeGreaterThan(0);
+    expect(metrics.data.stateNames.some((n: string) => n.startsWith('observation.joint_position.'))).toBe(false);
+  }, 120_000);
 });

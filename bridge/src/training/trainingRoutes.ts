@@ -1,7 +1,7 @@
 /**
  * The Training REST API, registered under `/api`:
  *
- *   GET  /training/defaults    policy types with their options, default settings and choices
+ *   GET  /training/defaults    policy types with their options and default state inputs, default settings and choices
  *   GET  /training             jobs since the bridge started, and the one running
  *   POST /training             start a run: dataset + policy type → job (202)
  *   POST /training/resume      continue a stopped run by its policy name (202)
@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ACTION_TARGETS, LEARNING_RATE_SCHEDULES, STATE_GROUPS, getPolicy, listPolicies as policyTypes } from '@cellkit/trainer';
 import type { ActionTarget, LearningRateSchedule, StateGroup } from '@cellkit/trainer';
-import { RUN_DEFAULTS, type RunSettings } from '@cellkit/trainer/node';
+import { RUN_DEFAULTS, defaultStateFor, type RunSettings } from '@cellkit/trainer/node';
 import { HttpError } from '../server/HttpError.ts';
 import { authenticateRequests, requireControl } from '../server/restAuth.ts';
 import type { SessionHub } from '../server/SessionHub.ts';
@@ -54,7 +54,7 @@ void apiMatchesTrainer;
 
 /** What to do about a refused setting, for the person at the form. */
 const SETTING_TIPS: Record<TrainSettingName, string> = {
-  state: `choose state inputs among ${STATE_GROUPS.join(', ')} (joint_position is always used)`,
+  state: `choose state inputs among ${STATE_GROUPS.join(', ')}; a policy without cameras (mlp) needs joint_position, or choose the vision (chunk) policy`,
   action: `choose ${ACTION_TARGETS.join(' or ')}`,
   lrSchedule: `choose ${LEARNING_RATE_SCHEDULES.join(' or ')}`,
   options: 'use the option names of the policy (GET /api/training/defaults lists them with their defaults) and values like the defaults',
@@ -106,7 +106,7 @@ export async function trainingRoutes(app: FastifyInstance, opts: TrainingRoutesO
   app.get('/training/defaults', { schema: trainingDefaultsSchema }, async (): Promise<TrainingDefaults> => ({
     policies: types.map((name) => {
       const options = policyOptionDefaults(name);
-      return { name: name as PolicyType, horizon: typeof options.horizon === 'number' ? options.horizon : null, options };
+      return { name: name as PolicyType, horizon: typeof options.horizon === 'number' ? options.horizon : null, options, state: defaultStateFor(name) };
     }),
     epochs: RUN_DEFAULTS.epochs,
     batchSize: RUN_DEFAULTS.batchSize,
@@ -117,7 +117,6 @@ export async function trainingRoutes(app: FastifyInstance, opts: TrainingRoutesO
     seed: RUN_DEFAULTS.seed,
     imageSize: RUN_DEFAULTS.imageSize,
     stateInputs: [...STATE_GROUPS],
-    state: [...(RUN_DEFAULTS.state ?? STATE_GROUPS)],
     actions: [...ACTION_TARGETS],
     action: RUN_DEFAULTS.actionTarget,
     lrSchedules: [...LEARNING_RATE_SCHEDULES],
@@ -133,7 +132,7 @@ export async function trainingRoutes(app: FastifyInstance, opts: TrainingRoutesO
     if (body.horizon !== undefined && !('horizon' in getPolicy(body.policy).defaults)) {
       throw new HttpError(400, 'invalid_option', `horizon applies to policies that predict action chunks; '${body.policy}' predicts one step`, 'leave horizon out, or choose the vision (chunk) policy');
     }
-    // The same checks and defaults as `cellkit train`: what is left out takes RUN_DEFAULTS.
+    // The same checks and defaults as `cellkit train`: what is left out takes RUN_DEFAULTS, and the state the policy's (defaultStateFor, applied by trainDatasetDir).
     let chosen: Partial<RunSettings>;
     try {
       const options = body.horizon !== undefined || body.options !== undefined ? { ...(body.horizon !== undefined ? { horizon: body.horizon } : {}), ...body.options } : undefined;

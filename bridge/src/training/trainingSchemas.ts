@@ -134,11 +134,14 @@ export const trainingDefaultsSchema = {
   response: {
     200: {
       type: 'object',
-      required: ['policies', 'epochs', 'batchSize', 'learningRate', 'rate', 'validationFraction', 'patience', 'seed', 'imageSize', 'stateInputs', 'state', 'actions', 'action', 'lrSchedules', 'lrSchedule'],
+      required: ['policies', 'epochs', 'batchSize', 'learningRate', 'rate', 'validationFraction', 'patience', 'seed', 'imageSize', 'stateInputs', 'actions', 'action', 'lrSchedules', 'lrSchedule'],
       properties: {
         policies: {
           type: 'array',
-          items: { type: 'object', required: ['name', 'horizon', 'options'], properties: { name: str, horizon: { type: ['integer', 'null'] }, options: policyOptions } },
+          items: {
+            type: 'object', required: ['name', 'horizon', 'options', 'state'],
+            properties: { name: str, horizon: { type: ['integer', 'null'] }, options: policyOptions, state: { type: 'array', items: str } },
+          },
         },
         epochs: int,
         batchSize: int,
@@ -149,7 +152,6 @@ export const trainingDefaultsSchema = {
         seed: int,
         imageSize: { type: 'array', items: int },
         stateInputs: { type: 'array', items: str },
-        state: { type: 'array', items: str },
         actions: { type: 'array', items: str },
         action: str,
         lrSchedules: { type: 'array', items: str },

@@ -15,6 +15,7 @@ import { startServer, type RunningServer } from '../../../../bridge/src/server/s
 import { FakeCell, FakeControlPort } from '../../../../bridge/src/server/testing/index.ts';
 import { TrainingApi } from './TrainingApi.ts';
 import { FALLBACK_FORM, TrainingModel, optionsOf, requestOf } from './TrainingModel.ts';
+import type { TrainingDefaults } from './TrainingApi.ts';
 
 let dir: string;
 let server: RunningServer;
@@ -62,14 +63,48 @@ describe('TrainingModel', () => {
     expect(chunk).toMatchObject({ policy: 'chunk', name: 'mine', horizon: FALLBACK_FORM.horizon, imageSize: [64, 48] });
   });
 
-  it('requestOf sends the inputs (joint positions always), outputs, schedule and typed options', () => {
+  it('requestOf sends the inputs as chosen, outputs, schedule and typed options', () => {
     const req = requestOf({
       ...FALLBACK_FORM, dataset: 'reach', state: ['gripper', 'tcp_pose'], action: 'position', lrSchedule: 'cosine',
       options: [{ name: 'hiddenUnits', value: '[64, 64]' }, { name: 'activation', value: 'tanh' }, { name: 'dropout', value: '' }, { name: '', value: '3' }],
     })!;
-    expect(req).toMatchObject({ state: ['joint_position', 'gripper', 'tcp_pose'], action: 'position', lrSchedule: 'cosine', options: { hiddenUnits: [64, 64], activation: 'tanh' } });
+    expect(req).toMatchObject({ state: ['gripper', 'tcp_pose'], action: 'position', lrSchedule: 'cosine', options: { hiddenUnits: [64, 64], activation: 'tanh' } });
     expect(optionsOf([{ name: 'ensembleM', value: 'null' }, { name: 'sharedEncoder', value: 'true' }])).toEqual({ ensembleM: null, sharedEncoder: true });
     expect(requestOf({ ...FALLBACK_FORM, dataset: 'reach' })).not.toHaveProperty('options');
+  });
+
+  it('the inputs follow the kind of skill (the bridge\'s default for each) until the person changes them; resetting follows it again', async () => {
+    const m = model();
+    await m.refresh();
+    const defaults = (await (await fetch(`${server.url}/api/training/defaults`)).json()) as TrainingDefaults;
+    expect(defaults.policies.find((p) => p.name === 'chunk')!.state).toEqual(['gripper', 'wrench']);
+    expect(m.state.form).toMatchObject({ policy: 'mlp', state: ['joint_position', 'gripper', 'wrench'], stateChosen: false });
+    m.setForm({ policy: 'chunk' });
+    expect(m.state.form.state).toEqual(['gripper', 'wrench']);
+    m.setForm({ policy: 'mlp' });
+    expect(m.state.form.state).toEqual(['joint_position', 'gripper', 'wrench']);
+
+    // Chosen by the person: kept across a change of kind.
+    m.setForm({ state: ['joint_position', 'gripper', 'wrench', 'tcp_pose'] });
+    m.setForm({ policy: 'chunk' });
+    expect(m.state.form).toMatchObject({ policy: 'chunk', state: ['joint_position', 'gripper', 'wrench', 'tcp_pose'], stateChosen: true });
+    expect(requestOf({ ...m.state.form, dataset: 'reach' })!.state).toEqual(['joint_position', 'gripper', 'wrench', 'tcp_pose']);
+    m.resetAdvanced();
+    expect(m.state.form).toMatchObject({ policy: 'chunk', state: ['gripper', 'wrench'], stateChosen: false });
+    m.close();
+  });
+
+  it('the simple skill without joint positions is refused beside the form, saying why', async () => {
+    const m = model();
+    await m.refresh();
+    m.setForm({ state: ['gripper', 'wrench'] });
+    await m.start();
+    expect(m.state.problem).toBeNull();
+    expect(m.state.job).toBeNull();
+    expect(m.state.formProblem).toMatchObject({ code: 'invalid_state', severity: 'warning' });
+    expect(m.state.formProblem!.message).toBe('Could not start training: state: the mlp policy sees no camera images, so its state needs joint_position (got gripper, wrench)');
+    expect(m.state.formProblem!.tip).toMatch(/needs joint_position, or choose the vision \(chunk\) policy/);
+    m.close();
   });
 
   it('a refused setting is shown beside the form with the bridge\'s words; changing the form clears it', async () => {

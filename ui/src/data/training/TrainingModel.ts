@@ -39,8 +39,14 @@ export interface TrainForm {
   horizon: number;
   imageWidth: number;
   imageHeight: number;
-  /** State inputs; joint_position is always among them. */
+  /** State inputs. */
   state: StateInput[];
+  /**
+   * The person ticked or unticked an input: `state` is theirs. Until then it
+   * follows the kind of skill (the bridge's default for each policy: the
+   * vision skill leaves joint positions out).
+   */
+  stateChosen: boolean;
   action: ActionKind;
   lrSchedule: LrSchedule;
   /** Policy hyperparameters as typed: a value is JSON (numbers, lists, null, true/false) or else a word, as with `cellkit train --option`. */
@@ -71,7 +77,7 @@ export interface TrainingState {
 export const FALLBACK_FORM: TrainForm = {
   dataset: null, policy: 'mlp', name: '', epochs: 50, batchSize: 32, learningRate: 0.001, rate: 10,
   validationFraction: 0.1, patience: 10, seed: 0, outcomes: ['success'], horizon: 10, imageWidth: 96, imageHeight: 96,
-  state: ['joint_position', 'gripper', 'wrench'], action: 'velocity', lrSchedule: 'constant', options: [],
+  state: ['joint_position', 'gripper', 'wrench'], stateChosen: false, action: 'velocity', lrSchedule: 'constant', options: [],
 };
 
 export const INITIAL_TRAINING_STATE: TrainingState = {
@@ -117,7 +123,7 @@ export function requestOf(form: TrainForm): StartTrainingRequest | null {
     rate: form.rate, validationFraction: form.validationFraction, patience: form.patience, seed: form.seed, outcomes: form.outcomes,
   };
   if (form.name.trim() !== '') req.name = form.name.trim();
-  req.state = form.state.includes('joint_position') ? [...form.state] : ['joint_position', ...form.state];
+  req.state = [...form.state];
   req.action = form.action;
   req.lrSchedule = form.lrSchedule;
   const options = optionsOf(form.options);
@@ -127,6 +133,20 @@ export function requestOf(form: TrainForm): StartTrainingRequest | null {
     req.imageSize = [form.imageWidth, form.imageHeight];
   }
   return req;
+}
+
+/** The state inputs the bridge uses for `policy` unless chosen otherwise; null when it does not say. */
+export function defaultStateOf(defaults: TrainingDefaults, policy: PolicyType): StateInput[] | null {
+  const state = defaults.policies.find((p) => p.name === policy)?.state;
+  return state ? [...state] : null;
+}
+
+/** The form after a change: a change of inputs makes them the person's; until then they follow the kind of skill. */
+export function changedForm(form: TrainForm, patch: Partial<TrainForm>, defaults: TrainingDefaults | null): TrainForm {
+  const next = { ...form, ...patch };
+  if (patch.state !== undefined && patch.stateChosen === undefined) next.stateChosen = true;
+  if (!next.stateChosen && patch.policy !== undefined && defaults !== null) next.state = defaultStateOf(defaults, next.policy) ?? next.state;
+  return next;
 }
 
 export class TrainingModel {
@@ -158,7 +178,7 @@ export class TrainingModel {
     this.#closed = false;
     try {
       const [datasets, defaults, jobs] = await Promise.all([this.api.datasets(), this.api.defaults(), this.api.jobs()]);
-      const form = this.state.defaults === null ? this.#formFrom(defaults) : this.state.form;
+      const form = this.state.defaults === null ? this.#formFrom(defaults, this.state.form.policy) : this.state.form;
       const usable = datasets.datasets.filter((d) => d.episodes > 0);
       const dataset = form.dataset ?? (usable.length === 1 ? usable[0]!.name : null);
       const job = jobs.active !== null ? (jobs.jobs.find((j) => j.id === jobs.active) ?? null) : this.state.job;
@@ -179,12 +199,12 @@ export class TrainingModel {
     }
   };
 
-  #formFrom(d: TrainingDefaults): TrainForm {
+  #formFrom(d: TrainingDefaults, policy: PolicyType): TrainForm {
     const chunk = d.policies.find((p) => p.name === 'chunk');
     return {
       ...FALLBACK_FORM, epochs: d.epochs, batchSize: d.batchSize, learningRate: d.learningRate, rate: d.rate, validationFraction: d.validationFraction,
       patience: d.patience, seed: d.seed, horizon: chunk?.horizon ?? FALLBACK_FORM.horizon, imageWidth: d.imageSize[0], imageHeight: d.imageSize[1],
-      state: [...d.state], action: d.action, lrSchedule: d.lrSchedule, options: [],
+      policy, state: defaultStateOf(d, policy) ?? FALLBACK_FORM.state, stateChosen: false, action: d.action, lrSchedule: d.lrSchedule, options: [],
     };
   }
 
@@ -195,16 +215,16 @@ export class TrainingModel {
    * keystroke rendered a frame later moves the caret to the end.
    */
   setForm = (patch: Partial<TrainForm>): void => {
-    this.store.update((s) => ({ ...s, form: { ...s.form, ...patch }, formProblem: null }));
+    this.store.update((s) => ({ ...s, form: changedForm(s.form, patch, s.defaults), formProblem: null }));
     this.store.flush();
   };
 
-  /** Back to the bridge's defaults, keeping the dataset and policy type. */
+  /** Back to the bridge's defaults (the inputs follow the kind of skill again), keeping the dataset and policy type. */
   resetAdvanced = (): void => {
     const d = this.state.defaults;
     if (!d) return;
     const { dataset, policy, name, epochs } = this.state.form;
-    this.#set({ form: { ...this.#formFrom(d), dataset, policy, name, epochs }, formProblem: null });
+    this.#set({ form: { ...this.#formFrom(d, policy), dataset, name, epochs }, formProblem: null });
   };
 
   start = async (): Promise<void> => {

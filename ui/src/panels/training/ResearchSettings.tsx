@@ -2,6 +2,8 @@
  * The researcher's part of the Advanced settings: what the skill sees (state
  * inputs), what it outputs (joint speeds or targets), the learning-rate
  * schedule, and the policy's hyperparameters as name = value rows. The
+ * inputs start as the kind of skill's default (the vision skill leaves joint
+ * positions out) until the person changes them. The
  * choices and each policy's option names with their defaults come from the
  * bridge (GET /api/training/defaults); the bridge checks the values and its
  * refusal shows beside the Start button.
@@ -10,9 +12,6 @@ import { useTraining, useTrainingModel } from '../../app/TrainingContext.tsx';
 import type { ActionKind, LrSchedule, StateInput } from '../../data/training/TrainingApi.ts';
 import type { OptionRow } from '../../data/training/TrainingModel.ts';
 import { ACTION_TEXT, SCHEDULE_TEXT, STATE_TEXT } from './trainFormat.ts';
-
-/** Always an input (the trainer uses it whatever is chosen). */
-const ALWAYS: StateInput = 'joint_position';
 
 const titleOf = <K extends string>(table: Record<K, { title: string; hint: string }>, key: K): { title: string; hint: string } =>
   table[key] ?? { title: key, hint: '' };
@@ -38,14 +37,13 @@ export function ResearchSettings({ locked }: { locked: boolean }) {
         <div className="tr-option-list">
           {stateInputs.map((g) => {
             const t = titleOf(STATE_TEXT, g);
-            const always = g === ALWAYS;
             return (
               <label key={g} className="tr-option">
                 <input
                   type="checkbox"
                   data-testid={`train-state-${g}`}
-                  checked={always || form.state.includes(g)}
-                  disabled={locked || always}
+                  checked={form.state.includes(g)}
+                  disabled={locked}
                   onChange={(e) => set({ state: e.target.checked ? stateInputs.filter((x) => x === g || form.state.includes(x)) : form.state.filter((x) => x !== g) })}
                 />
                 <span className="tr-option-text">

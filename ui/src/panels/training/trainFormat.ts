@@ -8,9 +8,9 @@ export const POLICY_TEXT: Record<PolicyType, { title: string; short: string; wha
     what: 'Learns from the arm’s joint positions and the gripper. Fast to train; good for reaching and moves where things are always in the same place.',
   },
   chunk: {
-    title: 'Vision (cameras + joints)',
+    title: 'Vision (cameras)',
     short: 'Vision',
-    what: 'Also learns from the camera images, so it can follow objects that move. Slower to train; plans a few steps at a time for smoother motion.',
+    what: 'Learns from the camera images, the gripper and the force sensor, so it can follow objects that move. Slower to train; plans a few steps at a time for smoother motion.',
   },
 };
 
@@ -52,7 +52,7 @@ export function formatWhen(epochSeconds: number): string {
 
 /** State inputs for the Advanced settings: a name and one line on what it is. */
 export const STATE_TEXT: Record<StateInput, { title: string; hint: string }> = {
-  joint_position: { title: 'Joint positions', hint: 'The arm’s joint angles. Always used.' },
+  joint_position: { title: 'Joint positions', hint: 'The arm’s joint angles. Needed without cameras; with cameras the skill tends to follow the demonstrated path instead of looking at the goal.' },
   joint_velocity: { title: 'Joint speeds', hint: 'How fast each joint turns. Skills tend to copy their current motion with it.' },
   gripper: { title: 'Gripper', hint: 'How open the gripper is.' },
   wrench: { title: 'Force and torque', hint: 'What the wrist force sensor feels.' },
