@@ -31,7 +31,9 @@ import { result, type BenchResult } from './BenchResult.ts';
 export const LOOP_TASKS: Record<string, { demo: string[]; train: string[]; eval: string[]; successTarget: number }> = {
   reach: {
     demo: ['--noise', '0.1'],
-    train: ['--epochs', '40', '--state', 'joint_position,gripper,wrench'],
+    // The image policy's default state (gripper, wrench; no joint positions): 49/50 and 45/50 on the
+    // eval seeds (training seeds 0, 1) vs 36/50 with joint positions, same demos.
+    train: ['--epochs', '40'],
     eval: ['--timeout', '10'],
     successTarget: 0.95,
   },

@@ -90,8 +90,18 @@ describe('cellkit train', () => {
     expect(convs.map((cfg) => [cfg.filters, cfg.strides])).toEqual([[4, [2, 2]], [8, [1, 1]]]);
     expect(bundle.manifest.inputs.cameras).toEqual([{ name: 'scene', shape: [12, 16, 3] }]);
     expect(bundle.manifest.outputs.horizon).toBe(3);
+    // No --state: an image policy's default leaves joint positions out (gripper and wrench, as recorded).
+    expect(bundle.manifest.inputs.state.some((n) => n.startsWith('observation.joint_position.'))).toBe(false);
+    expect(bundle.manifest.inputs.state.length).toBeGreaterThan(0);
     expect(checkBundleFits(bundle, { profile: 'ur', jointNames: SYNTHETIC_JOINTS, cameras: { scene: [12, 16, 3] } })).toEqual([]);
     bundle.model.dispose();
+  });
+
+  it('a policy without cameras needs joint positions: mlp with --state gripper is refused (exit 2), saying why', async () => {
+    const out = join(dir, 'mlp-no-joints');
+    const c = command();
+    expect(await c.run('--dataset', dataset, '--policy', 'mlp', '--out', out, '--epochs', '1', '--state', 'gripper')).toBe(2);
+    expect(c.lines.join('\n')).toMatch(/the mlp policy sees no camera images, so its state needs joint_position \(got gripper\)/);
   });
 
   it('Ctrl-C stops after the last finished epoch is saved; --resume continues from it with the run\'s settings', async () => {

@@ -38,9 +38,11 @@ Options:
                          or twist (the tool point's velocity in the base frame, vx,vy,vz m/s and
                          wx,wy,wz rad/s, = J(q)·command with the arm and tool as for tcp_pose; the
                          runner turns it into joint velocities at the measured joints)
-  --state <list>         state inputs: joint_position (always), joint_velocity, gripper, wrench, tcp_pose
-                         (default joint_position,gripper,wrench: with joint velocities a policy
-                         tends to copy its current motion instead of looking at the goal)
+  --state <list>         state inputs: joint_position, joint_velocity, gripper, wrench, tcp_pose
+                         (default chunk: gripper,wrench; mlp: joint_position,gripper,wrench. Joint
+                         velocities let a policy copy its current motion; with images, joint
+                         positions or the tool pose let it follow a demonstrated path instead of
+                         looking at the goal: reach 36/50 with joint positions, 49/50 without)
                          tcp_pose: the tool point's position (m) and orientation (two axes of its
                          frame), forward kinematics of the joint positions with --arm and --tool-offset
   --arm <name>           arm model for tcp_pose: ${listArmModels().join(' | ')} (default: the dataset's robot profile's)

@@ -71,10 +71,10 @@ describe('datasetToTrainingData', () => {
     expect(frames.total).toBe(frames.used + frames.droppedAtEdges + frames.droppedInside + frames.droppedShortSegments);
   });
 
-  it('uses only the state groups asked for (joint positions always), with the same values', async () => {
+  it('uses only the state groups asked for, with the same values; joint positions only when asked for', async () => {
     const dataset = await makeDataset('groups', ['success']);
     const all = await datasetToTrainingData(dataset, { rate: 10, cameras: [] });
-    const some = await datasetToTrainingData(dataset, { rate: 10, cameras: [], state: ['gripper'] });
+    const some = await datasetToTrainingData(dataset, { rate: 10, cameras: [], state: ['joint_position', 'gripper'] });
     expect(some.data.stateNames).toEqual([...SYNTHETIC_JOINTS.map((j) => `observation.joint_position.${j}`), 'observation.gripper.finger_joint']);
     const width = some.data.stateNames.length;
     const fullWidth = all.data.stateNames.length;
@@ -85,6 +85,11 @@ describe('datasetToTrainingData', () => {
       for (let j = 0; j < SYNTHETIC_JOINTS.length; j++) expect(b.states[i * width + j]).toBe(a.states[i * fullWidth + j]);
       expect(b.states[i * width + width - 1]).toBe(a.states[i * fullWidth + gripperCol]);
     }
+    // Without joint positions (the default for image policies): only the gripper, same values.
+    const gripperOnly = await datasetToTrainingData(dataset, { rate: 10, cameras: [], state: ['gripper'] });
+    expect(gripperOnly.data.stateNames).toEqual(['observation.gripper.finger_joint']);
+    const c = gripperOnly.data.episodes[0];
+    for (let i = 0; i < a.length; i++) expect(c.states[i]).toBe(a.states[i * fullWidth + gripperCol]);
     await expect(datasetToTrainingData(dataset, { state: ['joint_speed' as never] })).rejects.toThrow(/expected some of joint_position, joint_velocity, gripper, wrench, tcp_pose, found joint_speed/);
   });
 

@@ -17,7 +17,7 @@
 import type { AlignedEpisode, Dataset, EpisodeMeta, EpisodeOutcome } from '@cellkit/datasets/core';
 import { datasetContentHash } from './datasetContentHash.ts';
 import type { HashFactory } from './datasetContentHash.ts';
-import { DERIVED_STATE_GROUPS } from './derivedState.ts';
+import { DERIVED_STATE_GROUPS, isDerivedStateGroup } from './derivedState.ts';
 import type { DerivedState, DerivedStateGroup, DerivedStateProviders, PolicyKinematics } from './derivedState.ts';
 import type { EpisodeData, TrainingData } from './TrainingData.ts';
 import { DatasetSelectionError } from './DatasetSelectionError.ts';
@@ -62,10 +62,11 @@ export interface FromDatasetOptions {
   /** Policy rate in Hz the episodes are aligned to. Default 10. */
   rate?: number;
   /**
-   * State feature groups to use, of those recorded. Default all. Joint
-   * positions are always used. Leaving out joint velocities avoids the
-   * "copycat" shortcut (a policy that learns to continue the current motion
-   * instead of looking where the goal is). Derived groups (tcp_pose) are
+   * State feature groups to use, of those recorded. Default all. Leaving out
+   * joint velocities avoids the "copycat" shortcut (a policy that learns to
+   * continue the current motion instead of looking where the goal is); for
+   * image policies, leaving out joint positions too (they let a policy follow
+   * a demonstrated path by where the arm is, not where the goal is). Derived groups (tcp_pose) are
    * used only when named, and need their provider in `derivedState`.
    */
   state?: StateGroup[];
@@ -245,8 +246,11 @@ function layoutOf(
   if (!ACTION_TARGETS.includes(target)) throw new DatasetSelectionError(`action target: expected one of ${ACTION_TARGETS.join(', ')}, found ${String(target)}`);
   const bad = (groups ?? []).filter((g) => !(STATE_GROUPS as readonly string[]).includes(g));
   if (bad.length > 0) throw new DatasetSelectionError(`state groups: expected some of ${STATE_GROUPS.join(', ')}, found ${bad.join(', ')}`);
-  const wanted = (k: string): boolean => groups == null || k === JOINT_FEATURE || (groups as string[]).includes(k.slice('observation.'.length));
+  const wanted = (k: string): boolean => groups == null || (groups as string[]).includes(k.slice('observation.'.length));
   const stateKeys = STATE_FEATURES.filter((k) => ep.features[k] != null && wanted(k));
+  if (stateKeys.length === 0 && !(groups ?? []).some((g) => isDerivedStateGroup(g))) {
+    throw new DatasetSelectionError(`state groups [${(groups ?? []).join(', ')}]: none is recorded in dataset '${id}' episode ${index}; name at least one of ${STATE_FEATURES.filter((k) => ep.features[k] != null).map((k) => k.slice('observation.'.length)).join(', ')}`);
+  }
   const found = `found [${Object.keys(ep.features).join(', ')}]`;
   if (ep.features[JOINT_FEATURE] == null) throw new DatasetSelectionError(`dataset '${id}' episode ${index}: expected ${JOINT_FEATURE}, ${found}; was /joint_states recorded?`);
   const action = ep.features[ACTION_FEATURE];
