@@ -21,7 +21,7 @@ export async function startTestStack(opts: { uiDir: string }): Promise<TestStack
   const stackFile = fileURLToPath(new URL('../../bridge/src/app/startStack.ts', import.meta.url));
   if (existsSync(stackFile)) {
     const mod = (await import(stackFile)) as { startStack: (o: unknown) => Promise<TestStack> };
-    return mod.startStack({ port: 0, sim: { speed: 1, cameras: ['scene', 'wrist'], log: quiet }, uiDir: opts.uiDir, auditLog, log: quiet });
+    return mod.startStack({ port: 0, sim: { port: 0, speed: 1, cameras: ['scene', 'wrist'], log: quiet }, uiDir: opts.uiDir, auditLog, log: quiet });
   }
   const { SimCellServer } = await import('@cellkit/bridge/sim');
   const { RosCellConnection } = await import('../../bridge/src/cell/RosCellConnection.ts');

@@ -69,7 +69,7 @@ beforeAll(async () => {
   await writeDataset(dataDir);
   outDir = await buildUi();
   const quiet = (): void => {};
-  stack = await startStack({ port: 0, sim: { speed: 1, cameras: ['scene', 'wrist'], log: quiet }, uiDir: outDir, auditLog: AuditLog.inMemory().audit, log: quiet, dataDir, policiesDir });
+  stack = await startStack({ port: 0, sim: { port: 0, speed: 1, cameras: ['scene', 'wrist'], log: quiet }, uiDir: outDir, auditLog: AuditLog.inMemory().audit, log: quiet, dataDir, policiesDir });
   browser = await launchChromium();
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 1500 } });
   page = await ctx.newPage();
