@@ -1,7 +1,7 @@
 import { forwardKinematics, jacobian, type ArmModel } from '../kinematics/index.ts';
 import { EventThrottle } from './EventThrottle.ts';
 import { commandProblem, type JointVelocityCommand, type OutputCommand } from './JointVelocityCommand.ts';
-import { limitVelocity, type LimitContext } from './limitVelocity.ts';
+import { limitVelocity, linear, type LimitContext } from './limitVelocity.ts';
 import { CLAMP, REFUSAL, type SafetyEvent, type SafetyEventKind } from './SafetyEvent.ts';
 import { inputsProblem, type SafetyInputs } from './SafetyInputs.ts';
 import { brakingTime, resolveSafetyLimits, safetyModeName, type SafetyLimits } from './SafetyLimits.ts';
@@ -192,13 +192,13 @@ export class SafetyLayer {
     }
 
     const live = this.latest;
-    if (!live || live.seq <= this.staleSeq || live.cmd.stamp < this.staleTime || live.from !== this.leaseHolder) {
+    const state = this.commandState(live, now);
+    if (state === 'none') {
       this.motion = 'no_command';
       return this.stop(now, 'no_command');
     }
-    const age = now - live.cmd.stamp;
-    // Bound the hold time by arrival too, so a command stamped in the future cannot outlive the deadman.
-    if (age > this.limits.deadmanTimeout || now - live.receivedAt > this.limits.deadmanTimeout + this.period) {
+    if (state === 'expired') {
+      const age = now - live!.cmd.stamp;
       if (this.motion === 'moving') {
         this.emit('deadman', 'deadman_expired', `No command for ${age.toFixed(3)} s (deadman ${this.limits.deadmanTimeout} s): stopping. Send commands continuously to move.`, now);
       }
@@ -207,7 +207,19 @@ export class SafetyLayer {
     }
 
     this.motion = 'moving';
-    return this.move(live, inputs, now, dt, this.limits);
+    return this.move(live!, inputs, now, dt, this.limits);
+  }
+
+  /**
+   * Whether `live` may move the arm now: 'none' when there is none, it is
+   * stale (from before a stop) or not the lease holder's; 'expired' past the
+   * deadman — bounded by arrival too, so a command stamped in the future
+   * cannot outlive it; else 'live'.
+   */
+  private commandState(live: Accepted | undefined, now: number): 'none' | 'expired' | 'live' {
+    if (!live || live.seq <= this.staleSeq || live.cmd.stamp < this.staleTime || live.from !== this.leaseHolder) return 'none';
+    const expired = now - live.cmd.stamp > this.limits.deadmanTimeout || now - live.receivedAt > this.limits.deadmanTimeout + this.period;
+    return expired ? 'expired' : 'live';
   }
 
   /** Whether, with exactly these gates closed, a person may back the arm off a contact. */
@@ -241,11 +253,8 @@ export class SafetyLayer {
       rec.announced = false;
     }
     rec.reference = Math.min(rec.reference, f);
-    const live = this.latest;
-    const fresh = live && live.seq > this.staleSeq && live.cmd.stamp >= this.staleTime && live.from === this.leaseHolder && live.cmd.source === 'teleop';
-    if (!fresh || now - live.cmd.stamp > this.limits.deadmanTimeout || now - live.receivedAt > this.limits.deadmanTimeout + this.period) {
-      return this.stop(now, 'force');
-    }
+    const live = this.commandState(this.latest, now) === 'live' ? this.latest : undefined;
+    if (!live || live.cmd.source !== 'teleop') return this.stop(now, 'force');
     if (!rec.announced) {
       rec.announced = true;
       const stopAt = (rec.reference + this.limits.forceRecoveryRise).toFixed(1);
@@ -267,8 +276,7 @@ export class SafetyLayer {
 
   /** TCP linear velocity of joint velocities `qd` at `q` (unit length if `unit`), or undefined when it is ~0. */
   private tcpDirection(q: number[], qd: number[], unit = true): [number, number, number] | undefined {
-    const J = jacobian(this.arm, q, this.toolOffset);
-    const v = [0, 1, 2].map((r) => J[r].reduce((a, x, i) => a + x * (qd[i] ?? 0), 0)) as [number, number, number];
+    const v = linear(jacobian(this.arm, q, this.toolOffset), qd);
     const n = Math.hypot(...v);
     if (!(n > 1e-6)) return undefined;
     return unit ? [v[0] / n, v[1] / n, v[2] / n] : v;
