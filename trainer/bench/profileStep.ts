@@ -2,11 +2,13 @@
 // mlp and chunk configurations. Wall-clock on a possibly shared machine.
 //
 //   npx tsx trainer/bench/profileStep.ts [mlp|chunk] [--steps N]   (TOP=n rows; CPUPROF=file.cpuprofile;
-//   FUSED_CONV=0: chunk's conv layers as Conv2D + Add + Relu, for A/B against convBiasReluOp.ts)
+//   FUSED_CONV=0: chunk's conv layers as Conv2D + Add + Relu, for A/B against convBiasReluOp.ts;
+//   WINOGRAD=0|f2: direct 3×3 convs, or F(2×2,3×3) for stride 1, for A/B against winogradConv.ts)
 import * as tf from '@tensorflow/tfjs';
 import { FusedAdamOptimizer } from '../src/backend/FusedAdamOptimizer.ts';
 import { initBackend } from '../src/backend/initBackend.ts';
 import { CONV_BIAS_RELU } from '../src/backend/kernelNames.ts';
+import { winogradSettings } from '../src/backend/winogradConv.ts';
 import { batchInputs, batchLoss } from '../src/batchLoss.ts';
 import { BatchBuilder } from '../src/data/BatchBuilder.ts';
 import { buildWindows } from '../src/data/buildWindows.ts';
@@ -23,6 +25,9 @@ const steps = stepsArg >= 0 ? Number(args[stepsArg + 1]) : policy === 'mlp' ? 20
 
 console.log((await initBackend({ prefer: 'wasm' })).note);
 if (process.env.FUSED_CONV === '0') tf.unregisterKernel(CONV_BIAS_RELU, 'wasm');
+// WINOGRAD=0: the direct conv kernels only; WINOGRAD=f2: F(2×2,3×3) for stride 1 instead of F(4×4,3×3).
+if (process.env.WINOGRAD === '0') winogradSettings.enabled = false;
+if (process.env.WINOGRAD === 'f2') winogradSettings.stride1 = 'f2';
 const data = policy === 'mlp'
   ? syntheticData({ episodes: 20, length: 200 })
   : syntheticData({ episodes: 4, length: 80, cameras: ['top', 'wrist'], imageSize: 96 });

@@ -2,7 +2,10 @@
 // Conv2DBackpropInput but not the filter gradient, so no conv net can train on
 // it out of the box.
 //
-// Fastest path (CO a multiple of 8, every chunk encoder layer): our own
+// 3×3 layers with stride 1 or 2 (and CI % 4 == 0, CO % 8 == 0): Winograd
+// (winogradConv.ts), fewer multiplies.
+//
+// Next (CO a multiple of 8, every chunk encoder layer): our own
 // hand-assembled SIMD kernel (filterGradSimd.ts), 1.4–2.7× faster than the
 // XNNPACK path below on the chunk encoder's layers (measured, process CPU).
 //
@@ -33,6 +36,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { allocF32, blockRows, convGeometry, floatOffset, forEachFilterRow, heapF32, matMul3, runWasmKernel, tapColumnRanges, tapRowRanges, wasmMemory } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
 import { gradKernels } from './filterGradSimd.ts';
+import { filterGradViaWinograd, winogradScheme } from './winogradConv.ts';
 
 /** Scratch budget for one im2col block, in floats (4 MB; larger blocks measured no faster). */
 export const SCRATCH_FLOATS = 1024 * 1024;
@@ -48,6 +52,8 @@ interface Attrs {
 function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: BackendWasm; attrs: Attrs }): TensorInfo {
   const { inputs: { x, dy }, backend, attrs } = args;
   const g = convGeometry(x.shape as [number, number, number, number], attrs.filterShape, attrs, 'Conv2DBackpropFilter');
+  const winograd = winogradScheme(g, 'filter');
+  if (winograd != null) return filterGradViaWinograd(x, dy, g, backend, winograd);
   return filterGradViaSimd(x, dy, g, backend) ?? filterGradViaConv2D(x, dy, g, backend) ?? filterGradViaMatMul(x, dy, g, backend);
 }
 

@@ -2,7 +2,10 @@
 // direct scalar loop: 1.4 s for a 3×3, 32→32 channel layer on a 32×48×48 batch,
 // 12× its own forward conv. We replace it.
 //
-// Strided layers with CI % 8 == 0 (the chunk encoder's): our SIMD scatter
+// 3×3 layers with stride 1 or 2, CI % 8 == 0 and CO % 8 == 0 (the chunk
+// encoder's but the first): Winograd (winogradConv.ts), fewer multiplies.
+//
+// Other strided layers with CI % 8 == 0: our SIMD scatter
 // kernel (inputGradViaSimd, inputGradSimd.ts), several times faster than the
 // matmul + col2im path below (measured).
 //
@@ -23,6 +26,7 @@ import { SCRATCH_FLOATS } from './conv2dBackpropFilterWasm.ts';
 import { DX_CI_BLOCK, inputGradKernel } from './inputGradSimd.ts';
 import { allocF32, blockRows, convGeometry, floatOffset, forEachFilterRow, heapF32, matMul3, runWasmKernel, tapColumnRanges, tapRowRanges, wasmMemory } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
+import { inputGradViaWinograd, winogradScheme } from './winogradConv.ts';
 
 /** Output pixels per register block of the scatter kernel. */
 const P = 3;
@@ -38,6 +42,8 @@ interface Attrs {
 function conv2dBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: BackendWasm; attrs: Attrs }): TensorInfo {
   const { inputs: { dy, filter }, backend, attrs } = args;
   const g = convGeometry(attrs.inputShape, filter.shape as [number, number, number, number], attrs, 'Conv2DBackpropInput');
+  const winograd = winogradScheme(g, 'input');
+  if (winograd != null) return inputGradViaWinograd(dy, filter, g, backend, winograd);
   const viaConv = g.SH === 1 && g.SW === 1 ? inputGradViaConv2D(dy, filter, g, backend) : null;
   return viaConv ?? inputGradViaSimd(dy, filter, g, backend) ?? inputGradViaMatMul(dy, filter, g, attrs.inputShape, backend);
 }

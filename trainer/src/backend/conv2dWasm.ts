@@ -1,11 +1,13 @@
 // Conv2D for the WASM backend, in front of the backend's own (XNNPACK) kernel:
 // NHWC, dilation 1 and CO % 8 == 0 (every chunk encoder layer, and the
 // stride-1 input gradients run as convolutions) go to our SIMD kernel
-// (convSimd.ts); anything else to the stock kernel.
+// (convSimd.ts), 3×3 layers with stride 1 or 2 to its Winograd form
+// (winogradConv.ts); anything else to the stock kernel.
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { CONV_CO_BLOCK, convKernel } from './convSimd.ts';
 import { allocF32, convGeometry, floatOffset, heapF32, wasmMemory } from './wasmHeap.ts';
+import { conv2dViaWinograd, winogradScheme } from './winogradConv.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
 
 interface Attrs {
@@ -44,7 +46,8 @@ function conv2d(args: Args): TensorInfo {
     return stockConv2D(args);
   }
   const g = convGeometry(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs, 'Conv2D');
-  return conv2dViaSimd(x, filter, g, backend);
+  const winograd = winogradScheme(g, 'forward');
+  return winograd != null ? conv2dViaWinograd(x, filter, g, backend, winograd) : conv2dViaSimd(x, filter, g, backend);
 }
 
 /** W [FH, FW, CI, CO] → [CO/8][FH][FW][CI][8] on the heap (dispose it). */

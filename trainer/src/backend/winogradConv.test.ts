@@ -1,0 +1,223 @@
+// The Winograd convolutions (winogradConv.ts): each scheme's 1-D identity,
+// then forward, filter gradient and input gradient of every scheme against
+// the cpu backend's kernels and numerical gradients of a float64 reference,
+// with odd image sides, explicit and 'valid' padding, several chunks, and
+// the kernel fronts picking (or declining) Winograd.
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../data/Rng.ts';
+import { initBackend } from './initBackend.ts';
+import { convGeometry } from './wasmHeap.ts';
+import type { ConvGeometry } from './wasmHeap.ts';
+import { conv2dViaWinograd, filterGradViaWinograd, inputGradViaWinograd, WINOGRAD_SCHEMES, winogradScheme, winogradSettings } from './winogradConv.ts';
+import type { WinogradScheme } from './winogradConv.ts';
+
+type Pad = 'same' | 'valid' | number;
+interface Case { x: [number, number, number, number]; co: number; strides: number; pad: Pad }
+
+const cases: Case[] = [
+  { x: [2, 12, 12, 32], co: 64, strides: 1, pad: 'same' }, // the chunk encoder's last layer
+  { x: [2, 8, 8, 8], co: 16, strides: 2, pad: 'same' },
+  { x: [1, 4, 4, 8], co: 8, strides: 1, pad: 'same' },
+  { x: [1, 8, 4, 4], co: 8, strides: 1, pad: 'same' }, // CI % 8 != 0: no Winograd input gradient
+  { x: [2, 7, 7, 8], co: 8, strides: 2, pad: 'same' }, // odd sides (4×4 outputs), pad top/left 1
+  { x: [1, 10, 6, 8], co: 24, strides: 1, pad: 'valid' }, // 8×4 outputs
+  { x: [2, 9, 9, 16], co: 8, strides: 2, pad: 'valid' }, // 4×4 outputs
+  { x: [1, 8, 8, 8], co: 16, strides: 1, pad: 2 }, // explicit padding: 10×10 outputs
+];
+
+function random(n: number, rng: Rng): Float32Array {
+  return Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
+}
+
+function geometry(c: Case): ConvGeometry {
+  return convGeometry(c.x, [3, 3, c.x[3], c.co], { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' }, 'test');
+}
+
+/** The cpu backend's Conv2D and gradients. */
+async function cpu(c: Case, x: Float32Array, w: Float32Array, dy: Float32Array, dyShape: number[]): Promise<{ y: Float32Array; dw: Float32Array; dx: Float32Array }> {
+  await tf.setBackend('cpu');
+  const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+  const out = tf.tidy(() => {
+    const xt = tf.tensor(x, c.x);
+    const wt = tf.tensor(w, [3, 3, c.x[3], c.co]);
+    const dyt = tf.tensor(dy, dyShape);
+    const y = tf.engine().runKernel('Conv2D', { x: xt, filter: wt }, { ...attrs, dilations: 1 } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt }, { ...attrs, filterShape: [3, 3, c.x[3], c.co] } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy: dyt, filter: wt }, { ...attrs, inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    return [y.dataSync(), dw.dataSync(), dx.dataSync()] as Float32Array[];
+  });
+  await tf.setBackend('wasm');
+  return { y: out[0], dw: out[1], dx: out[2] };
+}
+
+/** One Winograd function on the wasm backend, its heap result read back and freed. */
+function wasm(run: (backend: BackendWasm, t: Record<string, tf.Tensor>) => { dataId: object }, tensors: Record<string, [Float32Array, number[]]>): Float32Array {
+  const backend = tf.backend() as unknown as BackendWasm;
+  const t = Object.fromEntries(Object.entries(tensors).map(([k, [v, s]]) => [k, tf.tensor(v, s)]));
+  const out = run(backend, t);
+  tf.dispose(Object.values(t));
+  const values = (backend.readSync(out.dataId) as Float32Array).slice();
+  backend.disposeData(out.dataId);
+  return values;
+}
+
+/** max |a − b| relative to max |b| (sums of up to 288 products of values in [−1, 1]). */
+function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  let scale = 1e-30;
+  for (let i = 0; i < a.length; i++) {
+    m = Math.max(m, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return m / scale;
+}
+
+/** L = Σ conv(x, w) · dy in float64. */
+function refLoss(x: Float64Array, w: Float64Array, dy: Float64Array, g: ConvGeometry): number {
+  let sum = 0;
+  for (let b = 0; b < g.B; b++) for (let oh = 0; oh < g.OH; oh++) for (let ow = 0; ow < g.OW; ow++) for (let co = 0; co < g.CO; co++) {
+    let v = 0;
+    for (let kh = 0; kh < 3; kh++) for (let kw = 0; kw < 3; kw++) {
+      const ih = oh * g.SH + kh - g.top;
+      const iw = ow * g.SW + kw - g.left;
+      if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+      for (let ci = 0; ci < g.CI; ci++) v += x[((b * g.H + ih) * g.W + iw) * g.CI + ci] * w[((kh * 3 + kw) * g.CI + ci) * g.CO + co];
+    }
+    sum += v * dy[((b * g.OH + oh) * g.OW + ow) * g.CO + co];
+  }
+  return sum;
+}
+
+/** dL/dv by central differences (L is linear in each, so exact up to rounding). */
+function numericGrad(v: Float64Array, loss: () => number): Float64Array {
+  const out = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const keep = v[i];
+    v[i] = keep + 0.5;
+    const up = loss();
+    v[i] = keep - 0.5;
+    const down = loss();
+    v[i] = keep;
+    out[i] = up - down;
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  await initBackend({ prefer: 'wasm' });
+});
+
+describe('Winograd schemes', () => {
+  for (const [key, s] of Object.entries(WINOGRAD_SCHEMES)) {
+    it(`${key}: At·((G·g) ⊙ (Bt·d)) is the stride-${s.s} correlation in 1-D`, () => {
+      const rng = new Rng(5);
+      const n = s.Bt[0].length;
+      const d = Array.from({ length: n }, () => rng.next() * 2 - 1);
+      const w = Array.from({ length: 3 }, () => rng.next() * 2 - 1);
+      const prod = s.Bt.map((row, i) => row.reduce((acc, b, j) => acc + b * d[j], 0) * s.G[i].reduce((acc, gk, k) => acc + gk * w[k], 0));
+      for (let o = 0; o < s.m; o++) {
+        const want = w[0] * d[o * s.s] + w[1] * d[o * s.s + 1] + w[2] * d[o * s.s + 2];
+        const got = s.At[o].reduce((acc, a, i) => acc + a * prod[i], 0);
+        expect(Math.abs(got - want)).toBeLessThan(1e-12);
+      }
+    });
+  }
+});
+
+describe('Winograd convolutions (wasm)', () => {
+  cases.forEach((c, i) => {
+    const g = geometry(c);
+    const schemes: WinogradScheme[] = (c.strides === 1 ? [WINOGRAD_SCHEMES.f2, WINOGRAD_SCHEMES.f4] : [WINOGRAD_SCHEMES.p2]).filter((s) => g.OH % s.m === 0 && g.OW % s.m === 0);
+    for (const sch of schemes) {
+      it(`${sch.name}: x ${c.x.join('×')} → ${c.co}, stride ${c.strides}, pad ${c.pad}: forward and gradients equal the cpu backend`, async () => {
+        const rng = new Rng(200 + i);
+        const dyShape = [g.B, g.OH, g.OW, g.CO];
+        const wShape = [3, 3, g.CI, g.CO];
+        const x = random(c.x.reduce((p, q) => p * q, 1), rng);
+        const w = random(9 * g.CI * g.CO, rng);
+        const dy = random(dyShape.reduce((p, q) => p * q, 1), rng);
+        const want = await cpu(c, x, w, dy, dyShape);
+        const tol = sch.m === 4 ? 2e-5 : 2e-6;
+        const y = wasm((b, t) => conv2dViaWinograd(t.x, t.w, g, b, sch), { x: [x, c.x], w: [w, wShape] });
+        expect(relDiff(y, want.y)).toBeLessThan(tol);
+        const dw = wasm((b, t) => filterGradViaWinograd(t.x, t.dy, g, b, sch), { x: [x, c.x], dy: [dy, dyShape] });
+        expect(relDiff(dw, want.dw)).toBeLessThan(tol);
+        if (g.CI % 8 === 0) {
+          const dx = wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), { dy: [dy, dyShape], w: [w, wShape] });
+          expect(relDiff(dx, want.dx)).toBeLessThan(tol);
+        }
+      });
+    }
+  });
+
+  it('match numerical gradients of a float64 reference (every scheme, small shapes)', async () => {
+    const small: Case[] = [{ x: [1, 4, 4, 8], co: 8, strides: 1, pad: 'same' }, { x: [1, 7, 8, 8], co: 8, strides: 2, pad: 'same' }];
+    for (const c of small) {
+      const g = geometry(c);
+      const rng = new Rng(9);
+      const dyShape = [g.B, g.OH, g.OW, g.CO];
+      const x = random(c.x.reduce((p, q) => p * q, 1), rng);
+      const w = random(9 * g.CI * g.CO, rng);
+      const dy = random(dyShape.reduce((p, q) => p * q, 1), rng);
+      const [x64, w64, dy64] = [x, w, dy].map((v) => Float64Array.from(v));
+      const dwRef = numericGrad(w64, () => refLoss(x64, w64, dy64, g));
+      const dxRef = numericGrad(x64, () => refLoss(x64, w64, dy64, g));
+      for (const sch of c.strides === 1 ? [WINOGRAD_SCHEMES.f2, WINOGRAD_SCHEMES.f4] : [WINOGRAD_SCHEMES.p2]) {
+        const dw = wasm((b, t) => filterGradViaWinograd(t.x, t.dy, g, b, sch), { x: [x, c.x], dy: [dy, dyShape] });
+        const dx = wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), { dy: [dy, dyShape], w: [w, [3, 3, g.CI, g.CO]] });
+        expect(relDiff(dw, dwRef)).toBeLessThan(2e-5);
+        expect(relDiff(dx, dxRef)).toBeLessThan(2e-5);
+      }
+    }
+  });
+
+  it('work in several chunks (more tile rows than one chunk) without changing the result', async () => {
+    // 8 × 24×24 outputs, 16 → 32 channels: 25 × 12 × 48 floats per tile row, several chunks.
+    const c: Case = { x: [8, 48, 48, 16], co: 32, strides: 2, pad: 'same' };
+    const g = geometry(c);
+    const rng = new Rng(11);
+    const dyShape = [g.B, g.OH, g.OW, g.CO];
+    const x = random(c.x.reduce((p, q) => p * q, 1), rng);
+    const w = random(9 * g.CI * g.CO, rng);
+    const dy = random(dyShape.reduce((p, q) => p * q, 1), rng);
+    const want = await cpu(c, x, w, dy, dyShape);
+    const sch = WINOGRAD_SCHEMES.p2;
+    expect(relDiff(wasm((b, t) => conv2dViaWinograd(t.x, t.w, g, b, sch), { x: [x, c.x], w: [w, [3, 3, 16, 32]] }), want.y)).toBeLessThan(2e-6);
+    expect(relDiff(wasm((b, t) => filterGradViaWinograd(t.x, t.dy, g, b, sch), { x: [x, c.x], dy: [dy, dyShape] }), want.dw)).toBeLessThan(2e-6);
+    expect(relDiff(wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), { dy: [dy, dyShape], w: [w, [3, 3, 16, 32]] }), want.dx)).toBeLessThan(2e-6);
+  });
+
+  it('picks a scheme only where it applies', () => {
+    const pick = (x: [number, number, number, number], f: [number, number, number, number], strides: number, pad: Pad, pass: 'forward' | 'filter' | 'input'): string | undefined =>
+      winogradScheme(convGeometry(x, f, { strides, pad, dataFormat: 'NHWC' }, 'test'), pass)?.name;
+    expect(pick([32, 12, 12, 32], [3, 3, 32, 64], 1, 'same', 'forward')).toBe(WINOGRAD_SCHEMES[winogradSettings.stride1].name);
+    expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'filter')).toBe(WINOGRAD_SCHEMES.p2.name);
+    expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'input')).toBeUndefined(); // slower than the direct kernel
+    expect(pick([1, 6, 6, 8], [3, 3, 8, 8], 1, 'same', 'forward')).toBe(WINOGRAD_SCHEMES.f2.name); // 6 % 4 != 0
+    expect(pick([1, 5, 5, 8], [3, 3, 8, 8], 1, 'same', 'forward')).toBeUndefined(); // odd output
+    expect(pick([32, 96, 96, 3], [5, 5, 3, 16], 2, 'same', 'filter')).toBeUndefined(); // 5×5, CI 3
+    expect(pick([1, 8, 8, 4], [3, 3, 4, 8], 1, 'same', 'input')).toBeUndefined(); // CI % 8 != 0
+    expect(pick([1, 8, 8, 8], [3, 3, 8, 12], 1, 'same', 'forward')).toBeUndefined(); // CO % 8 != 0
+    expect(pick([1, 9, 9, 8], [3, 3, 8, 8], 3, 'same', 'forward')).toBeUndefined(); // stride 3
+  });
+
+  it('does not leak heap buffers', () => {
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const before = backend.numDataIds();
+    const c = cases[4];
+    const g = geometry(c);
+    const rng = new Rng(3);
+    const dyShape = [g.B, g.OH, g.OW, g.CO];
+    const x = random(c.x.reduce((p, q) => p * q, 1), rng);
+    const w = random(9 * g.CI * g.CO, rng);
+    const dy = random(dyShape.reduce((p, q) => p * q, 1), rng);
+    const sch = WINOGRAD_SCHEMES.p2;
+    wasm((b, t) => conv2dViaWinograd(t.x, t.w, g, b, sch), { x: [x, c.x], w: [w, [3, 3, g.CI, g.CO]] });
+    wasm((b, t) => filterGradViaWinograd(t.x, t.dy, g, b, sch), { x: [x, c.x], dy: [dy, dyShape] });
+    wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), { dy: [dy, dyShape], w: [w, [3, 3, g.CI, g.CO]] });
+    expect(backend.numDataIds()).toBe(before);
+  });
+});

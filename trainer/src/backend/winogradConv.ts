@@ -1,0 +1,307 @@
+// Winograd (Toom-Cook) convolutions for the chunk encoder's 3×3 layers:
+// fewer multiplies for the same result (up to float rounding). Our direct
+// SIMD kernels already run at about the 128-bit mul + add peak of this
+// machine (~50 GFLOP/s), so only fewer flops make the conv layers faster.
+//
+// Per scheme (1-D matrices, used nested in 2-D): Bt (a×n), G (a×3), At (m×a).
+// The image is cut into tiles of m×m outputs, each reading an n×n input patch
+// (patches m·s apart). Per tile and channel vector:
+//
+//   forward          V = Bt·d·Btᵀ   U = G·g·Gᵀ   M[ξ] = V[ξ]·U[ξ] (a² matrix products over channels)   y = At·M·Atᵀ
+//   filter gradient  dM = Atᵀ·dy·At   dU[ξ] = Σ_tiles V[ξ]ᵀ·dM[ξ]   dg = Gᵀ·dU·G
+//   input gradient   dM as above    dV[ξ] = dM[ξ]·U[ξ]ᵀ   dx += Btᵀ·dV·Bt (patches overlap: summed in order)
+//
+// Schemes: F(2×2,3×3) and F(4×4,3×3) for stride 1 (2.25× and 4× fewer
+// multiplies), and for stride 2 a polyphase one, 'p2': a stride-2 3-tap
+// correlation is a 2-tap one on the even inputs (F(2,2), 3 products per 2
+// outputs) plus a 1-tap one on the odd inputs (2 products), so 5 instead of 6
+// products in 1-D and 25 instead of 36 per 2×2 output tile in 2-D.
+//
+// The tile transforms are SIMD kernels (winogradSimd.ts); the a² matrix
+// products run on our direct kernels as 1×1 problems: the forward conv kernel
+// (convSimd.ts) for M and dV, the filter-gradient kernel (filterGradSimd.ts)
+// for dU. Work goes in chunks of tile rows so V and M stay in cache. The
+// input is copied into a zero-padded buffer when a patch reaches outside it.
+// Needs a 3×3 filter, equal strides 1 or 2, output sides divisible by m,
+// CI % 4 == 0 and CO % 8 == 0 (the input gradient CI % 8 == 0 too).
+import type { TensorInfo } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { convKernel } from './convSimd.ts';
+import { gradKernels } from './filterGradSimd.ts';
+import { transformKernel } from './winogradSimd.ts';
+import { allocF32, floatOffset, heapF32, wasmMemory } from './wasmHeap.ts';
+import type { ConvGeometry } from './wasmHeap.ts';
+
+export interface WinogradScheme {
+  name: string;
+  /** Stride the scheme is for. */
+  s: number;
+  /** Outputs per tile side. */
+  m: number;
+  Bt: number[][];
+  G: number[][];
+  At: number[][];
+}
+
+export const WINOGRAD_SCHEMES: Record<'f2' | 'f4' | 'p2', WinogradScheme> = {
+  f2: {
+    name: 'F(2x2,3x3)', s: 1, m: 2,
+    Bt: [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
+    G: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]],
+    At: [[1, 1, 1, 0], [0, 1, -1, -1]],
+  },
+  f4: {
+    name: 'F(4x4,3x3)', s: 1, m: 4,
+    Bt: [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]],
+    G: [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]],
+    At: [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]],
+  },
+  // Inputs x0..x4 (tile outputs y0 = Σ w·x0..2, y1 = Σ w·x2..4): even phase
+  // F(2,2) on x0,x2,x4 with taps w0,w2; odd phase x1·w1, x3·w1.
+  p2: {
+    name: 'polyphase F(2,2)+direct, stride 2', s: 2, m: 2,
+    Bt: [[1, 0, -1, 0, 0], [0, 0, 1, 0, 0], [0, 0, -1, 0, 1], [0, 1, 0, 0, 0], [0, 0, 0, 1, 0]],
+    G: [[1, 0, 0], [1, 0, 1], [0, 0, 1], [0, 1, 0], [0, 1, 0]],
+    At: [[1, 1, 0, 1, 0], [0, 1, 1, 0, 1]],
+  },
+};
+
+/** Which schemes run (benchmarks flip these for A/B; WINOGRAD=0 in profileStep). */
+export const winogradSettings: { enabled: boolean; stride1: 'f2' | 'f4'; stride2Filter: boolean } = { enabled: true, stride1: 'f4', stride2Filter: true };
+
+/** Floats of V and M (or dM and dV) per chunk: small enough to stay in L2. */
+export const CHUNK_FLOATS = 48 * 1024;
+
+const transpose = (M: number[][]): number[][] => M[0].map((_, j) => M.map((row) => row[j]));
+
+/** The scheme for this convolution, or null when Winograd does not apply. */
+export function winogradScheme(g: ConvGeometry, pass: 'forward' | 'filter' | 'input'): WinogradScheme | null {
+  if (!winogradSettings.enabled || g.FH !== 3 || g.FW !== 3 || g.SH !== g.SW || g.CI % 4 !== 0 || g.CO % 8 !== 0) return null;
+  if (pass === 'input' && g.CI % 8 !== 0) return null;
+  // Stride 2 ('p2', 25/36 of the multiplies): measured a win for the filter
+  // gradient only; forward and input gradient ran as fast or slower than the
+  // direct kernels (transforms and the 25/4-fold V outweigh it: chunk layer
+  // 48×48×16 → 32, forward 6.3 → 7.6 ms, input gradient 6.5 → 7.2 ms per step).
+  const p2 = pass === 'filter' && winogradSettings.stride2Filter ? [WINOGRAD_SCHEMES.p2] : [];
+  const candidates = g.SH === 1 ? [WINOGRAD_SCHEMES[winogradSettings.stride1], WINOGRAD_SCHEMES.f2] : g.SH === 2 ? p2 : [];
+  return candidates.find((s) => g.OH % s.m === 0 && g.OW % s.m === 0) ?? null;
+}
+
+interface Plan {
+  a: number; n: number; m: number; step: number;
+  TH: number; TW: number;
+  /** Padded input: top/left pad and sides. */
+  pt: number; pl: number; Hp: number; Wp: number;
+  /** Tile rows per chunk and tiles per chunk. */
+  rowsPerChunk: number; Tc: number;
+}
+
+function plan(g: ConvGeometry, sch: WinogradScheme): Plan {
+  if (sch.s !== g.SH || sch.s !== g.SW || g.OH % sch.m !== 0 || g.OW % sch.m !== 0) {
+    throw new Error(`winograd: expected stride ${sch.s} and output sides divisible by ${sch.m} for ${sch.name}, found stride ${g.SH}×${g.SW}, output ${g.OH}×${g.OW}`);
+  }
+  const a = sch.Bt.length;
+  const n = sch.Bt[0].length;
+  const { m } = sch;
+  const step = m * sch.s;
+  const TH = g.OH / m;
+  const TW = g.OW / m;
+  const lastRow = (TH - 1) * step - g.top + n - 1;
+  const lastCol = (TW - 1) * step - g.left + n - 1;
+  const Hp = g.top + Math.max(g.H, lastRow + 1);
+  const Wp = g.left + Math.max(g.W, lastCol + 1);
+  const perRow = TW * a * a * (g.CI + g.CO);
+  const rowsPerChunk = Math.max(1, Math.min(g.B * TH, Math.floor(CHUNK_FLOATS / perRow)));
+  return { a, n, m, step, TH, TW, pt: g.top, pl: g.left, Hp, Wp, rowsPerChunk, Tc: rowsPerChunk * TW };
+}
+
+const needsPadding = (g: ConvGeometry, p: Plan): boolean => p.pt !== 0 || p.pl !== 0 || p.Hp !== g.H || p.Wp !== g.W;
+
+/** x in a zero-padded [B, Hp, Wp, CI] buffer (only the border is zeroed). */
+function padInput(backend: BackendWasm, x: TensorInfo, g: ConvGeometry, p: Plan): TensorInfo {
+  const { B, H, W, CI } = g;
+  const { pt, pl, Hp, Wp } = p;
+  const xp = allocF32(backend, [B, Hp, Wp, CI]);
+  const heap = heapF32(backend);
+  const src = floatOffset(backend, x);
+  const dst = floatOffset(backend, xp);
+  const rowF = Wp * CI;
+  for (let b = 0; b < B; b++) {
+    const img = dst + b * Hp * rowF;
+    heap.fill(0, img, img + pt * rowF);
+    heap.fill(0, img + (pt + H) * rowF, img + Hp * rowF);
+    for (let h = 0; h < H; h++) {
+      const r = img + (pt + h) * rowF;
+      heap.fill(0, r, r + pl * CI);
+      const s = src + (b * H + h) * W * CI;
+      heap.copyWithin(r + pl * CI, s, s + W * CI);
+      heap.fill(0, r + (pl + W) * CI, r + rowF);
+    }
+  }
+  return xp;
+}
+
+/** U packed for the forward product, [a²][CO/8][CI][8] (or, with `transposed`, Uᵀ as [a²][CI/8][CO][8]). */
+function transformFilter(backend: BackendWasm, memory: WebAssembly.Memory, filter: TensorInfo, g: ConvGeometry, sch: WinogradScheme, transposed: boolean): TensorInfo {
+  const { CI, CO } = g;
+  const a = sch.G.length;
+  const u = allocF32(backend, [a * a * CI * CO]);
+  let src = filter;
+  // For Uᵀ: transform W with ci and co swapped, [3][3][CO][CI].
+  const [rowsC, colsC] = transposed ? [CO, CI] : [CI, CO];
+  if (transposed) {
+    src = allocF32(backend, [3, 3, CO, CI]);
+    const heap = heapF32(backend);
+    const w = floatOffset(backend, filter);
+    const t = floatOffset(backend, src);
+    for (let tap = 0; tap < 9; tap++) {
+      const ws = w + tap * CI * CO;
+      const ts = t + tap * CI * CO;
+      for (let ci = 0; ci < CI; ci++) for (let co = 0; co < CO; co++) heap[ts + co * CI + ci] = heap[ws + ci * CO + co];
+    }
+  }
+  const tap = CI * CO * 4;
+  const fT = transformKernel(memory, sch.G, { sRow: 3 * tap, sCol: tap, dRow: a * tap, dCol: tap });
+  const sB = floatOffset(backend, src) * 4;
+  const uB = floatOffset(backend, u) * 4;
+  // Per block of 8 output columns: rowsC "tiles" (one per row), 2 vectors each.
+  for (let cb = 0; cb < colsC / 8; cb++) fT(sB + cb * 32, uB + cb * rowsC * 32, rowsC, 2, colsC * 4, 32);
+  if (transposed) backend.disposeData(src.dataId);
+  return u;
+}
+
+/** y[T, N] = x[T, K] · Wpacked ([N/8][K][8]) through the forward conv kernel as a 1×1 convolution. */
+function product(memory: WebAssembly.Memory, xB: number, wB: number, yB: number, T: number, K: number, N: number): void {
+  const groups = Math.floor(T / 3);
+  if (groups > 0) convKernel(memory, 3, K * 4, N * 4)(xB, 0, wB, 0, K * 32, yB, groups, 1, K, N / 8);
+  const rest = T - groups * 3;
+  if (rest > 0) convKernel(memory, 1, K * 4, N * 4)(xB + groups * 3 * K * 4, 0, wB, 0, K * 32, yB + groups * 3 * N * 4, rest, 1, K, N / 8);
+}
+
+/** Runs `chunk(r0, R, T)` over the tile rows in chunks; `tileRow(r)` gives image and tile row of flattened row r. */
+function forChunks(g: ConvGeometry, p: Plan, chunk: (r0: number, R: number, T: number) => void): void {
+  const rows = g.B * p.TH;
+  for (let r0 = 0; r0 < rows; r0 += p.rowsPerChunk) {
+    const R = Math.min(p.rowsPerChunk, rows - r0);
+    chunk(r0, R, R * p.TW);
+  }
+}
+
+export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme): TensorInfo {
+  const memory = wasmMemory(backend)!;
+  const p = plan(g, sch);
+  const { CI, CO, OH, OW } = g;
+  const { a, m, step, TH, TW, Hp, Wp, Tc } = p;
+  const xp = needsPadding(g, p) ? padInput(backend, x, g, p) : x;
+  const u = transformFilter(backend, memory, filter, g, sch, false);
+  const v = allocF32(backend, [a * a * Tc * CI]);
+  const mm = allocF32(backend, [a * a * Tc * CO]);
+  const y = allocF32(backend, [g.B, OH, OW, CO]);
+  const [xB, uB, vB, mB, yB] = [xp, u, v, mm, y].map((t) => floatOffset(backend, t) * 4);
+  const vXi = Tc * CI * 4;
+  const mXi = Tc * CO * 4;
+  const inT = transformKernel(memory, sch.Bt, { sRow: Wp * CI * 4, sCol: CI * 4, dRow: a * vXi, dCol: vXi });
+  const outT = transformKernel(memory, sch.At, { sRow: a * mXi, sCol: mXi, dRow: OW * CO * 4, dCol: CO * 4 });
+  forChunks(g, p, (r0, R, T) => {
+    for (let r = 0; r < R; r++) {
+      const b = Math.floor((r0 + r) / TH);
+      const ty = (r0 + r) % TH;
+      inT(xB + (b * Hp + ty * step) * Wp * CI * 4, vB + r * TW * CI * 4, TW, CI / 4, step * CI * 4, CI * 4);
+    }
+    for (let xi = 0; xi < a * a; xi++) product(memory, vB + xi * vXi, uB + xi * CI * CO * 4, mB + xi * mXi, T, CI, CO);
+    for (let r = 0; r < R; r++) {
+      const b = Math.floor((r0 + r) / TH);
+      const ty = (r0 + r) % TH;
+      outT(mB + r * TW * CO * 4, yB + (b * OH + ty * m) * OW * CO * 4, TW, CO / 4, CO * 4, m * CO * 4);
+    }
+  });
+  for (const t of [u, v, mm]) backend.disposeData(t.dataId);
+  if (xp !== x) backend.disposeData(xp.dataId);
+  return y;
+}
+
+/** dM = Atᵀ·dy·At for the chunk's tile rows, into [a²][Tc][CO]. */
+function dyTransform(memory: WebAssembly.Memory, g: ConvGeometry, p: Plan, sch: WinogradScheme, dyB: number, dmB: number, r0: number, R: number): void {
+  const { CO, OH, OW } = g;
+  const mXi = p.Tc * CO * 4;
+  const dT = transformKernel(memory, transpose(sch.At), { sRow: OW * CO * 4, sCol: CO * 4, dRow: p.a * mXi, dCol: mXi });
+  for (let r = 0; r < R; r++) {
+    const b = Math.floor((r0 + r) / p.TH);
+    const ty = (r0 + r) % p.TH;
+    dT(dyB + (b * OH + ty * p.m) * OW * CO * 4, dmB + r * p.TW * CO * 4, p.TW, CO / 4, p.m * CO * 4, CO * 4);
+  }
+}
+
+export function filterGradViaWinograd(x: TensorInfo, dy: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme): TensorInfo {
+  const memory = wasmMemory(backend)!;
+  const p = plan(g, sch);
+  const { CI, CO } = g;
+  const { a, step, TH, TW, Hp, Wp, Tc } = p;
+  const xp = needsPadding(g, p) ? padInput(backend, x, g, p) : x;
+  const du = allocF32(backend, [a * a * CI * CO]);
+  const v = allocF32(backend, [a * a * Tc * CI]);
+  const dm = allocF32(backend, [a * a * Tc * CO]);
+  const out = allocF32(backend, [3, 3, CI, CO]);
+  const duF = floatOffset(backend, du);
+  heapF32(backend).fill(0, duF, duF + a * a * CI * CO);
+  const [xB, dyB, duB, vB, dmB, outB] = [xp, dy, du, v, dm, out].map((t) => floatOffset(backend, t) * 4);
+  const vXi = Tc * CI * 4;
+  const mXi = Tc * CO * 4;
+  const inT = transformKernel(memory, sch.Bt, { sRow: Wp * CI * 4, sCol: CI * 4, dRow: a * vXi, dCol: vXi });
+  const fg = gradKernels(memory).filterGradRows[3];
+  forChunks(g, p, (r0, R, T) => {
+    for (let r = 0; r < R; r++) {
+      const b = Math.floor((r0 + r) / TH);
+      const ty = (r0 + r) % TH;
+      inT(xB + (b * Hp + ty * step) * Wp * CI * 4, vB + r * TW * CI * 4, TW, CI / 4, step * CI * 4, CI * 4);
+    }
+    dyTransform(memory, g, p, sch, dyB, dmB, r0, R);
+    for (let xi = 0; xi < a * a; xi++) fg(vB + xi * vXi, CI * 4, 0, dmB + xi * mXi, CO * 4, 0, T, 1, duB + xi * CI * CO * 4, CO * 4, CI / 4, CO / 8);
+  });
+  const tap = CI * CO * 4;
+  transformKernel(memory, transpose(sch.G), { sRow: a * tap, sCol: tap, dRow: 3 * tap, dCol: tap })(duB, outB, 1, CI * CO / 4, 0, 0);
+  for (const t of [du, v, dm]) backend.disposeData(t.dataId);
+  if (xp !== x) backend.disposeData(xp.dataId);
+  return out;
+}
+
+export function inputGradViaWinograd(dy: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme): TensorInfo {
+  const memory = wasmMemory(backend)!;
+  const p = plan(g, sch);
+  const { B, H, W, CI, CO } = g;
+  const { a, step, TH, TW, Hp, Wp, pt, pl, Tc } = p;
+  const padded = needsPadding(g, p);
+  const ut = transformFilter(backend, memory, filter, g, sch, true);
+  const dm = allocF32(backend, [a * a * Tc * CO]);
+  const dv = allocF32(backend, [a * a * Tc * CI]);
+  const dxp = allocF32(backend, [B, Hp, Wp, CI]);
+  const dxpF = floatOffset(backend, dxp);
+  heapF32(backend).fill(0, dxpF, dxpF + B * Hp * Wp * CI);
+  const [dyB, utB, dmB, dvB, dxpB] = [dy, ut, dm, dv, dxp].map((t) => floatOffset(backend, t) * 4);
+  const vXi = Tc * CI * 4;
+  const mXi = Tc * CO * 4;
+  const backT = transformKernel(memory, transpose(sch.Bt), { sRow: a * vXi, sCol: vXi, dRow: Wp * CI * 4, dCol: CI * 4 }, true);
+  forChunks(g, p, (r0, R, T) => {
+    dyTransform(memory, g, p, sch, dyB, dmB, r0, R);
+    for (let xi = 0; xi < a * a; xi++) product(memory, dmB + xi * mXi, utB + xi * CI * CO * 4, dvB + xi * vXi, T, CO, CI);
+    for (let r = 0; r < R; r++) {
+      const b = Math.floor((r0 + r) / TH);
+      const ty = (r0 + r) % TH;
+      backT(dvB + r * TW * CI * 4, dxpB + (b * Hp + ty * step) * Wp * CI * 4, TW, CI / 4, CI * 4, step * CI * 4);
+    }
+  });
+  for (const t of [ut, dm, dv]) backend.disposeData(t.dataId);
+  if (!padded) return dxp;
+  const dx = allocF32(backend, [B, H, W, CI]);
+  const heap = heapF32(backend);
+  const d = floatOffset(backend, dx);
+  const s = floatOffset(backend, dxp);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const from = s + ((b * Hp + pt + h) * Wp + pl) * CI;
+      heap.copyWithin(d + (b * H + h) * W * CI, from, from + W * CI);
+    }
+  }
+  backend.disposeData(dxp.dataId);
+  return dx;
+}
