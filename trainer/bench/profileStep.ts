@@ -3,7 +3,7 @@
 //
 //   npx tsx trainer/bench/profileStep.ts [mlp|chunk] [--steps N]   (TOP=n rows; CPUPROF=file.cpuprofile;
 //   FUSED_CONV=0: chunk's conv layers as Conv2D + Add + Relu, for A/B against convBiasReluOp.ts;
-//   WINOGRAD=0|f2: direct 3×3 convs, or F(2×2,3×3) for stride 1, for A/B against winogradConv.ts)
+//   WINOGRAD=0|f2: direct 3×3 convs, or F(2×2,3×3) for stride 1, for A/B against winogradConv.ts; WINOGRAD_S2 below)
 import * as tf from '@tensorflow/tfjs';
 import { FusedAdamOptimizer } from '../src/backend/FusedAdamOptimizer.ts';
 import { initBackend } from '../src/backend/initBackend.ts';
@@ -28,6 +28,8 @@ if (process.env.FUSED_CONV === '0') tf.unregisterKernel(CONV_BIAS_RELU, 'wasm');
 // WINOGRAD=0: the direct conv kernels only; WINOGRAD=f2: F(2×2,3×3) for stride 1 instead of F(4×4,3×3).
 if (process.env.WINOGRAD === '0') winogradSettings.enabled = false;
 if (process.env.WINOGRAD === 'f2') winogradSettings.stride1 = 'f2';
+// WINOGRAD_S2=filter,forward,input (or none): the passes of stride-2 layers that use Winograd.
+if (process.env.WINOGRAD_S2 != null) for (const k of ['forward', 'filter', 'input'] as const) winogradSettings.stride2[k] = process.env.WINOGRAD_S2.split(',').includes(k);
 const data = policy === 'mlp'
   ? syntheticData({ episodes: 20, length: 200 })
   : syntheticData({ episodes: 4, length: 80, cameras: ['top', 'wrist'], imageSize: 96 });

@@ -130,7 +130,7 @@ describe('Winograd schemes', () => {
 describe('Winograd convolutions (wasm)', () => {
   cases.forEach((c, i) => {
     const g = geometry(c);
-    const schemes: WinogradScheme[] = (c.strides === 1 ? [WINOGRAD_SCHEMES.f2, WINOGRAD_SCHEMES.f4] : [WINOGRAD_SCHEMES.p2]).filter((s) => g.OH % s.m === 0 && g.OW % s.m === 0);
+    const schemes: WinogradScheme[] = (c.strides === 1 ? [WINOGRAD_SCHEMES.f2, WINOGRAD_SCHEMES.f4] : [WINOGRAD_SCHEMES.p2, WINOGRAD_SCHEMES.p4]).filter((s) => g.OH % s.m === 0 && g.OW % s.m === 0);
     for (const sch of schemes) {
       it(`${sch.name}: x ${c.x.join('×')} → ${c.co}, stride ${c.strides}, pad ${c.pad}: forward and gradients equal the cpu backend`, async () => {
         const rng = new Rng(200 + i);
@@ -165,7 +165,7 @@ describe('Winograd convolutions (wasm)', () => {
       const [x64, w64, dy64] = [x, w, dy].map((v) => Float64Array.from(v));
       const dwRef = numericGrad(w64, () => refLoss(x64, w64, dy64, g));
       const dxRef = numericGrad(x64, () => refLoss(x64, w64, dy64, g));
-      for (const sch of c.strides === 1 ? [WINOGRAD_SCHEMES.f2, WINOGRAD_SCHEMES.f4] : [WINOGRAD_SCHEMES.p2]) {
+      for (const sch of c.strides === 1 ? [WINOGRAD_SCHEMES.f2, WINOGRAD_SCHEMES.f4] : [WINOGRAD_SCHEMES.p2, WINOGRAD_SCHEMES.p4]) {
         const dw = wasm((b, t) => filterGradViaWinograd(t.x, t.dy, g, b, sch), { x: [x, c.x], dy: [dy, dyShape] });
         const dx = wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), { dy: [dy, dyShape], w: [w, [3, 3, g.CI, g.CO]] });
         expect(relDiff(dw, dwRef)).toBeLessThan(2e-5);
@@ -195,7 +195,8 @@ describe('Winograd convolutions (wasm)', () => {
       winogradScheme(convGeometry(x, f, { strides, pad, dataFormat: 'NHWC' }, 'test'), pass)?.name;
     expect(pick([32, 12, 12, 32], [3, 3, 32, 64], 1, 'same', 'forward')).toBe(WINOGRAD_SCHEMES[winogradSettings.stride1].name);
     expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'filter')).toBe(WINOGRAD_SCHEMES.p2.name);
-    expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'input')).toBeUndefined(); // slower than the direct kernel
+    expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'input')).toBeUndefined(); // CI < 32: slower than the direct kernel
+    expect(pick([32, 24, 24, 32], [3, 3, 32, 32], 2, 'same', 'input')).toBe(WINOGRAD_SCHEMES.p2.name);
     expect(pick([1, 6, 6, 8], [3, 3, 8, 8], 1, 'same', 'forward')).toBe(WINOGRAD_SCHEMES.f2.name); // 6 % 4 != 0
     expect(pick([1, 5, 5, 8], [3, 3, 8, 8], 1, 'same', 'forward')).toBeUndefined(); // odd output
     expect(pick([32, 96, 96, 3], [5, 5, 3, 16], 2, 'same', 'filter')).toBeUndefined(); // 5×5, CI 3

@@ -43,7 +43,7 @@ export interface WinogradScheme {
   At: number[][];
 }
 
-export const WINOGRAD_SCHEMES: Record<'f2' | 'f4' | 'p2', WinogradScheme> = {
+export const WINOGRAD_SCHEMES: Record<'f2' | 'f4' | 'p2' | 'p4', WinogradScheme> = {
   f2: {
     name: 'F(2x2,3x3)', s: 1, m: 2,
     Bt: [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
@@ -64,10 +64,25 @@ export const WINOGRAD_SCHEMES: Record<'f2' | 'f4' | 'p2', WinogradScheme> = {
     G: [[1, 0, 0], [1, 0, 1], [0, 0, 1], [0, 1, 0], [0, 1, 0]],
     At: [[1, 1, 0, 1, 0], [0, 1, 1, 0, 1]],
   },
+  // The same with 4 outputs per tile side: the even phase is F(4,2) (points
+  // 0, 1, −1, 2, ∞; 5 products per 4 outputs, its 1/2 and 1/6 moved from Bt
+  // into G), the odd phase 4 direct products: 9 instead of 12 in 1-D, 81
+  // instead of 144 per 4×4 output tile. Inputs x0..x8.
+  p4: {
+    name: 'polyphase F(4,2)+direct, stride 2', s: 2, m: 4,
+    Bt: [
+      [2, 0, -1, 0, -2, 0, 1, 0, 0], [0, 0, 2, 0, 1, 0, -1, 0, 0], [0, 0, -2, 0, 3, 0, -1, 0, 0], [0, 0, -1, 0, 0, 0, 1, 0, 0], [0, 0, 2, 0, -1, 0, -2, 0, 1],
+      [0, 1, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 1, 0],
+    ],
+    G: [[0.5, 0, 0], [0.5, 0, 0.5], [1 / 6, 0, -1 / 6], [1 / 6, 0, 1 / 3], [0, 0, 1], [0, 1, 0], [0, 1, 0], [0, 1, 0], [0, 1, 0]],
+    At: [[1, 1, 1, 1, 0, 1, 0, 0, 0], [0, 1, -1, 2, 0, 0, 1, 0, 0], [0, 1, 1, 4, 0, 0, 0, 1, 0], [0, 1, -1, 8, 1, 0, 0, 0, 1]],
+  },
 };
 
 /** Which schemes run (benchmarks flip these for A/B; WINOGRAD=0 in profileStep). */
-export const winogradSettings: { enabled: boolean; stride1: 'f2' | 'f4'; stride2Filter: boolean } = { enabled: true, stride1: 'f4', stride2Filter: true };
+export const winogradSettings: { enabled: boolean; stride1: 'f2' | 'f4'; stride2: Record<'forward' | 'filter' | 'input', boolean> } = {
+  enabled: true, stride1: 'f4', stride2: { forward: true, filter: true, input: true },
+};
 
 /** Floats of V and M (or dM and dV) per chunk: small enough to stay in L2. */
 export const CHUNK_FLOATS = 48 * 1024;
@@ -78,11 +93,11 @@ const transpose = (M: number[][]): number[][] => M[0].map((_, j) => M.map((row) 
 export function winogradScheme(g: ConvGeometry, pass: 'forward' | 'filter' | 'input'): WinogradScheme | null {
   if (!winogradSettings.enabled || g.FH !== 3 || g.FW !== 3 || g.SH !== g.SW || g.CI % 4 !== 0 || g.CO % 8 !== 0) return null;
   if (pass === 'input' && g.CI % 8 !== 0) return null;
-  // Stride 2 ('p2', 25/36 of the multiplies): measured a win for the filter
-  // gradient only; forward and input gradient ran as fast or slower than the
-  // direct kernels (transforms and the 25/4-fold V outweigh it: chunk layer
-  // 48×48×16 → 32, forward 6.3 → 7.6 ms, input gradient 6.5 → 7.2 ms per step).
-  const p2 = pass === 'filter' && winogradSettings.stride2Filter ? [WINOGRAD_SCHEMES.p2] : [];
+  // Stride 2 ('p2', 25/36 of the multiplies; 'p4' measured no faster: its
+  // 9×9 transforms cost what its products save). Input gradients only with
+  // CI ≥ 32: on the 48×48×16 → 32 layer it ran 2.9 → 4.0 ms (the 25/4-fold dV
+  // and the padded dx outweigh the products), on 24×24×32 → 32 1.5 → 1.4 ms.
+  const p2 = winogradSettings.stride2[pass] && (pass !== 'input' || g.CI >= 32) ? [WINOGRAD_SCHEMES.p2] : [];
   const candidates = g.SH === 1 ? [WINOGRAD_SCHEMES[winogradSettings.stride1], WINOGRAD_SCHEMES.f2] : g.SH === 2 ? p2 : [];
   return candidates.find((s) => g.OH % s.m === 0 && g.OW % s.m === 0) ?? null;
 }
