@@ -18,13 +18,14 @@ interface Case { x: [number, number, number, number]; co: number; strides: numbe
 
 const cases: Case[] = [
   { x: [2, 12, 12, 32], co: 64, strides: 1, pad: 'same' }, // the chunk encoder's last layer
-  { x: [2, 8, 8, 8], co: 16, strides: 2, pad: 'same' },
+  { x: [2, 8, 8, 8], co: 16, strides: 2, pad: 'same' }, // in place, bottom/right edge variants
   { x: [1, 4, 4, 8], co: 8, strides: 1, pad: 'same' },
   { x: [1, 8, 4, 4], co: 8, strides: 1, pad: 'same' }, // CI % 8 != 0: no Winograd input gradient
   { x: [2, 7, 7, 8], co: 8, strides: 2, pad: 'same' }, // odd sides (4×4 outputs), pad top/left 1
   { x: [1, 10, 6, 8], co: 24, strides: 1, pad: 'valid' }, // 8×4 outputs
   { x: [2, 9, 9, 16], co: 8, strides: 2, pad: 'valid' }, // 4×4 outputs
   { x: [1, 8, 8, 8], co: 16, strides: 1, pad: 2 }, // explicit padding: 10×10 outputs
+  { x: [1, 8, 12, 8], co: 8, strides: 2, pad: 'same' }, // in place: the last tile row and column read past the image (edge variants)
 ];
 
 function random(n: number, rng: Rng): Float32Array {
@@ -194,9 +195,13 @@ describe('Winograd convolutions (wasm)', () => {
     const pick = (x: [number, number, number, number], f: [number, number, number, number], strides: number, pad: Pad, pass: 'forward' | 'filter' | 'input'): string | undefined =>
       winogradScheme(convGeometry(x, f, { strides, pad, dataFormat: 'NHWC' }, 'test'), pass)?.name;
     expect(pick([32, 12, 12, 32], [3, 3, 32, 64], 1, 'same', 'forward')).toBe(WINOGRAD_SCHEMES[winogradSettings.stride1].name);
+    expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'filter')).toBeUndefined(); // stride 2: off by default
+    const keep = { ...winogradSettings.stride2 };
+    Object.assign(winogradSettings.stride2, { forward: true, filter: true, input: true });
     expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'filter')).toBe(WINOGRAD_SCHEMES.p2.name);
-    expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'input')).toBeUndefined(); // CI < 32: slower than the direct kernel
+    expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'input')).toBeUndefined(); // CI < 32
     expect(pick([32, 24, 24, 32], [3, 3, 32, 32], 2, 'same', 'input')).toBe(WINOGRAD_SCHEMES.p2.name);
+    Object.assign(winogradSettings.stride2, keep);
     expect(pick([1, 6, 6, 8], [3, 3, 8, 8], 1, 'same', 'forward')).toBe(WINOGRAD_SCHEMES.f2.name); // 6 % 4 != 0
     expect(pick([1, 5, 5, 8], [3, 3, 8, 8], 1, 'same', 'forward')).toBeUndefined(); // odd output
     expect(pick([32, 96, 96, 3], [5, 5, 3, 16], 2, 'same', 'filter')).toBeUndefined(); // 5×5, CI 3
