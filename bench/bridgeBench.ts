@@ -18,6 +18,8 @@
  * BENCH_BRIDGE_PARTS picks parts (`latency`, `fanout`; default both).
  * BENCH_BRIDGE_NODE_ARGS adds node flags to the latency part's bridge process
  * only, e.g. `--trace-gc` or `--max-semi-space-size=64`, to see what its tails are.
+ * BENCH_BRIDGE_SAFETY merges JSON into the latency part's cell config `safety`
+ * (e.g. another cell's acceleration limits), named in the results.
  *
  * This file is also the child's entry point: forked with
  * CELLKIT_BRIDGE_BENCH_CHILD set, it runs `childMain` and nothing else.

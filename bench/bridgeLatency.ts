@@ -313,6 +313,24 @@ function marker(current: { trial?: Trial }) {
   };
 }
 
+/**
+ * BENCH_BRIDGE_SAFETY: JSON merged into the bridge's `safety` config, to measure
+ * the latency with another cell's limits, e.g. '{"maxJointAcceleration":[8,8,8,20,20,20]}'
+ * (the config's own validation applies). Printed with the results.
+ */
+function safetyOverrides(): Record<string, unknown> {
+  const raw = process.env.BENCH_BRIDGE_SAFETY;
+  if (!raw) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw new Error(`BENCH_BRIDGE_SAFETY: expected a JSON object of safety settings, found ${JSON.stringify(raw)} (${(err as Error).message})`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`BENCH_BRIDGE_SAFETY: expected a JSON object, found ${raw}`);
+  return parsed as Record<string, unknown>;
+}
+
 /** The bridge's cell config for the sim child: the embedded sim's (simCellConfig), as a file. */
 async function simConfigFile(url: string): Promise<{ file: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'cellkit-bench-'));
@@ -322,7 +340,7 @@ async function simConfigFile(url: string): Promise<{ file: string; remove: () =>
     profile: 'ur',
     url,
     toolOffset: [...CELL_LAYOUT.tcpOffset],
-    safety: { workspace: { min: [-0.85, -0.6, table + 0.01], max: [-0.15, 0.45, table + 0.7] } },
+    safety: { workspace: { min: [-0.85, -0.6, table + 0.01], max: [-0.15, 0.45, table + 0.7] }, ...safetyOverrides() },
   }));
   return { file, remove: () => rm(dir, { recursive: true, force: true }) };
 }
@@ -473,7 +491,7 @@ export async function teleopLatency(seconds: number): Promise<BenchResult[]> {
   const out: BenchResult[] = [
     ...pair(
       `teleop latency, send → first moving sample in the sender's telemetry at ${MAX_RATE_HZ} Hz (step ±${STEP} rad/s on ${JOINT_NAME} from rest, ` +
-        `moving = > ${MOVING} rad/s that way; sim in its own process; ${bc.length} trials${fails(b)})`,
+        `moving = > ${MOVING} rad/s that way; sim in its own process; ${bc.length} trials${fails(b)}${process.env.BENCH_BRIDGE_SAFETY ? `; safety overrides ${process.env.BENCH_BRIDGE_SAFETY}` : ''})`,
       bc,
       dc,
       refName,
