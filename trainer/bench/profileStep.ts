@@ -3,11 +3,13 @@
 //
 //   npx tsx trainer/bench/profileStep.ts [mlp|chunk] [--steps N]   (TOP=n rows; CPUPROF=file.cpuprofile;
 //   FUSED_CONV=0: chunk's conv layers as Conv2D + Add + Relu, for A/B against convBiasReluOp.ts;
+//   S2D=0: direct first layer, for A/B against spaceToDepthConv.ts;
 //   WINOGRAD=0|f2: direct 3×3 convs, or F(2×2,3×3) for stride 1, for A/B against winogradConv.ts; WINOGRAD_S2 below)
 import * as tf from '@tensorflow/tfjs';
 import { FusedAdamOptimizer } from '../src/backend/FusedAdamOptimizer.ts';
 import { initBackend } from '../src/backend/initBackend.ts';
 import { CONV_BIAS_RELU } from '../src/backend/kernelNames.ts';
+import { spaceToDepthSettings } from '../src/backend/spaceToDepthConv.ts';
 import { winogradSettings } from '../src/backend/winogradConv.ts';
 import { batchInputs, batchLoss } from '../src/batchLoss.ts';
 import { BatchBuilder } from '../src/data/BatchBuilder.ts';
@@ -28,6 +30,8 @@ if (process.env.FUSED_CONV === '0') tf.unregisterKernel(CONV_BIAS_RELU, 'wasm');
 // WINOGRAD=0: the direct conv kernels only; WINOGRAD=f2: F(2×2,3×3) for stride 1 instead of F(4×4,3×3).
 if (process.env.WINOGRAD === '0') winogradSettings.enabled = false;
 if (process.env.WINOGRAD === 'f2') winogradSettings.stride1 = 'f2';
+// S2D=0: the 5×5 stride-2 first layer on the direct kernels instead of Winograd on its space-to-depth image.
+if (process.env.S2D === '0') spaceToDepthSettings.enabled = false;
 // WINOGRAD_S2=filter,forward,input (or none): the passes of stride-2 layers that use Winograd.
 if (process.env.WINOGRAD_S2 != null) for (const k of ['forward', 'filter', 'input'] as const) winogradSettings.stride2[k] = process.env.WINOGRAD_S2.split(',').includes(k);
 const data = policy === 'mlp'

@@ -3,7 +3,8 @@
 // it out of the box.
 //
 // 3×3 layers with stride 1 or 2 (and CI % 4 == 0, CO % 8 == 0): Winograd
-// (winogradConv.ts), fewer multiplies.
+// (winogradConv.ts), fewer multiplies; the 5×5 stride-2 first layer the same
+// on its space-to-depth image (spaceToDepthConv.ts).
 //
 // Next (CO a multiple of 8, every chunk encoder layer): our own
 // hand-assembled SIMD kernel (filterGradSimd.ts), 1.4–2.7× faster than the
@@ -36,6 +37,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { allocF32, blockRows, convGeometry, floatOffset, forEachFilterRow, heapF32, matMul3, runWasmKernel, tapColumnRanges, tapRowRanges, wasmMemory } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
 import { gradKernels } from './filterGradSimd.ts';
+import { filterGradViaSpaceToDepth, spaceToDepthPlan } from './spaceToDepthConv.ts';
 import { filterGradViaWinograd, winogradScheme } from './winogradConv.ts';
 
 /** Scratch budget for one im2col block, in floats (4 MB; larger blocks measured no faster). */
@@ -52,6 +54,8 @@ interface Attrs {
 function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: BackendWasm; attrs: Attrs }): TensorInfo {
   const { inputs: { x, dy }, backend, attrs } = args;
   const g = convGeometry(x.shape as [number, number, number, number], attrs.filterShape, attrs, 'Conv2DBackpropFilter');
+  const s2d = spaceToDepthPlan(g, 'filter');
+  if (s2d != null) return filterGradViaSpaceToDepth(x, dy, g, backend, s2d.gs, s2d.sch);
   const winograd = winogradScheme(g, 'filter');
   if (winograd != null) return filterGradViaWinograd(x, dy, g, backend, winograd);
   return filterGradViaSimd(x, dy, g, backend) ?? filterGradViaConv2D(x, dy, g, backend) ?? filterGradViaMatMul(x, dy, g, backend);

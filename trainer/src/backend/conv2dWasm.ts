@@ -2,11 +2,13 @@
 // NHWC, dilation 1 and CO % 8 == 0 (every chunk encoder layer, and the
 // stride-1 input gradients run as convolutions) go to our SIMD kernel
 // (convSimd.ts), 3×3 layers with stride 1 or 2 to its Winograd form
-// (winogradConv.ts); anything else to the stock kernel.
+// (winogradConv.ts), the 5×5 stride-2 first layer to Winograd on its
+// space-to-depth image (spaceToDepthConv.ts); anything else to the stock kernel.
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { CONV_CO_BLOCK, convKernel } from './convSimd.ts';
 import { allocF32, convGeometry, floatOffset, heapF32, wasmMemory } from './wasmHeap.ts';
+import { conv2dViaSpaceToDepth, spaceToDepthPlan } from './spaceToDepthConv.ts';
 import { conv2dViaWinograd, winogradScheme } from './winogradConv.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
 
@@ -46,6 +48,8 @@ function conv2d(args: Args): TensorInfo {
     return stockConv2D(args);
   }
   const g = convGeometry(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs, 'Conv2D');
+  const s2d = spaceToDepthPlan(g, 'forward');
+  if (s2d != null) return conv2dViaSpaceToDepth(x, filter, g, backend, s2d.gs, s2d.sch);
   const winograd = winogradScheme(g, 'forward');
   return winograd != null ? conv2dViaWinograd(x, filter, g, backend, winograd) : conv2dViaSimd(x, filter, g, backend);
 }
