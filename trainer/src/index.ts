@@ -7,7 +7,7 @@ export type { Normalization, FeatureStats } from './data/Normalization.ts';
 export { splitEpisodes } from './data/splitEpisodes.ts';
 export { datasetToTrainingData, DatasetSelectionError, STATE_FEATURES, STATE_GROUPS, ACTION_FEATURE, ACTION_TARGETS, POSITION_ACTION_PREFIX, TWIST_ACTION_PREFIX } from './data/fromDataset.ts';
 export type { ActionTarget, DatasetConversionReport, FromDatasetOptions, SelectableOutcome, StateGroup } from './data/fromDataset.ts';
-export { DERIVED_STATE_GROUPS } from './data/derivedState.ts';
+export { DERIVED_STATE_GROUPS, DERIVED_STATE_TITLES, derivedGroupsOf } from './data/derivedState.ts';
 export type { DerivedAction, DerivedState, DerivedStateGroup, DerivedStateProviders, PolicyKinematics } from './data/derivedState.ts';
 export { datasetContentHash, HASH_METHOD } from './data/datasetContentHash.ts';
 export type { HashFactory, IncrementalHash } from './data/datasetContentHash.ts';

@@ -102,7 +102,7 @@ export interface TrainedOn {
   jointNames: string[];
   /** Actions the demonstrations only ever set to 0 or 1 (a gripper opened or closed): the runtime snaps them too. */
   binaryActions: string[];
-  /** Arm model and tool point of derived columns (tcp_pose state, twist actions); null when none are used. */
+  /** Arm model and tool point of derived columns (tcp_pose / tcp_height state, twist actions); null when none are used. */
   kinematics: PolicyKinematics | null;
 }
 

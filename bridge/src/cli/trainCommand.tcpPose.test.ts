@@ -136,9 +136,47 @@ describe('cellkit train --state …,tcp_pose', () => {
     await expect(evaluate(ur10)).rejects.toThrow(/policy's TCP pose inputs were computed for arm model 'ur10e', the cell has 'ur5e'/);
   }, 90_000);
 
+  it('--state …,tcp_height: one column, the tool point\'s z by the same forward kinematics; runs in the sim cell, refused by another arm', async () => {
+    const out = join(dir, 'height');
+    const t = train();
+    expect(await t.run('--dataset', dataset, '--policy', 'mlp', '--out', out, '--epochs', '1', '--batch-size', '16', '--val', '0',
+      '--state', 'joint_position,gripper,wrench,tcp_height')).toBe(0);
+    expect(t.lines).toContain('  tcp_height: arm ur5e, tool offset [0, 0, 0.1475] m');
+    const manifest = JSON.parse(await readFile(join(out, 'policy.json'), 'utf8'));
+    const state: string[] = manifest.inputs.state;
+    expect(state.at(-1)).toBe('observation.tcp_height.z');
+    expect(state.some((n) => n.startsWith('observation.tcp_pose.'))).toBe(false);
+    expect(manifest.kinematics).toEqual({ arm: 'ur5e', toolOffset: [...CELL_LAYOUT.tcpOffset] });
+
+    // The statistics are those of FK z of the recorded joints with the sim's tool point.
+    const { data } = await datasetToTrainingData(await openDatasetDir(dataset, { cache: 'none' }), { cameras: [], state: ['joint_position'] });
+    const S = data.stateNames.length;
+    let sum = 0;
+    let rows = 0;
+    for (const ep of data.episodes) {
+      for (let r = 0; r < ep.length; r++, rows++) sum += forwardKinematics(UR5E, ep.states.subarray(r * S, r * S + 6), CELL_LAYOUT.tcpOffset).position[2];
+    }
+    expect(manifest.normalization.state.mean.at(-1)).toBeCloseTo(sum / rows, 5);
+    expect(manifest.normalization.state.std.at(-1)).toBeGreaterThanOrEqual(0.005);
+
+    // The runner computes the height from the live joints: finite, so it steps.
+    const ev = await evaluate(out);
+    expect(ev.code).toBe(0);
+    const result = JSON.parse(await readFile(join(out, EVAL_FILE), 'utf8'));
+    expect(result.results[0].steps).toBeGreaterThan(0);
+    expect(result.results[0].stop?.code).not.toBe('bad_observation');
+
+    // --arm and --tool-offset apply to tcp_height too; a cell with another arm refuses the bundle before anything moves.
+    const ur10 = join(dir, 'height-ur10e');
+    const u = train();
+    expect(await u.run('--dataset', dataset, '--policy', 'mlp', '--out', ur10, '--epochs', '1', '--state', 'joint_position,tcp_height', '--arm', 'ur10e', '--tool-offset', '0,0,0.2')).toBe(0);
+    expect(u.lines).toContain('  tcp_height: arm ur10e, tool offset [0, 0, 0.2] m');
+    await expect(evaluate(ur10)).rejects.toThrow(/policy's TCP height inputs were computed for arm model 'ur10e', the cell has 'ur5e'/);
+  }, 90_000);
+
   it('--arm and --tool-offset: checked, and only with tcp_pose', async () => {
     await expect(train().run('--dataset', dataset, '--policy', 'mlp', '--out', join(dir, 'x'), '--state', 'tcp_pose', '--arm', 'kr6')).rejects.toThrow(/--arm expects one of ur3e, ur5e, ur10e, got 'kr6'/);
     await expect(train().run('--dataset', dataset, '--policy', 'mlp', '--out', join(dir, 'x'), '--state', 'tcp_pose', '--tool-offset', '0,0')).rejects.toThrow(/--tool-offset expects x,y,z in metres/);
-    await expect(train().run('--dataset', dataset, '--policy', 'mlp', '--out', join(dir, 'x'), '--state', 'gripper', '--tool-offset', '0,0,0.1')).rejects.toThrow(/--tool-offset applies to the tcp_pose state input/);
+    await expect(train().run('--dataset', dataset, '--policy', 'mlp', '--out', join(dir, 'x'), '--state', 'gripper', '--tool-offset', '0,0,0.1')).rejects.toThrow(/--tool-offset applies to the tcp_pose and tcp_height state inputs/);
   });
 });

@@ -8,6 +8,7 @@ import { createDatasetDir, featuresFor } from '@cellkit/datasets';
 import { SYNTHETIC_JOINTS, writeSyntheticEpisode } from '@cellkit/datasets/testing';
 import { checkBundleFits, loadBundle } from '@cellkit/trainer';
 
+import { SIM_TOOL_OFFSET } from '../training/derivedStateFactory.ts';
 import { createTrainCommand } from './trainCommand.ts';
 
 let dir: string;
@@ -97,6 +98,24 @@ describe('cellkit train', () => {
     bundle.model.dispose();
   });
 
+  it('chunk with --state gripper,wrench,tcp_height: the tool point\'s height as the only arm input, with the profile\'s arm and the sim tool', async () => {
+    const out = join(dir, 'chunk-height');
+    const c = command();
+    expect(await c.run('--dataset', dataset, '--policy', 'chunk', '--out', out, '--epochs', '1', '--image-size', '16x12', '--horizon', '2', '--batch-size', '32',
+      '--option', 'strides=[2]', '--option', 'filters=[4]', '--option', 'kernelSizes=[3]', '--state', 'gripper,wrench,tcp_height')).toBe(0);
+    expect(c.lines).toContain('  tcp_height: arm ur5e, tool offset [0, 0, 0.1475] m');
+    const bundle = await loadBundle(out);
+    expect(bundle.manifest.inputs.state).toEqual([
+      'observation.gripper.finger_joint', ...['force', 'torque'].flatMap((p) => ['x', 'y', 'z'].map((a) => `observation.wrench.${p}.${a}`)), 'observation.tcp_height.z',
+    ]);
+    expect(bundle.manifest.kinematics).toEqual({ arm: 'ur5e', toolOffset: SIM_TOOL_OFFSET });
+    const cell = { profile: 'ur', jointNames: SYNTHETIC_JOINTS, cameras: { scene: [12, 16, 3] as [number, number, 3] } };
+    expect(checkBundleFits(bundle, { ...cell, arm: 'ur5e', toolOffset: [0, 0, 0.1475] })).toEqual([]);
+    expect(checkBundleFits(bundle, { ...cell, arm: 'ur5e', toolOffset: [0, 0, 0.2] }).map((p) => p.message))
+      .toEqual(["policy's TCP height inputs were computed with tool offset [0, 0, 0.1475] m, the cell's tool offset is [0, 0, 0.2] m"]);
+    bundle.model.dispose();
+  });
+
   it('a policy without cameras needs joint positions: mlp with --state gripper is refused (exit 2), saying why', async () => {
     const out = join(dir, 'mlp-no-joints');
     const c = command();
@@ -181,7 +200,7 @@ describe('cellkit train', () => {
     await expect(command().run('--dataset', fails, '--policy', 'chunk', '--out', 'z', '--option', 'shiftPad=abc')).rejects.toThrow(/--option: policy 'chunk': option 'shiftPad' expected a number like 4, found "abc"/);
     await expect(command().run('--dataset', fails, '--policy', 'chunk', '--out', 'z', '--option', 'shiftPad=-1')).rejects.toThrow(/--option: policy 'chunk': option 'shiftPad' expected an integer ≥ 0, found -1/);
     await expect(command().run('--dataset', fails, '--policy', 'chunk', '--out', 'z', '--option', 'shiftPad')).rejects.toThrow(/--option expects name=value/);
-    await expect(command().run('--dataset', fails, '--policy', 'mlp', '--out', 'z', '--state', 'joint_position,torque')).rejects.toThrow(/--state expects a list of joint_position, joint_velocity, gripper, wrench, tcp_pose, got 'joint_position,torque'/);
+    await expect(command().run('--dataset', fails, '--policy', 'mlp', '--out', 'z', '--state', 'joint_position,torque')).rejects.toThrow(/--state expects a list of joint_position, joint_velocity, gripper, wrench, tcp_pose, tcp_height, got 'joint_position,torque'/);
     await expect(command().run('--dataset', fails, '--policy', 'chunk', '--out', 'z', '--action', 'torque')).rejects.toThrow(/--action expects one of velocity, position, twist, got 'torque'/);
     await expect(command().run('--dataset', fails, '--policy', 'chunk', '--out', 'z', '--lr-schedule', 'step')).rejects.toThrow(/--lr-schedule expects one of constant, cosine, got 'step'/);
   });

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { DatasetSelectionError, getPolicy, initBackend, listPolicies } from '@cellkit/trainer';
+import { DERIVED_STATE_GROUPS, DatasetSelectionError, derivedGroupsOf, getPolicy, initBackend, listPolicies } from '@cellkit/trainer';
 import type { SelectableOutcome, StateGroup } from '@cellkit/trainer';
 import { RunSettingsError, TrainInterrupted, TrainProgressPrinter, formatDuration, formatLoss, trainDatasetDir } from '@cellkit/trainer/node';
 import type { ProgressStream, RunSettings } from '@cellkit/trainer/node';
@@ -38,15 +38,17 @@ Options:
                          or twist (the tool point's velocity in the base frame, vx,vy,vz m/s and
                          wx,wy,wz rad/s, = J(q)·command with the arm and tool as for tcp_pose; the
                          runner turns it into joint velocities at the measured joints)
-  --state <list>         state inputs: joint_position, joint_velocity, gripper, wrench, tcp_pose
+  --state <list>         state inputs: joint_position, joint_velocity, gripper, wrench, tcp_pose, tcp_height
                          (default chunk: gripper,wrench; mlp: joint_position,gripper,wrench. Joint
                          velocities let a policy copy its current motion; with images, joint
                          positions or the tool pose let it follow a demonstrated path instead of
                          looking at the goal: reach 36/50 with joint positions, 49/50 without)
                          tcp_pose: the tool point's position (m) and orientation (two axes of its
-                         frame), forward kinematics of the joint positions with --arm and --tool-offset
-  --arm <name>           arm model for tcp_pose: ${listArmModels().join(' | ')} (default: the dataset's robot profile's)
-  --tool-offset <x,y,z>  tool point in the flange frame for tcp_pose, m (default: the sim cell's, ${metres(SIM_TOOL_OFFSET, ',')});
+                         frame), forward kinematics of the joint positions with --arm and --tool-offset;
+                         tcp_height: the tool point's height alone (z, m, base frame), computed the
+                         same way: how far to descend, without where on a demonstrated path it is
+  --arm <name>           arm model for tcp_pose / tcp_height: ${listArmModels().join(' | ')} (default: the dataset's robot profile's)
+  --tool-offset <x,y,z>  tool point in the flange frame for tcp_pose / tcp_height, m (default: the sim cell's, ${metres(SIM_TOOL_OFFSET, ',')});
                          a cell whose arm or tool offset differs refuses the bundle
   --outcomes <list>      episode outcomes to train on, default success (also: failure, unlabeled)
   --episodes <list>      only these episode indexes, e.g. 0,2,5
@@ -120,7 +122,7 @@ export function createTrainCommand(commandOptions: TrainCommandOptions = {}): Co
             if (report.episodesSkipped.length > 0) print(`  skipped: ${report.episodesSkipped.map((e) => `${e.episode} (${e.reason})`).join(', ')}`);
             const cams = Object.entries(data.imageShapes ?? {}).map(([c, [h, w]]) => `${c} ${w}×${h}`).join(', ');
             print(`  state ${data.stateNames.length}, action ${data.actionNames.length}${cams ? `, cameras ${cams}` : ''}`);
-            if (data.kinematics) print(`  tcp_pose: arm ${data.kinematics.arm}, tool offset [${metres(data.kinematics.toolOffset, ', ')}] m`);
+            if (data.kinematics) print(`  ${derivedColumns(data.stateNames, data.actionNames)}: arm ${data.kinematics.arm}, tool offset [${metres(data.kinematics.toolOffset, ', ')}] m`);
             print(`policy ${s.policy}, ${s.epochs} epochs, batch ${s.batchSize}, lr ${s.learningRate}${s.learningRateSchedule === 'cosine' ? ' (cosine to 0)' : ''}, seed ${s.seed}${resumeFrom > 0 ? `; resuming after epoch ${resumeFrom}` : ''}`);
           },
           onProgress: (p) => progress.update(p),
@@ -196,13 +198,20 @@ function metres(v: readonly number[], sep: string): string {
   return v.map((x) => Number(x.toFixed(6))).join(sep);
 }
 
-/** --arm and --tool-offset: how tcp_pose is computed (only with tcp_pose, or on --resume, where the run's state decides). */
+/** The columns computed with the arm model, by group: 'tcp_pose', 'tcp_height, twist' … ('tcp_pose' when none is named: older runs). */
+function derivedColumns(stateNames: readonly string[], actionNames: readonly string[]): string {
+  const groups: string[] = derivedGroupsOf(stateNames);
+  if (actionNames.some((n) => n.startsWith('action.twist.'))) groups.push('twist');
+  return groups.length > 0 ? groups.join(', ') : 'tcp_pose';
+}
+
+/** --arm and --tool-offset: how tcp_pose / tcp_height are computed (only with one of them, or on --resume, where the run's state decides). */
 function parseKinematics(v: Values, state: StateGroup[] | null | undefined): DerivedStateFactoryOptions {
   const out: DerivedStateFactoryOptions = {};
   const arm = v.arm as string | undefined;
   const tool = v['tool-offset'] as string | undefined;
-  if ((arm !== undefined || tool !== undefined) && state != null && !state.includes('tcp_pose')) {
-    throw new UsageError(`--${arm !== undefined ? 'arm' : 'tool-offset'} applies to the tcp_pose state input; add tcp_pose to --state, or drop it`);
+  if ((arm !== undefined || tool !== undefined) && state != null && !DERIVED_STATE_GROUPS.some((g) => state.includes(g))) {
+    throw new UsageError(`--${arm !== undefined ? 'arm' : 'tool-offset'} applies to the ${DERIVED_STATE_GROUPS.join(' and ')} state inputs; add one to --state, or drop it`);
   }
   if (arm !== undefined) {
     if (!listArmModels().includes(arm.toLowerCase())) throw new UsageError(`--arm expects one of ${listArmModels().join(', ')}, got '${arm}'`);

@@ -4,7 +4,7 @@ import type { JointSample, WrenchSample } from '../cell/Cell.ts';
 import { twistToJointVelocities } from '../control/twistToJointVelocities.ts';
 import { UR5E, UR_JOINT_NAMES, forwardKinematics, jacobian } from '../kinematics/index.ts';
 import { createPolicyAdapter, type PolicyAdapter } from './PolicyAdapter.ts';
-import { TCP_POSE_NAMES } from './tcpPoseState.ts';
+import { TCP_POSE_NAMES, tcpHeightState, tcpPoseState } from './tcpPoseState.ts';
 import { TWIST_NAMES, twistAction } from './twistAction.ts';
 
 const joints = ['a', 'b'];
@@ -84,6 +84,46 @@ describe('createPolicyAdapter', () => {
       .toMatch(/unknown arm model "kr6"/);
     expect((createPolicyAdapter({ ...manifest, inputs: { state: ['observation.tcp_pose.roll'] } }, { jointNames: UR_JOINT_NAMES, hasGripper: false }) as { message: string }[])[0]!.message)
       .toMatch(/'observation.tcp_pose.roll' is not a TCP pose column/);
+  });
+
+  it('tcp_height: the tool point\'s z, the same value the training provider writes for the same joints', () => {
+    const tool: [number, number, number] = [0.01, -0.02, 0.2];
+    const kinematics = { arm: 'ur5e', toolOffset: tool };
+    const state = ['observation.gripper.finger_joint', 'observation.tcp_height.z', 'observation.tcp_pose.x'];
+    const manifest = { inputs: { state }, outputs: { action: UR_JOINT_NAMES.map((j) => `action.${j}`) }, rate: 10, kinematics };
+    const a = createPolicyAdapter(manifest, { jointNames: UR_JOINT_NAMES, hasGripper: true }) as PolicyAdapter;
+    expect(a).toHaveProperty('observe');
+    // What `cellkit train` writes for a frame (derivedStateFactory's providers) and what the runner computes from live joints: equal.
+    const height = tcpHeightState(kinematics);
+    const pose = tcpPoseState(kinematics);
+    expect(height.names).toEqual(['z']);
+    expect(height.jointCount).toBe(6);
+    expect(height.kinematics).toEqual(kinematics);
+    const trained = new Float32Array(1 + 9);
+    const out = new Float32Array(state.length);
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 * Math.PI - Math.PI;
+    for (let n = 0; n < 20; n++) {
+      const q = UR_JOINT_NAMES.map(() => rand());
+      height.compute(q, trained, 0);
+      pose.compute(q, trained, 1);
+      a.observe({ joints: { stamp: 1, receivedAt: 1, position: q, velocity: [0, 0, 0, 0, 0, 0], effort: [0, 0, 0, 0, 0, 0], gripper: 0.3 } }, out);
+      expect(out[1]).toBe(trained[0]);
+      expect(out[1]).toBe(Math.fround(forwardKinematics(UR5E, q, tool).position[2]));
+      // The height is tcp_pose's z, the same number.
+      expect(trained[0]).toBe(trained[1 + 2]);
+      expect(out[2]).toBe(trained[1]);
+    }
+    a.observe({}, out);
+    expect(Number.isNaN(out[1])).toBe(true);
+
+    // Refused at load like tcp_pose: no kinematics, or a column that is not the height.
+    const alone = { ...manifest, inputs: { state: ['observation.tcp_height.z'] } };
+    const { kinematics: _, ...bare } = alone;
+    expect((createPolicyAdapter(bare, { jointNames: UR_JOINT_NAMES, hasGripper: false }) as { message: string }[]).map((p) => p.message))
+      .toEqual([expect.stringContaining('policy inputs observation.tcp_height.* need the arm model and tool offset they were computed with')]);
+    expect((createPolicyAdapter({ ...alone, inputs: { state: ['observation.tcp_height.x'] } }, { jointNames: UR_JOINT_NAMES, hasGripper: false }) as { message: string }[])[0]!.message)
+      .toBe("policy input 'observation.tcp_height.x' is not a TCP height column; expected observation.tcp_height.z");
   });
 
   it('twist: joint velocities from Cartesian teleop\'s damped least squares at the measured joints, with the bundle\'s arm and tool, scaled', () => {

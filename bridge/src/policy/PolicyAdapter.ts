@@ -9,8 +9,8 @@
  * Naming: what `cellkit train` writes from a dataset (`<feature>.<name>`:
  * `observation.joint_position.<joint>`, `observation.joint_velocity.<joint>`,
  * `observation.gripper.<name>`, `observation.wrench.force.x` …,
- * `observation.tcp_pose.x` … (forward kinematics of the measured joints with
- * the bundle's `kinematics`: tcpPoseState.ts) in;
+ * `observation.tcp_pose.x` …, `observation.tcp_height.z` (forward kinematics of
+ * the measured joints with the bundle's `kinematics`: tcpPoseState.ts) in;
  * `action.<joint>` (a velocity) or `action.position.<joint>` (where the joint
  * should be one policy step later: tracked with the velocity that gets there
  * in one period) or `action.twist.vx` … `wz` (the TCP's velocity in the base
@@ -20,12 +20,13 @@
  * (`<joint>.position`, `<joint>.velocity`, `gripper.position`,
  * `wrench.force.x` … in; `<joint>.velocity_command`, `gripper.command` out).
  */
-import type { PolicyKinematics } from '@cellkit/trainer';
+import { DERIVED_STATE_GROUPS, DERIVED_STATE_TITLES } from '@cellkit/trainer';
+import type { DerivedStateGroup, PolicyKinematics } from '@cellkit/trainer';
 
 import type { JointSample, WrenchSample } from '../cell/Cell.ts';
 import type { ArmModel } from '../kinematics/index.ts';
 import { getArmModel } from '../profiles/getArmModel.ts';
-import { TCP_POSE_NAMES, TCP_POSE_PREFIX, writeTcpPose } from './tcpPoseState.ts';
+import { TCP_POSE_NAMES, TCP_STATE_GROUPS, writeTcpPose } from './tcpPoseState.ts';
 import { TWIST_NAMES, TWIST_PREFIX, twistToJoints } from './twistAction.ts';
 
 export interface AdapterProblem {
@@ -71,15 +72,19 @@ export function createPolicyAdapter(
   const joints = cell.jointNames;
   const getters: Getter[] = [];
   let usesWrench = false;
-  const usesTcpPose = manifest.inputs.state.some((n) => n.startsWith(TCP_POSE_PREFIX));
+  const tcpGroups = DERIVED_STATE_GROUPS.filter((g) => manifest.inputs.state.some((n) => n.startsWith(tcpPrefix(g))));
   const usesTwist = manifest.outputs.action.some((n) => n.startsWith(TWIST_PREFIX));
-  const kinematics = usesTcpPose || usesTwist ? bundleKinematics(manifest, joints.length, problems, usesTcpPose) : undefined;
-  const tcp = usesTcpPose ? kinematics : undefined;
+  const kinematics = tcpGroups.length > 0 || usesTwist ? bundleKinematics(manifest, joints.length, problems, tcpGroups) : undefined;
+  const tcp = tcpGroups.length > 0 ? kinematics : undefined;
   for (const name of manifest.inputs.state) {
-    if (name.startsWith(TCP_POSE_PREFIX)) {
-      const k = (TCP_POSE_NAMES as readonly string[]).indexOf(name.slice(TCP_POSE_PREFIX.length));
+    const group = tcpGroups.find((g) => name.startsWith(tcpPrefix(g)));
+    if (group !== undefined) {
+      // Every TCP group's column is one of the TCP pose values, computed once per observation.
+      const names = TCP_STATE_GROUPS[group];
+      const column = (names as readonly string[]).indexOf(name.slice(tcpPrefix(group).length));
+      const k = column >= 0 ? TCP_POSE_NAMES.indexOf(names[column]!) : -1;
       if (k >= 0) getters.push((_, pose) => pose[k]!);
-      else problems.push({ severity: 'error', code: 'state_feature', message: `policy input '${name}' is not a TCP pose column; expected ${TCP_POSE_PREFIX}${TCP_POSE_NAMES.join('|')}`, tip: 'retrain with this cellkit version' });
+      else problems.push({ severity: 'error', code: 'state_feature', message: `policy input '${name}' is not a ${DERIVED_STATE_TITLES[group]} column; expected ${tcpPrefix(group)}${names.join('|')}`, tip: 'retrain with this cellkit version' });
       continue;
     }
     const getter = stateGetter(name, joints);
@@ -180,18 +185,25 @@ export function createPolicyAdapter(
   };
 }
 
+/** `observation.<group>.`: the columns of a derived TCP group. */
+function tcpPrefix(group: DerivedStateGroup): string {
+  return `observation.${group}.`;
+}
+
 /**
- * The arm and tool the bundle's TCP inputs are computed with and its twist
- * outputs converted with (problems pushed when it has none or they cannot be used).
+ * The arm and tool the bundle's TCP inputs (of `groups`) are computed with and
+ * its twist outputs converted with (problems pushed when it has none or they
+ * cannot be used).
  */
 function bundleKinematics(
-  manifest: { kinematics?: PolicyKinematics }, jointCount: number, problems: AdapterProblem[], inputs: boolean,
+  manifest: { kinematics?: PolicyKinematics }, jointCount: number, problems: AdapterProblem[], groups: readonly DerivedStateGroup[],
 ): { arm: ArmModel; toolOffset: [number, number, number] } | undefined {
+  const inputs = groups.length > 0;
   const code = inputs ? 'state_feature' : 'action_feature';
   const what = inputs ? 'TCP inputs' : 'twist outputs';
   const k = manifest.kinematics;
   if (k == null) {
-    const names = inputs ? `inputs ${TCP_POSE_PREFIX}*` : `outputs ${TWIST_PREFIX}*`;
+    const names = inputs ? `inputs ${groups.map((g) => `${tcpPrefix(g)}*`).join(', ')}` : `outputs ${TWIST_PREFIX}*`;
     problems.push({ severity: 'error', code, message: `policy ${names} need the arm model and tool offset they were computed with (policy.json kinematics), found none`, tip: 'retrain the policy: cellkit train writes them' });
     return undefined;
   }

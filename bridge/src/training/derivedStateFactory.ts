@@ -1,5 +1,5 @@
 /**
- * What `trainDatasetDir` computes derived state inputs (tcp_pose) and twist
+ * What `trainDatasetDir` computes derived state inputs (tcp_pose, tcp_height) and twist
  * actions (`--action twist`) with — one arm and tool for both — for
  * `cellkit train` and the training API's worker. A dataset records its robot
  * profile, not the arm model or the tool, so: the arm given, else the one a
@@ -12,7 +12,7 @@ import { DatasetSelectionError } from '@cellkit/trainer';
 import type { DerivedStateFactory } from '@cellkit/trainer/node';
 
 import { CELL_LAYOUT } from '../../sim/model/index.ts';
-import { tcpPoseState } from '../policy/tcpPoseState.ts';
+import { tcpHeightState, tcpPoseState } from '../policy/tcpPoseState.ts';
 import { twistAction } from '../policy/twistAction.ts';
 import { getProfile } from '../profiles/profileRegistry.ts';
 
@@ -33,14 +33,14 @@ export function derivedStateFactory(opts: DerivedStateFactoryOptions = {}): Deri
       try {
         arm = getProfile(robotProfile).defaults.arm;
       } catch (err) {
-        throw new DatasetSelectionError(`tcp_pose / twist: the dataset's robot profile has no known arm model (${(err as Error).message}); pass --arm`);
+        throw new DatasetSelectionError(`tcp_pose / tcp_height / twist: the dataset's robot profile has no known arm model (${(err as Error).message}); pass --arm`);
       }
     }
     const toolOffset = opts.toolOffset ?? saved?.toolOffset ?? SIM_TOOL_OFFSET;
     try {
-      return { tcp_pose: tcpPoseState({ arm, toolOffset }), twist: twistAction({ arm, toolOffset }) };
+      return { tcp_pose: tcpPoseState({ arm, toolOffset }), tcp_height: tcpHeightState({ arm, toolOffset }), twist: twistAction({ arm, toolOffset }) };
     } catch (err) {
-      throw new DatasetSelectionError(`tcp_pose / twist: ${(err as Error).message}`);
+      throw new DatasetSelectionError(`tcp_pose / tcp_height / twist: ${(err as Error).message}`);
     }
   };
 }

@@ -17,10 +17,10 @@ export type PolicyType = 'mlp' | 'chunk';
 /**
  * State input groups (the trainer's STATE_GROUPS; trainingRoutes.ts checks at
  * compile time that the lists agree). tcp_pose is the tool point's position
- * and orientation from forward kinematics. A policy without camera images
- * (mlp) needs joint_position.
+ * and orientation from forward kinematics; tcp_height its height alone (z).
+ * A policy without camera images (mlp) needs joint_position.
  */
-export type StateInput = 'joint_position' | 'joint_velocity' | 'gripper' | 'wrench' | 'tcp_pose';
+export type StateInput = 'joint_position' | 'joint_velocity' | 'gripper' | 'wrench' | 'tcp_pose' | 'tcp_height';
 /** What the policy outputs per joint: the recorded velocity commands, or the joint positions one step later. */
 export type ActionKind = 'velocity' | 'position' | 'twist';
 /** Learning rate over the run: constant, or cosine from `learningRate` down to 0 over the epochs. */

@@ -1,6 +1,6 @@
 /**
  * The researcher's settings of `POST /api/training` — state inputs (with
- * tcp_pose), action kind, learning-rate schedule, policy options — over HTTP
+ * tcp_pose, tcp_height), action kind, learning-rate schedule, policy options — over HTTP
  * on a real server on 127.0.0.1: what the defaults offer, a run trained with
  * them (checked in the run's own run.json and metrics.json, and on the job),
  * bad values refused with 400, a code and what was expected, and a vision
@@ -75,7 +75,7 @@ const start = async (body: object): Promise<{ status: number; json: Record<strin
 describe('training settings for researchers', () => {
   it('the defaults offer the state inputs, action kinds, schedules and each policy\'s options — the CLI\'s defaults', async () => {
     const d = await get<TrainingDefaults>('/training/defaults');
-    expect(d.stateInputs).toEqual(['joint_position', 'joint_velocity', 'gripper', 'wrench', 'tcp_pose']);
+    expect(d.stateInputs).toEqual(['joint_position', 'joint_velocity', 'gripper', 'wrench', 'tcp_pose', 'tcp_height']);
     // Each policy's default state: a policy with images leaves joint positions out.
     expect(d.policies.find((p) => p.name === 'mlp')!.state).toEqual(['joint_position', 'gripper', 'wrench']);
     expect(d.policies.find((p) => p.name === 'chunk')!.state).toEqual(['gripper', 'wrench']);
@@ -85,10 +85,10 @@ describe('training settings for researchers', () => {
     expect(d.policies.find((p) => p.name === 'chunk')!.options).toMatchObject({ horizon: 10, shiftPad: 4, ensembleM: 0.01 });
   });
 
-  it('a run with tcp_pose, position actions, a cosine schedule and a policy option trains with them and saves them', async () => {
+  it('a run with tcp_pose and tcp_height, position actions, a cosine schedule and a policy option trains with them and saves them', async () => {
     const res = await start({
       dataset: 'reach', policy: 'mlp', name: 'tcp-position', epochs: 2, batchSize: 16, validationFraction: 0,
-      state: ['joint_position', 'gripper', 'tcp_pose'], action: 'position', lrSchedule: 'cosine', options: { hiddenUnits: [32, 32] },
+      state: ['joint_position', 'gripper', 'tcp_pose', 'tcp_height'], action: 'position', lrSchedule: 'cosine', options: { hiddenUnits: [32, 32] },
     });
     expect(res.status, JSON.stringify(res.json)).toBe(202);
     const id = res.json.id as string;
@@ -102,19 +102,20 @@ describe('training settings for researchers', () => {
     }
     expect(job.error).toBeUndefined();
     expect(job.state).toBe('done');
-    const settings = { state: ['joint_position', 'gripper', 'tcp_pose'], action: 'position', lrSchedule: 'cosine', learningRate: 0.001, batchSize: 16, options: { hiddenUnits: [32, 32] } };
+    const settings = { state: ['joint_position', 'gripper', 'tcp_pose', 'tcp_height'], action: 'position', lrSchedule: 'cosine', learningRate: 0.001, batchSize: 16, options: { hiddenUnits: [32, 32] } };
     expect(job.settings).toEqual(settings);
     if (running) expect(running.settings).toEqual(settings);
 
     const out = join(policiesDir, 'tcp-position');
     const run = JSON.parse(readFileSync(join(out, 'checkpoints', 'run.json'), 'utf8'));
-    expect(run.settings).toMatchObject({ policy: 'mlp', state: ['joint_position', 'gripper', 'tcp_pose'], actionTarget: 'position', learningRateSchedule: 'cosine', policyOptions: { hiddenUnits: [32, 32] } });
+    expect(run.settings).toMatchObject({ policy: 'mlp', state: ['joint_position', 'gripper', 'tcp_pose', 'tcp_height'], actionTarget: 'position', learningRateSchedule: 'cosine', policyOptions: { hiddenUnits: [32, 32] } });
     // Not given: the CLI's defaults.
     expect(run.settings).toMatchObject({ rate: 10, seed: 0, earlyStoppingPatience: 10 });
     expect(run.kinematics).toEqual({ arm: 'ur5e', toolOffset: SIM_TOOL_OFFSET });
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(metrics.settings).toEqual(run.settings);
     expect(metrics.data.stateNames.filter((n: string) => n.startsWith('observation.tcp_pose.'))).toHaveLength(9);
+    expect(metrics.data.stateNames.at(-1)).toBe('observation.tcp_height.z');
     expect(metrics.data.actionNames.some((n: string) => n.startsWith('action.position.'))).toBe(true);
     const manifest = JSON.parse(readFileSync(join(out, 'policy.json'), 'utf8'));
     expect(manifest.kinematics).toEqual({ arm: 'ur5e', toolOffset: SIM_TOOL_OFFSET });
@@ -122,7 +123,7 @@ describe('training settings for researchers', () => {
 
   it('bad values: 400 with a code, what was expected and a tip; nothing starts', async () => {
     const cases: [object, string, RegExp][] = [
-      [{ state: ['joint_position', 'torque'] }, 'invalid_state', /^state expects a list of joint_position, joint_velocity, gripper, wrench, tcp_pose, got 'joint_position,torque'$/],
+      [{ state: ['joint_position', 'torque'] }, 'invalid_state', /^state expects a list of joint_position, joint_velocity, gripper, wrench, tcp_pose, tcp_height, got 'joint_position,torque'$/],
       [{ state: [] }, 'invalid_state', /^state expects a list of/],
       [{ state: ['gripper', 'wrench'] }, 'invalid_state', /^state: the mlp policy sees no camera images, so its state needs joint_position \(got gripper, wrench\)$/],
       [{ action: 'torque' }, 'invalid_action', /^action expects one of velocity, position, twist, got 'torque'$/],

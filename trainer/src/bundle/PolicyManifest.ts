@@ -42,7 +42,7 @@ export interface PolicyManifest {
   robotProfile: string | null;
   jointNames: string[];
   /**
-   * The arm model and tool point the derived inputs (`observation.tcp_pose.*`)
+   * The arm model and tool point the derived inputs (`observation.tcp_pose.*`, `observation.tcp_height.z`)
    * and twist outputs (`action.twist.*`) were computed with: the runner
    * computes and converts them the same way, and refuses a cell whose arm or
    * tool offset differs. Absent when the policy has none (and in bundles from

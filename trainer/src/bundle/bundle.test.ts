@@ -157,6 +157,15 @@ describe('policy bundle', () => {
     expect(checkBundleFits(twist, { ...cell, arm: 'ur10e', toolOffset: [0, 0, 0.1475] })[0].message)
       .toBe("policy's TCP twist outputs were computed for arm model 'ur5e', the cell has 'ur10e'");
     expect(checkBundleFits(twist, { ...cell, arm: 'ur5e', toolOffset: [0, 0, 0.1475] })).toEqual([]);
+    // tcp_height is computed with the same arm and tool as tcp_pose: refused the same way, naming it.
+    const height = { ...manifest, inputs: { ...manifest.inputs, state: [...manifest.inputs.state, 'observation.tcp_height.z'] } };
+    expect(checkBundleFits(height, { ...cell, arm: 'ur10e', toolOffset: [0, 0, 0.1475] }).map((p) => p.message))
+      .toEqual(["policy's TCP height inputs were computed for arm model 'ur5e', the cell has 'ur10e'"]);
+    expect(checkBundleFits(height, { ...cell, arm: 'ur5e', toolOffset: [0, 0, 0.2] }).map((p) => p.message))
+      .toEqual(["policy's TCP height inputs were computed with tool offset [0, 0, 0.1475] m, the cell's tool offset is [0, 0, 0.2] m"]);
+    expect(checkBundleFits({ ...height, inputs: { ...height.inputs, state: [...height.inputs.state, 'observation.tcp_pose.x'] } }, { ...cell, arm: 'ur10e', toolOffset: [0, 0, 0.1475] })[0].message)
+      .toBe("policy's TCP pose and TCP height inputs were computed for arm model 'ur5e', the cell has 'ur10e'");
+    expect(checkBundleFits(height, { ...cell, arm: 'ur5e', toolOffset: [0, 0, 0.1475] })).toEqual([]);
   });
 
   it('a folder checkpoint round-trips and resume continues from it', async () => {

@@ -1,5 +1,6 @@
 // Does a policy fit the connected cell? Returns the differences as data
 // (Problem with a tip), for the UI to show before anything moves.
+import { DERIVED_STATE_TITLES, derivedGroupsOf } from '../data/derivedState.ts';
 import type { PolicyManifest } from './PolicyManifest.ts';
 
 export interface Problem {
@@ -76,9 +77,10 @@ function kinematicsProblems(m: PolicyManifest, cell: CellDescription): Problem[]
   const k = m.kinematics;
   if (k == null) return [];
   const problems: Problem[] = [];
-  const inputs = m.inputs.state.some((n) => n.startsWith('observation.tcp_pose.'));
+  const groups = derivedGroupsOf(m.inputs.state);
+  const inputs = `${groups.length > 0 ? groups.map((g) => DERIVED_STATE_TITLES[g]).join(' and ') : 'TCP pose'} inputs`;
   const outputs = m.outputs.action.some((n) => n.startsWith('action.twist.'));
-  const what = inputs && outputs ? 'TCP pose inputs and twist outputs' : outputs ? 'TCP twist outputs' : 'TCP pose inputs';
+  const what = groups.length > 0 && outputs ? `${inputs} and twist outputs` : outputs ? 'TCP twist outputs' : inputs;
   if (cell.arm !== k.arm) {
     problems.push({
       severity: 'error', code: 'kinematics',

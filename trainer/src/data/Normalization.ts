@@ -32,8 +32,8 @@ export function stdFloor(featureName: string): number {
   if (featureName.startsWith('observation.gripper.')) return 0.02; // rad
   if (featureName.startsWith('observation.wrench.force.')) return 0.5; // N
   if (featureName.startsWith('observation.wrench.torque.')) return 0.05; // N·m
-  // TCP position (m): about what 0.01 rad of a joint moves the tool at arm's length.
-  if (/^observation\.tcp_pose\.[xyz]$/.test(featureName)) return 0.005;
+  // TCP position and height (m): about what 0.01 rad of a joint moves the tool at arm's length.
+  if (/^observation\.tcp_pose\.[xyz]$/.test(featureName) || featureName === 'observation.tcp_height.z') return 0.005;
   // TCP orientation as unit axis components: 0.01 ≈ 0.6°. Demos that hold the tool
   // pointing down leave these nearly constant; unfloored, a small tilt would be a huge input.
   if (featureName.startsWith('observation.tcp_pose.')) return 0.01;

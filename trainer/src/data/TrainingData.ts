@@ -30,7 +30,7 @@ export interface TrainingData {
   robotProfile?: string;
   /** Joint names of the robot the data was recorded on. */
   jointNames?: string[];
-  /** Arm model and tool point derived columns (tcp_pose state, twist actions) were computed with; absent when none are used. */
+  /** Arm model and tool point derived columns (tcp_pose / tcp_height state, twist actions) were computed with; absent when none are used. */
   kinematics?: PolicyKinematics;
 }
 

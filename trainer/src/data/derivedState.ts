@@ -9,9 +9,22 @@
 // runner needs to compute the same values, and what `checkBundleFits` compares
 // with the cell.
 
-/** Derived state groups by short name (`--state joint_position,tcp_pose`). */
-export const DERIVED_STATE_GROUPS = ['tcp_pose'] as const;
+/**
+ * Derived state groups by short name (`--state joint_position,tcp_pose`):
+ * tcp_pose — the tool point's position and orientation; tcp_height — its
+ * height alone (`observation.tcp_height.z`, m in the base frame), how far the
+ * tool still has to descend without saying where on a demonstrated path it is.
+ */
+export const DERIVED_STATE_GROUPS = ['tcp_pose', 'tcp_height'] as const;
 export type DerivedStateGroup = (typeof DERIVED_STATE_GROUPS)[number];
+
+/** What each derived group is, in words, for messages ("policy's TCP height inputs …"). */
+export const DERIVED_STATE_TITLES: Record<DerivedStateGroup, string> = { tcp_pose: 'TCP pose', tcp_height: 'TCP height' };
+
+/** The derived groups whose columns (`observation.<group>.*`) are among `stateNames`, in DERIVED_STATE_GROUPS order. */
+export function derivedGroupsOf(stateNames: readonly string[]): DerivedStateGroup[] {
+  return DERIVED_STATE_GROUPS.filter((g) => stateNames.some((n) => n.startsWith(`observation.${g}.`)));
+}
 
 /** The arm model and tool point a derived input was computed with. */
 export interface PolicyKinematics {

@@ -90,7 +90,7 @@ describe('datasetToTrainingData', () => {
     expect(gripperOnly.data.stateNames).toEqual(['observation.gripper.finger_joint']);
     const c = gripperOnly.data.episodes[0];
     for (let i = 0; i < a.length; i++) expect(c.states[i]).toBe(a.states[i * fullWidth + gripperCol]);
-    await expect(datasetToTrainingData(dataset, { state: ['joint_speed' as never] })).rejects.toThrow(/expected some of joint_position, joint_velocity, gripper, wrench, tcp_pose, found joint_speed/);
+    await expect(datasetToTrainingData(dataset, { state: ['joint_speed' as never] })).rejects.toThrow(/expected some of joint_position, joint_velocity, gripper, wrench, tcp_pose, tcp_height, found joint_speed/);
   });
 
   it('tcp_pose: columns computed by the injected provider from each frame\'s joint positions, after the recorded ones, with normalization stats', async () => {
@@ -136,6 +136,7 @@ describe('datasetToTrainingData', () => {
     expect(stats.std[first + 5]).toBe(stdFloor('observation.tcp_pose.x_axis.z'));
     expect(stdFloor('observation.tcp_pose.z')).toBe(0.005);
     expect(stdFloor('observation.tcp_pose.y_axis.x')).toBe(0.01);
+    expect(stdFloor('observation.tcp_height.z')).toBe(0.005);
 
     // Without a provider: a clear refusal, not a silent drop. With the wrong joint count: says both counts.
     await expect(datasetToTrainingData(dataset, { cameras: [], state: ['tcp_pose'] })).rejects.toThrow(DatasetSelectionError);

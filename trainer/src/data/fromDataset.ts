@@ -2,7 +2,7 @@
 // `TrainingData`: every selected episode aligned to the policy rate, state =
 // joint positions, joint velocities, gripper and wrench (in that order, names
 // kept as `<feature>.<name>`), then derived groups computed from the joint
-// positions (tcp_pose: see derivedState.ts), action = the recorded ACTION
+// positions (tcp_pose, tcp_height: see derivedState.ts), action = the recorded ACTION
 // stream (the commands actually sent after the safety layer) — or targets
 // derived from it (next-step joint positions, the TCP twist) — camera frames
 // resized.
@@ -66,7 +66,7 @@ export interface FromDatasetOptions {
    * joint velocities avoids the "copycat" shortcut (a policy that learns to
    * continue the current motion instead of looking where the goal is); for
    * image policies, leaving out joint positions too (they let a policy follow
-   * a demonstrated path by where the arm is, not where the goal is). Derived groups (tcp_pose) are
+   * a demonstrated path by where the arm is, not where the goal is). Derived groups (tcp_pose, tcp_height) are
    * used only when named, and need their provider in `derivedState`.
    */
   state?: StateGroup[];

@@ -44,7 +44,7 @@ export interface RunSettings {
   imageSize: [number, number];
   /**
    * State feature groups (of those the dataset records, plus derived ones such
-   * as tcp_pose, which need `derivedState`); null = every recorded group.
+   * as tcp_pose and tcp_height, which need `derivedState`); null = every recorded group.
    * Default `defaultStateFor(policy)`.
    */
   state: StateGroup[] | null;
@@ -91,7 +91,7 @@ export const RUN_DEFAULTS: RunSettings = {
 };
 
 /**
- * Builds the providers of derived state groups (tcp_pose: forward kinematics,
+ * Builds the providers of derived state groups (tcp_pose, tcp_height: forward kinematics,
  * which the trainer does not have) and of twist actions (the TCP Jacobian)
  * for the dataset's robot profile. `saved`:
  * what the run being resumed computed them with (null for a new run), to be

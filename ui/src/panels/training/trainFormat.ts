@@ -57,6 +57,7 @@ export const STATE_TEXT: Record<StateInput, { title: string; hint: string }> = {
   gripper: { title: 'Gripper', hint: 'How open the gripper is.' },
   wrench: { title: 'Force and torque', hint: 'What the wrist force sensor feels.' },
   tcp_pose: { title: 'Tool pose', hint: 'Tool position and orientation from forward kinematics (sim cell’s tool).' },
+  tcp_height: { title: 'Tool height', hint: 'How high the tool is above the robot base: how far to descend, without where on a demonstrated path it is.' },
 };
 
 export const ACTION_TEXT: Record<ActionKind, { title: string; hint: string }> = {
