@@ -12,6 +12,7 @@ import { convGeometry } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
 import { conv2dViaWinograd, filterGradViaWinograd, inputGradViaWinograd, WINOGRAD_SCHEMES, winogradScheme, winogradSettings } from './winogradConv.ts';
 import type { WinogradScheme } from './winogradConv.ts';
+import { transformSettings } from './winogradSimd.ts';
 
 type Pad = 'same' | 'valid' | number;
 interface Case { x: [number, number, number, number]; co: number; strides: number; pad: Pad }
@@ -189,6 +190,28 @@ describe('Winograd convolutions (wasm)', () => {
     expect(relDiff(wasm((b, t) => conv2dViaWinograd(t.x, t.w, g, b, sch), { x: [x, c.x], w: [w, [3, 3, 16, 32]] }), want.y)).toBeLessThan(2e-6);
     expect(relDiff(wasm((b, t) => filterGradViaWinograd(t.x, t.dy, g, b, sch), { x: [x, c.x], dy: [dy, dyShape] }), want.dw)).toBeLessThan(2e-6);
     expect(relDiff(wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), { dy: [dy, dyShape], w: [w, [3, 3, 16, 32]] }), want.dx)).toBeLessThan(2e-6);
+  });
+
+  it('factored F(4×4) tile transforms (shared sums) give the plain transforms\' results', () => {
+    const c: Case = { x: [3, 8, 12, 16], co: 16, strides: 1, pad: 'same' };
+    const g = geometry(c);
+    const rng = new Rng(21);
+    const dyShape = [g.B, g.OH, g.OW, g.CO];
+    const x = random(c.x.reduce((p, q) => p * q, 1), rng);
+    const w = random(9 * g.CI * g.CO, rng);
+    const dy = random(dyShape.reduce((p, q) => p * q, 1), rng);
+    const sch = WINOGRAD_SCHEMES.f4;
+    const all = (): Float32Array[] => [
+      wasm((b, t) => conv2dViaWinograd(t.x, t.w, g, b, sch), { x: [x, c.x], w: [w, [3, 3, 16, 16]] }),
+      wasm((b, t) => filterGradViaWinograd(t.x, t.dy, g, b, sch), { x: [x, c.x], dy: [dy, dyShape] }),
+      wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), { dy: [dy, dyShape], w: [w, [3, 3, 16, 16]] }),
+    ];
+    expect(transformSettings.factored).toBe(true);
+    const factored = all();
+    transformSettings.factored = false;
+    const plain = all();
+    transformSettings.factored = true;
+    factored.forEach((v, i) => expect(relDiff(v, plain[i])).toBeLessThan(1e-5)); // rounding order only (F(4×4) vs cpu: 2e-5)
   });
 
   it('picks a scheme only where it applies', () => {

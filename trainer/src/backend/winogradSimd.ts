@@ -31,6 +31,7 @@ function linear(coeffs: number[], term: (k: number) => number[]): number[] {
   const [[c0, k0], ...rest] = terms;
   const out = [...term(k0)];
   if (c0 === -1) out.push(...f32x4Neg);
+  else if (c0 === 2) out.push(...term(k0), ...f32x4Add); // 2·x as x + x (exact)
   else if (c0 !== 1) out.push(...f32x4Const(c0), ...f32x4Mul);
   for (const [c, k] of rest) {
     if (c === 1) out.push(...term(k), ...f32x4Add);
@@ -40,25 +41,113 @@ function linear(coeffs: number[], term: (k: number) => number[]): number[] {
   return out;
 }
 
-function body(L: number[][], lay: TransformLayout, accumulate: boolean): number[] {
+/**
+ * A factored 1-D transform: temporaries first, each Σ coef · src over the
+ * inputs 0…n−1 and earlier temporaries (n, n+1, …), then one such sum per
+ * output. Shared sums (e.g. F(4×4)'s d4 − 4·d2 in two rows of Bt) cut the
+ * vector ops of the tile transforms by ~40%. Checked against its matrix when
+ * a module is built.
+ */
+interface Program { temps: [number, number][][]; outputs: [number, number][][] }
+
+// F(4×4,3×3)'s four tile matrices (winogradConv.ts), keyed by JSON.stringify(L).
+const F4_PROGRAMS: [number[][], Program][] = [
+  [ // Bt: input transform.  6 d4−4d2, 7 d3−4d1, 8 d4−d2, 9 d3−d1, 10 2·(d3−d1), 11 d0−d2, 12 d1−d3
+    [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]],
+    {
+      temps: [[[1, 4], [-4, 2]], [[1, 3], [-4, 1]], [[1, 4], [-1, 2]], [[1, 3], [-1, 1]], [[2, 9]], [[1, 0], [-1, 2]], [[1, 1], [-1, 3]]],
+      outputs: [[[1, 8], [4, 11]], [[1, 6], [1, 7]], [[1, 6], [-1, 7]], [[1, 8], [1, 10]], [[1, 8], [-1, 10]], [[1, 5], [-1, 3], [4, 12]]],
+    },
+  ],
+  [ // At: output transform.  6 m1+m2, 7 m1−m2, 8 m3+m4, 9 m3−m4
+    [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]],
+    {
+      temps: [[[1, 1], [1, 2]], [[1, 1], [-1, 2]], [[1, 3], [1, 4]], [[1, 3], [-1, 4]]],
+      outputs: [[[1, 0], [1, 6], [1, 8]], [[1, 7], [2, 9]], [[1, 6], [4, 8]], [[1, 7], [8, 9], [1, 5]]],
+    },
+  ],
+  [ // Atᵀ: dy transform.  4 d0+d2, 5 d1+d3, 6 d0+4d2, 7 d1+4d3, 8 2·(d1+4d3)
+    [[1, 0, 0, 0], [1, 1, 1, 1], [1, -1, 1, -1], [1, 2, 4, 8], [1, -2, 4, -8], [0, 0, 0, 1]],
+    {
+      temps: [[[1, 0], [1, 2]], [[1, 1], [1, 3]], [[1, 0], [4, 2]], [[1, 1], [4, 3]], [[2, 7]]],
+      outputs: [[[1, 0]], [[1, 4], [1, 5]], [[1, 4], [-1, 5]], [[1, 6], [1, 8]], [[1, 6], [-1, 8]], [[1, 3]]],
+    },
+  ],
+  [ // Btᵀ: input-gradient back transform.  6 d1+d2, 7 d1−d2, 8 d3+d4, 9 d3−d4, 10 d0+d1+d2, 11 d5−(d1−d2)
+    [[4, 0, 0, 0, 0, 0], [0, -4, 4, -2, 2, 4], [-5, -4, -4, -1, -1, 0], [0, 1, -1, 2, -2, -5], [1, 1, 1, 1, 1, 0], [0, 0, 0, 0, 0, 1]],
+    {
+      temps: [[[1, 1], [1, 2]], [[1, 1], [-1, 2]], [[1, 3], [1, 4]], [[1, 3], [-1, 4]], [[1, 0], [1, 6]], [[1, 5], [-1, 7]]],
+      outputs: [[[4, 0]], [[4, 11], [-2, 9]], [[-4, 10], [-1, 0], [-1, 8]], [[1, 7], [2, 9], [-5, 5]], [[1, 10], [1, 8]], [[1, 5]]],
+    },
+  ],
+];
+const PROGRAMS = new Map(F4_PROGRAMS.map(([L, prog]) => [JSON.stringify(L), prog]));
+
+/** Benchmarks flip this for A/B (the plain one-sum-per-row transforms). */
+export const transformSettings = { factored: true };
+
+/** The plain program of L: one sum per row, no temporaries. */
+const plainProgram = (L: number[][]): Program => ({ temps: [], outputs: L.map((row) => row.map((c, k): [number, number] => [c, k]).filter(([c]) => c !== 0)) });
+
+/** Throws unless `prog` computes L (evaluated on unit vectors in float64). */
+function checkProgram(L: number[][], prog: Program): void {
+  const n = L[0].length;
+  for (let k = 0; k < n; k++) {
+    const v = Array.from({ length: n }, (_, i) => (i === k ? 1 : 0));
+    const sum = (terms: [number, number][]): number => terms.reduce((acc, [c, src]) => acc + c * v[src], 0);
+    for (const t of prog.temps) v.push(sum(t));
+    prog.outputs.forEach((terms, i) => {
+      if (Math.abs(sum(terms) - L[i][k]) > 1e-12) throw new Error(`winograd transform: expected the factored program to compute row ${i} of ${JSON.stringify(L)}, found a mismatch at column ${k}`);
+    });
+  }
+}
+
+function programFor(L: number[][]): Program {
+  const prog = transformSettings.factored ? PROGRAMS.get(JSON.stringify(L)) : undefined;
+  if (prog == null) return plainProgram(L);
+  checkProgram(L, prog);
+  return prog;
+}
+
+/** Dense coefficients of a sparse sum over `size` sources. */
+const dense = (terms: [number, number][], size: number): number[] => {
+  const out = new Array<number>(size).fill(0);
+  for (const [c, src] of terms) out[src] += c;
+  return out;
+};
+
+function body(L: number[][], lay: TransformLayout, accumulate: boolean, prog: Program): number[] {
   const a = L.length;
   const n = L[0].length;
   const D = V0;
   const S = V0 + n; // S[r·a + j] = Σ_c in[r][c] · L[j][c]
+  const T = S + n * a; // the program's temporaries
+  const size = n + prog.temps.length;
+  /** Code that computes the temporaries from `input(k)`, and code pushing output i. */
+  const apply = (input: (k: number) => number[]): { pre: number[]; out: (i: number) => number[] } => {
+    const term = (src: number): number[] => (src < n ? input(src) : get(T + src - n));
+    const pre: number[] = [];
+    prog.temps.forEach((t, i) => pre.push(...linear(dense(t, size), term), ...set(T + i)));
+    return { pre, out: (i) => linear(dense(prog.outputs[i], size), term) };
+  };
   const perVector: number[] = [];
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < n; c++) {
       if (L.every((row) => row[c] === 0)) continue;
       perVector.push(...get(LOC.ps), ...v128Load(r * lay.sRow + c * lay.sCol), ...set(D + c));
     }
-    for (let j = 0; j < a; j++) perVector.push(...linear(L[j], (c) => get(D + c)), ...set(S + r * a + j));
+    const rowPass = apply((c) => get(D + c));
+    perVector.push(...rowPass.pre);
+    for (let j = 0; j < a; j++) perVector.push(...rowPass.out(j), ...set(S + r * a + j));
   }
-  for (let i = 0; i < a; i++) {
-    for (let j = 0; j < a; j++) {
+  for (let j = 0; j < a; j++) {
+    const colPass = apply((r) => get(S + r * a + j));
+    perVector.push(...colPass.pre);
+    for (let i = 0; i < a; i++) {
       const off = i * lay.dRow + j * lay.dCol;
       perVector.push(...get(LOC.pd));
       if (accumulate) perVector.push(...get(LOC.pd), ...v128Load(off));
-      perVector.push(...linear(L[i], (r) => get(S + r * a + j)));
+      perVector.push(...colPass.out(i));
       if (accumulate) perVector.push(...f32x4Add);
       perVector.push(...v128Store(off));
     }
@@ -74,11 +163,12 @@ function body(L: number[][], lay: TransformLayout, accumulate: boolean): number[
 
 function moduleBytes(L: number[][], lay: TransformLayout, accumulate: boolean): Uint8Array<ArrayBuffer> {
   const n = L[0].length;
+  const prog = programFor(L);
   const type = section(1, vec([[0x60, ...vec(Array.from({ length: Object.keys(A).length }, () => [I32])), ...vec([])]]));
   const imports = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...uleb(1)]]));
   const funcs = section(3, vec([uleb(0)]));
   const exports = section(7, vec([[...str('transform'), 0x00, ...uleb(0)]]));
-  const bytes = [...vec([[...uleb(Object.keys(LOC).length), I32], [...uleb(n + n * L.length), V128]]), ...body(L, lay, accumulate), 0x0b];
+  const bytes = [...vec([[...uleb(Object.keys(LOC).length), I32], [...uleb(n + n * L.length + prog.temps.length), V128]]), ...body(L, lay, accumulate, prog), 0x0b];
   const code = section(10, vec([[...uleb(bytes.length), ...bytes]]));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...code]);
 }
@@ -88,7 +178,7 @@ const instances = new WeakMap<WebAssembly.Memory, Map<string, Transform>>();
 
 /** out = L · in · Lᵀ per vector and tile (see above), bound to `memory`. */
 export function transformKernel(memory: WebAssembly.Memory, L: number[][], lay: TransformLayout, accumulate = false): Transform {
-  const key = `${JSON.stringify(L)}|${lay.sRow},${lay.sCol},${lay.dRow},${lay.dCol}|${accumulate}`;
+  const key = `${JSON.stringify(L)}|${lay.sRow},${lay.sCol},${lay.dRow},${lay.dCol}|${accumulate}|${transformSettings.factored}`;
   let perMemory = instances.get(memory);
   if (perMemory == null) instances.set(memory, (perMemory = new Map()));
   let k = perMemory.get(key);
