@@ -93,7 +93,7 @@ const plainProgram = (L: number[][]): Program => ({ temps: [], outputs: L.map((r
 function checkProgram(L: number[][], prog: Program): void {
   const n = L[0].length;
   for (let k = 0; k < n; k++) {
-    const v = Array.from({ length: n }, (_, i) => (i === k ? 1 : 0));
+    const v: number[] = Array.from({ length: n }, (_, i) => (i === k ? 1 : 0));
     const sum = (terms: [number, number][]): number => terms.reduce((acc, [c, src]) => acc + c * v[src], 0);
     for (const t of prog.temps) v.push(sum(t));
     prog.outputs.forEach((terms, i) => {
