@@ -3,9 +3,10 @@
 //
 //   npx tsx trainer/bench/profileStep.ts [mlp|chunk] [--steps N]   (TOP=n rows; CPUPROF=file.cpuprofile;
 //   FUSED_CONV=0: chunk's conv layers as Conv2D + Add + Relu, for A/B against convBiasReluOp.ts;
-//   S2D=0: direct first layer, for A/B against spaceToDepthConv.ts;
+//   SIMD_MATMUL=0: XNNPACK BatchMatMul; S2D=0: direct first layer, for A/B against spaceToDepthConv.ts;
 //   WINOGRAD=0|f2: direct 3×3 convs, or F(2×2,3×3) for stride 1, for A/B against winogradConv.ts; WINOGRAD_S2 below)
 import * as tf from '@tensorflow/tfjs';
+import { matMulSettings } from '../src/backend/batchMatMulWasm.ts';
 import { FusedAdamOptimizer } from '../src/backend/FusedAdamOptimizer.ts';
 import { initBackend } from '../src/backend/initBackend.ts';
 import { CONV_BIAS_RELU } from '../src/backend/kernelNames.ts';
@@ -32,6 +33,8 @@ if (process.env.WINOGRAD === '0') winogradSettings.enabled = false;
 if (process.env.WINOGRAD === 'f2') winogradSettings.stride1 = 'f2';
 // S2D=0: the 5×5 stride-2 first layer on the direct kernels instead of Winograd on its space-to-depth image.
 if (process.env.S2D === '0') spaceToDepthSettings.enabled = false;
+// SIMD_MATMUL=0: plain BatchMatMul products on the backend's XNNPACK instead of our conv kernel (batchMatMulWasm.ts).
+if (process.env.SIMD_MATMUL === '0') matMulSettings.simd = false;
 // WINOGRAD_S2=filter,forward,input (or none): the passes of stride-2 layers that use Winograd.
 if (process.env.WINOGRAD_S2 != null) for (const k of ['forward', 'filter', 'input'] as const) winogradSettings.stride2[k] = process.env.WINOGRAD_S2.split(',').includes(k);
 const data = policy === 'mlp'

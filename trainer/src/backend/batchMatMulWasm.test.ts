@@ -1,6 +1,6 @@
 // Our wasm BatchMatMul front (transposes and orientation choice) against the
 // cpu backend's plain matMul, for every transpose combination, shapes that pick
-// either orientation, and batched products.
+// either orientation or our SIMD product (N % 8 == 0), and batched products.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../data/Rng.ts';
@@ -17,6 +17,12 @@ const cases: Case[] = [
   { m: 40, k: 3, n: 2 },
   { m: 4, k: 6, n: 5, batch: [3] },
   { m: 2, k: 3, n: 4, batch: [1, 1] },
+  // N % 8 == 0: plain products on our conv kernel (matMulViaSimd): 3-row blocks plus 1–2 leftover rows, odd K
+  { m: 32, k: 275, n: 512 }, // the chunk head's first layer
+  { m: 5, k: 3, n: 16 },
+  { m: 1, k: 7, n: 8 },
+  { m: 4, k: 6, n: 24, batch: [1] },
+  { m: 4, k: 6, n: 8, batch: [2] }, // batched: the stock kernel
 ];
 
 function values(n: number, rng: Rng): Float32Array {
