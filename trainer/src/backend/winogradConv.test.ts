@@ -10,7 +10,7 @@ import { Rng } from '../data/Rng.ts';
 import { initBackend } from './initBackend.ts';
 import { convGeometry } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
-import { conv2dViaWinograd, filterGradViaWinograd, inputGradViaWinograd, WINOGRAD_SCHEMES, winogradScheme, winogradSettings } from './winogradConv.ts';
+import { chunkSettings, conv2dViaWinograd, filterGradViaWinograd, inputGradViaWinograd, WINOGRAD_SCHEMES, winogradScheme, winogradSettings, xiStride } from './winogradConv.ts';
 import type { WinogradScheme } from './winogradConv.ts';
 import { transformSettings } from './winogradSimd.ts';
 
@@ -212,6 +212,34 @@ describe('Winograd convolutions (wasm)', () => {
     const plain = all();
     transformSettings.factored = true;
     factored.forEach((v, i) => expect(relDiff(v, plain[i])).toBeLessThan(1e-5)); // rounding order only (F(4×4) vs cpu: 2e-5)
+  });
+
+  it('pads the a² block stride to an odd number of cache lines, and any chunk size gives the same F(4×4) result', () => {
+    for (const [Tc, C] of [[48, 16], [96, 16], [12, 32], [27, 64], [1, 4], [5, 12]]) {
+      const s = xiStride(Tc, C);
+      expect(s).toBeGreaterThanOrEqual(Tc * C * 4);
+      expect(s % 64).toBe(0);
+      expect((s / 64) % 2).toBe(1);
+    }
+    const c: Case = { x: [4, 12, 8, 16], co: 24, strides: 1, pad: 'same' };
+    const g = geometry(c);
+    const rng = new Rng(23);
+    const dyShape = [g.B, g.OH, g.OW, g.CO];
+    const x = random(c.x.reduce((p, q) => p * q, 1), rng);
+    const w = random(9 * g.CI * g.CO, rng);
+    const dy = random(dyShape.reduce((p, q) => p * q, 1), rng);
+    const sch = WINOGRAD_SCHEMES.f4;
+    const all = (): Float32Array[] => [
+      wasm((b, t) => conv2dViaWinograd(t.x, t.w, g, b, sch), { x: [x, c.x], w: [w, [3, 3, 16, 24]] }),
+      wasm((b, t) => filterGradViaWinograd(t.x, t.dy, g, b, sch), { x: [x, c.x], dy: [dy, dyShape] }),
+      wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), { dy: [dy, dyShape], w: [w, [3, 3, 16, 24]] }),
+    ];
+    const whole = all(); // one chunk
+    const keep = chunkSettings.floats;
+    chunkSettings.floats = 1; // one tile row per chunk
+    const rows = all();
+    chunkSettings.floats = keep;
+    whole.forEach((v, i) => expect(relDiff(v, rows[i])).toBeLessThan(1e-6));
   });
 
   it('picks a scheme only where it applies', () => {

@@ -85,8 +85,28 @@ export const winogradSettings: { enabled: boolean; stride1: 'f2' | 'f4'; stride2
   enabled: true, stride1: 'f4', stride2: { forward: false, filter: false, input: false },
 };
 
-/** Floats of V and M (or dM and dV) per chunk: small enough to stay in L2. */
-export const CHUNK_FLOATS = 48 * 1024;
+/**
+ * Floats of V and M (or dM and dV) per chunk: small enough to stay in L2.
+ * 96K (384 KB) measured best with the padded a² strides (xiStride), by
+ * 5–10% over 48K on the first layer and the 12×12 layer's filter gradient
+ * (fewer, longer kernel calls); 64K–192K were within noise of each other.
+ */
+export const CHUNK_FLOATS = 96 * 1024;
+/** The chunk size in use (benchmarks and tests change it). */
+export const chunkSettings = { floats: CHUNK_FLOATS };
+
+/**
+ * Bytes between the a² blocks of a [a²][Tc][C] buffer (V, M, dM, dV): Tc·C·4
+ * rounded up to an odd number of 64-byte lines, so the a² streams a tile
+ * transform writes or reads fall in different L1 sets. Addresses 4096 bytes
+ * apart share a set: with the plain stride of 6144 bytes, 36 streams shared 2
+ * sets of 8 ways and the first layer's filter gradient ran 2× slower.
+ */
+export function xiStride(Tc: number, C: number): number {
+  let lines = Math.ceil((Tc * C * 4) / 64);
+  if (lines % 2 === 0) lines++;
+  return lines * 64;
+}
 
 const transpose = (M: number[][]): number[][] => M[0].map((_, j) => M.map((row) => row[j]));
 
@@ -131,7 +151,7 @@ function plan(g: ConvGeometry, sch: WinogradScheme): Plan {
   const Hp = g.top + Math.max(g.H, lastRow + 1);
   const Wp = g.left + Math.max(g.W, lastCol + 1);
   const perRow = TW * a * a * (g.CI + g.CO);
-  const rowsPerChunk = Math.max(1, Math.min(g.B * TH, Math.floor(CHUNK_FLOATS / perRow)));
+  const rowsPerChunk = Math.max(1, Math.min(g.B * TH, Math.floor(chunkSettings.floats / perRow)));
   return { a, n, m, step, TH, TW, pt: g.top, pl: g.left, Hp, Wp, rowsPerChunk, Tc: rowsPerChunk * TW };
 }
 
@@ -190,12 +210,21 @@ function transformFilter(backend: BackendWasm, memory: WebAssembly.Memory, filte
   return u;
 }
 
-/** y[T, N] = x[T, K] · Wpacked ([N/8][K][8]) through the forward conv kernel as a 1×1 convolution. */
-function product(memory: WebAssembly.Memory, xB: number, wB: number, yB: number, T: number, K: number, N: number): void {
-  const groups = Math.floor(T / 3);
-  if (groups > 0) convKernel(memory, 3, K * 4, N * 4)(xB, 0, wB, 0, K * 32, yB, groups, 1, K, N / 8);
-  const rest = T - groups * 3;
-  if (rest > 0) convKernel(memory, 1, K * 4, N * 4)(xB + groups * 3 * K * 4, 0, wB, 0, K * 32, yB + groups * 3 * N * 4, rest, 1, K, N / 8);
+/**
+ * y[T, N] = x[T, K] · Wpacked ([N/8][K][8]) through the forward conv kernel as
+ * a 1×1 convolution. The kernels are looked up once per convolution: per call
+ * (a² products per chunk, thousands per pass for the first layer's small
+ * chunks) the lookup cost ~0.5 ms per step.
+ */
+function productKernel(memory: WebAssembly.Memory, K: number, N: number): (xB: number, wB: number, yB: number, T: number) => void {
+  const block = convKernel(memory, 3, K * 4, N * 4);
+  const single = convKernel(memory, 1, K * 4, N * 4);
+  return (xB, wB, yB, T) => {
+    const groups = Math.floor(T / 3);
+    if (groups > 0) block(xB, 0, wB, 0, K * 32, yB, groups, 1, K, N / 8);
+    const rest = T - groups * 3;
+    if (rest > 0) single(xB + groups * 3 * K * 4, 0, wB, 0, K * 32, yB + groups * 3 * N * 4, rest, 1, K, N / 8);
+  };
 }
 
 /** Runs `chunk(r0, R, T)` over the tile rows in chunks; `tileRow(r)` gives image and tile row of flattened row r. */
@@ -214,21 +243,22 @@ export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeom
   const { a, m, step, TH, TW, Hp, Wp, Tc } = p;
   const xp = needsPadding(g, p) ? padInput(backend, x, g, p) : x;
   const u = transformFilter(backend, memory, filter, g, sch, false);
-  const v = allocF32(backend, [a * a * Tc * CI]);
-  const mm = allocF32(backend, [a * a * Tc * CO]);
+  const vXi = xiStride(Tc, CI);
+  const mXi = xiStride(Tc, CO);
+  const v = allocF32(backend, [(a * a * vXi) / 4]);
+  const mm = allocF32(backend, [(a * a * mXi) / 4]);
   const y = allocF32(backend, [g.B, OH, OW, CO]);
   const [xB, uB, vB, mB, yB] = [xp, u, v, mm, y].map((t) => floatOffset(backend, t) * 4);
-  const vXi = Tc * CI * 4;
-  const mXi = Tc * CO * 4;
   const inT = transformKernel(memory, sch.Bt, { sRow: Wp * CI * 4, sCol: CI * 4, dRow: a * vXi, dCol: vXi });
   const outT = transformKernel(memory, sch.At, { sRow: a * mXi, sCol: mXi, dRow: OW * CO * 4, dCol: CO * 4 });
+  const product = productKernel(memory, CI, CO);
   forChunks(g, p, (r0, R, T) => {
     for (let r = 0; r < R; r++) {
       const b = Math.floor((r0 + r) / TH);
       const ty = (r0 + r) % TH;
       inT(xB + (b * Hp + ty * step) * Wp * CI * 4, vB + r * TW * CI * 4, TW, CI / 4, step * CI * 4, CI * 4);
     }
-    for (let xi = 0; xi < a * a; xi++) product(memory, vB + xi * vXi, uB + xi * CI * CO * 4, mB + xi * mXi, T, CI, CO);
+    for (let xi = 0; xi < a * a; xi++) product(vB + xi * vXi, uB + xi * CI * CO * 4, mB + xi * mXi, T);
     for (let r = 0; r < R; r++) {
       const b = Math.floor((r0 + r) / TH);
       const ty = (r0 + r) % TH;
@@ -240,16 +270,18 @@ export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeom
   return y;
 }
 
-/** dM = Atᵀ·dy·At for the chunk's tile rows, into [a²][Tc][CO]. */
-function dyTransform(memory: WebAssembly.Memory, g: ConvGeometry, p: Plan, sch: WinogradScheme, dyB: number, dmB: number, r0: number, R: number): void {
+/** dM = Atᵀ·dy·At for a chunk's tile rows (r0, R), into [a²][Tc][CO]; the kernel looked up once per convolution. */
+function dyTransformKernel(memory: WebAssembly.Memory, g: ConvGeometry, p: Plan, sch: WinogradScheme): (dyB: number, dmB: number, r0: number, R: number) => void {
   const { CO, OH, OW } = g;
-  const mXi = p.Tc * CO * 4;
+  const mXi = xiStride(p.Tc, CO);
   const dT = transformKernel(memory, transpose(sch.At), { sRow: OW * CO * 4, sCol: CO * 4, dRow: p.a * mXi, dCol: mXi });
-  for (let r = 0; r < R; r++) {
-    const b = Math.floor((r0 + r) / p.TH);
-    const ty = (r0 + r) % p.TH;
-    dT(dyB + (b * OH + ty * p.m) * OW * CO * 4, dmB + r * p.TW * CO * 4, p.TW, CO / 4, p.m * CO * 4, CO * 4);
-  }
+  return (dyB, dmB, r0, R) => {
+    for (let r = 0; r < R; r++) {
+      const b = Math.floor((r0 + r) / p.TH);
+      const ty = (r0 + r) % p.TH;
+      dT(dyB + (b * OH + ty * p.m) * OW * CO * 4, dmB + r * p.TW * CO * 4, p.TW, CO / 4, p.m * CO * 4, CO * 4);
+    }
+  };
 }
 
 export function filterGradViaWinograd(x: TensorInfo, dy: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme): TensorInfo {
@@ -259,23 +291,24 @@ export function filterGradViaWinograd(x: TensorInfo, dy: TensorInfo, g: ConvGeom
   const { a, step, TH, TW, Hp, Wp, Tc } = p;
   const xp = needsPadding(g, p) ? padInput(backend, x, g, p) : x;
   const du = allocF32(backend, [a * a * CI * CO]);
-  const v = allocF32(backend, [a * a * Tc * CI]);
-  const dm = allocF32(backend, [a * a * Tc * CO]);
+  const vXi = xiStride(Tc, CI);
+  const mXi = xiStride(Tc, CO);
+  const v = allocF32(backend, [(a * a * vXi) / 4]);
+  const dm = allocF32(backend, [(a * a * mXi) / 4]);
   const out = allocF32(backend, [3, 3, CI, CO]);
   const duF = floatOffset(backend, du);
   heapF32(backend).fill(0, duF, duF + a * a * CI * CO);
   const [xB, dyB, duB, vB, dmB, outB] = [xp, dy, du, v, dm, out].map((t) => floatOffset(backend, t) * 4);
-  const vXi = Tc * CI * 4;
-  const mXi = Tc * CO * 4;
   const inT = transformKernel(memory, sch.Bt, { sRow: Wp * CI * 4, sCol: CI * 4, dRow: a * vXi, dCol: vXi });
   const fg = gradKernels(memory).filterGradRows[3];
+  const dyTransform = dyTransformKernel(memory, g, p, sch);
   forChunks(g, p, (r0, R, T) => {
     for (let r = 0; r < R; r++) {
       const b = Math.floor((r0 + r) / TH);
       const ty = (r0 + r) % TH;
       inT(xB + (b * Hp + ty * step) * Wp * CI * 4, vB + r * TW * CI * 4, TW, CI / 4, step * CI * 4, CI * 4);
     }
-    dyTransform(memory, g, p, sch, dyB, dmB, r0, R);
+    dyTransform(dyB, dmB, r0, R);
     for (let xi = 0; xi < a * a; xi++) fg(vB + xi * vXi, CI * 4, 0, dmB + xi * mXi, CO * 4, 0, T, 1, duB + xi * CI * CO * 4, CO * 4, CI / 4, CO / 8);
   });
   const tap = CI * CO * 4;
@@ -292,18 +325,20 @@ export function inputGradViaWinograd(dy: TensorInfo, filter: TensorInfo, g: Conv
   const { a, step, TH, TW, Hp, Wp, pt, pl, Tc } = p;
   const padded = needsPadding(g, p);
   const ut = transformFilter(backend, memory, filter, g, sch, true);
-  const dm = allocF32(backend, [a * a * Tc * CO]);
-  const dv = allocF32(backend, [a * a * Tc * CI]);
+  const vXi = xiStride(Tc, CI);
+  const mXi = xiStride(Tc, CO);
+  const dm = allocF32(backend, [(a * a * mXi) / 4]);
+  const dv = allocF32(backend, [(a * a * vXi) / 4]);
   const dxp = allocF32(backend, [B, Hp, Wp, CI]);
   const dxpF = floatOffset(backend, dxp);
   heapF32(backend).fill(0, dxpF, dxpF + B * Hp * Wp * CI);
   const [dyB, utB, dmB, dvB, dxpB] = [dy, ut, dm, dv, dxp].map((t) => floatOffset(backend, t) * 4);
-  const vXi = Tc * CI * 4;
-  const mXi = Tc * CO * 4;
   const backT = transformKernel(memory, transpose(sch.Bt), { sRow: a * vXi, sCol: vXi, dRow: Wp * CI * 4, dCol: CI * 4 }, true);
+  const dyTransform = dyTransformKernel(memory, g, p, sch);
+  const product = productKernel(memory, CO, CI);
   forChunks(g, p, (r0, R, T) => {
-    dyTransform(memory, g, p, sch, dyB, dmB, r0, R);
-    for (let xi = 0; xi < a * a; xi++) product(memory, dmB + xi * mXi, utB + xi * CI * CO * 4, dvB + xi * vXi, T, CO, CI);
+    dyTransform(dyB, dmB, r0, R);
+    for (let xi = 0; xi < a * a; xi++) product(dmB + xi * mXi, utB + xi * CI * CO * 4, dvB + xi * vXi, T);
     for (let r = 0; r < R; r++) {
       const b = Math.floor((r0 + r) / TH);
       const ty = (r0 + r) % TH;
