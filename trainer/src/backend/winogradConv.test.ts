@@ -246,8 +246,10 @@ describe('Winograd convolutions (wasm)', () => {
     const pick = (x: [number, number, number, number], f: [number, number, number, number], strides: number, pad: Pad, pass: 'forward' | 'filter' | 'input'): string | undefined =>
       winogradScheme(convGeometry(x, f, { strides, pad, dataFormat: 'NHWC' }, 'test'), pass)?.name;
     expect(pick([32, 12, 12, 32], [3, 3, 32, 64], 1, 'same', 'forward')).toBe(WINOGRAD_SCHEMES[winogradSettings.stride1].name);
-    expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'filter')).toBeUndefined(); // stride 2: off by default
+    expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'filter')).toBe(WINOGRAD_SCHEMES.p2.name); // stride 2: on by default
     const keep = { ...winogradSettings.stride2 };
+    Object.assign(winogradSettings.stride2, { forward: false, filter: false, input: false });
+    expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'filter')).toBeUndefined();
     Object.assign(winogradSettings.stride2, { forward: true, filter: true, input: true });
     expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'filter')).toBe(WINOGRAD_SCHEMES.p2.name);
     expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'input')).toBeUndefined(); // CI < 32

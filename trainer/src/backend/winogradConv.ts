@@ -12,8 +12,8 @@
 //   input gradient   dM as above    dV[ξ] = dM[ξ]·U[ξ]ᵀ   dx += Btᵀ·dV·Bt (patches overlap: summed in order)
 //
 // Schemes: F(2×2,3×3) and F(4×4,3×3) for stride 1 (2.25× and 4× fewer
-// multiplies; F(4×4) is the default), and for stride 2 (off by default, see
-// winogradScheme) a polyphase one, 'p2': a stride-2 3-tap
+// multiplies; F(4×4) is the default), and for stride 2 (see winogradScheme)
+// a polyphase one, 'p2': a stride-2 3-tap
 // correlation is a 2-tap one on the even inputs (F(2,2), 3 products per 2
 // outputs) plus a 1-tap one on the odd inputs (2 products), so 5 instead of 6
 // products in 1-D and 25 instead of 36 per 2×2 output tile in 2-D.
@@ -82,7 +82,7 @@ export const WINOGRAD_SCHEMES: Record<'f2' | 'f4' | 'p2' | 'p4', WinogradScheme>
 
 /** Which schemes run (benchmarks flip these for A/B; WINOGRAD=0 in profileStep). */
 export const winogradSettings: { enabled: boolean; stride1: 'f2' | 'f4'; stride2: Record<'forward' | 'filter' | 'input', boolean> } = {
-  enabled: true, stride1: 'f4', stride2: { forward: false, filter: false, input: false },
+  enabled: true, stride1: 'f4', stride2: { forward: true, filter: true, input: true },
 };
 
 /**
@@ -114,14 +114,16 @@ const transpose = (M: number[][]): number[][] => M[0].map((_, j) => M.map((row) 
 export function winogradScheme(g: ConvGeometry, pass: 'forward' | 'filter' | 'input'): WinogradScheme | null {
   if (!winogradSettings.enabled || g.FH !== 3 || g.FW !== 3 || g.SH !== g.SW || g.CI % 4 !== 0 || g.CO % 8 !== 0) return null;
   if (pass === 'input' && g.CI % 8 !== 0) return null;
-  // Stride 2 is off by default: in same-process A/B (interleaved, 7 rounds,
-  // min / median process-CPU ms, batch 32) 'p2' saved nothing on the chunk
-  // layers: 48×48×16 → 32 forward 2.84/2.85 direct vs 3.08/3.13, filter
-  // gradient 3.06/3.09 vs 3.10/3.19, input gradient 2.75/2.78 vs 3.36/3.57;
-  // 24×24×32 → 32 1.53 vs 1.42 forward, equal filter gradient, 1.39 vs 1.63
-  // input gradient. The 25/36 products are eaten by the transforms and the
-  // 25/4-fold V. 'p4' measured no better (its 9×9 transforms). Reading the
-  // image in place (no padded copy) was slower still: rows 3072 bytes apart.
+  // Stride 2 ('p2') was off while its a² = 25 block streams aliased in L1:
+  // in same-process A/B it then saved nothing on the chunk layers. With the
+  // padded block stride (xiStride) and 96K chunks it is ahead (interleaved,
+  // 7 rounds, min / median process-CPU ms per camera, load ~2.2): 48×48×16 →
+  // 32 forward 2.81/2.94 direct vs 2.53/2.69, filter gradient 3.05/3.09 vs
+  // 2.65/2.72; 24×24×32 → 32 forward 1.53/1.54 vs 1.19/1.22, filter gradient
+  // 1.41/1.42 vs 1.21/1.23, input gradient 1.39/1.42 vs 1.25/1.83 (min
+  // better). The 48×48×16 input gradient stays direct (CI < 32: 2.75 vs 3.36
+  // before, equal now). 'p4' measured no better (its 9×9 transforms). Reading
+  // the image in place (no padded copy) was slower: rows 3072 bytes apart.
   const p2 = winogradSettings.stride2[pass] && (pass !== 'input' || g.CI >= 32) ? [WINOGRAD_SCHEMES.p2] : [];
   const candidates = g.SH === 1 ? [WINOGRAD_SCHEMES[winogradSettings.stride1], WINOGRAD_SCHEMES.f2] : g.SH === 2 ? p2 : [];
   return candidates.find((s) => g.OH % s.m === 0 && g.OW % s.m === 0) ?? null;
