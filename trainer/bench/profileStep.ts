@@ -35,8 +35,10 @@ if (process.env.WINOGRAD === 'f2') winogradSettings.stride1 = 'f2';
 if (process.env.S2D === '0') spaceToDepthSettings.enabled = false;
 // SIMD_MATMUL=0: plain BatchMatMul products on the backend's XNNPACK instead of our conv kernel (batchMatMulWasm.ts).
 if (process.env.SIMD_MATMUL === '0') matMulSettings.simd = false;
-// WINOGRAD_S2=filter,forward,input (or none): the passes of stride-2 layers that use Winograd.
+// WINOGRAD_S2=filter,forward,input (or none): the passes of stride-2 layers that use Winograd; WINOGRAD_S2_SCHEME=p2|p4 for all three passes.
 if (process.env.WINOGRAD_S2 != null) for (const k of ['forward', 'filter', 'input'] as const) winogradSettings.stride2[k] = process.env.WINOGRAD_S2.split(',').includes(k);
+const s2Scheme = process.env.WINOGRAD_S2_SCHEME;
+if (s2Scheme === 'p2' || s2Scheme === 'p4') for (const k of ['forward', 'filter', 'input'] as const) winogradSettings.stride2Scheme[k] = s2Scheme;
 const data = policy === 'mlp'
   ? syntheticData({ episodes: 20, length: 200 })
   : syntheticData({ episodes: 4, length: 80, cameras: ['top', 'wrist'], imageSize: 96 });

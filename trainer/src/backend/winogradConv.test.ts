@@ -246,15 +246,20 @@ describe('Winograd convolutions (wasm)', () => {
     const pick = (x: [number, number, number, number], f: [number, number, number, number], strides: number, pad: Pad, pass: 'forward' | 'filter' | 'input'): string | undefined =>
       winogradScheme(convGeometry(x, f, { strides, pad, dataFormat: 'NHWC' }, 'test'), pass)?.name;
     expect(pick([32, 12, 12, 32], [3, 3, 32, 64], 1, 'same', 'forward')).toBe(WINOGRAD_SCHEMES[winogradSettings.stride1].name);
-    expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'filter')).toBe(WINOGRAD_SCHEMES.p2.name); // stride 2: on by default
+    // stride 2, on by default: p2 forward, p4 gradients, p2 where the output sides are not multiples of 4
+    expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'forward')).toBe(WINOGRAD_SCHEMES.p2.name);
+    expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'filter')).toBe(WINOGRAD_SCHEMES.p4.name);
+    expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'input')).toBe(WINOGRAD_SCHEMES.p4.name);
+    expect(pick([2, 12, 12, 8], [3, 3, 8, 8], 2, 'same', 'filter')).toBe(WINOGRAD_SCHEMES.p2.name); // 6×6 outputs
     const keep = { ...winogradSettings.stride2 };
     Object.assign(winogradSettings.stride2, { forward: false, filter: false, input: false });
     expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'filter')).toBeUndefined();
-    Object.assign(winogradSettings.stride2, { forward: true, filter: true, input: true });
-    expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'filter')).toBe(WINOGRAD_SCHEMES.p2.name);
-    expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'input')).toBeUndefined(); // CI < 32
-    expect(pick([32, 24, 24, 32], [3, 3, 32, 32], 2, 'same', 'input')).toBe(WINOGRAD_SCHEMES.p2.name);
     Object.assign(winogradSettings.stride2, keep);
+    const minCI = winogradSettings.stride2InputMinCI;
+    winogradSettings.stride2InputMinCI = 32;
+    expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'input')).toBeUndefined(); // CI < 32
+    expect(pick([32, 24, 24, 32], [3, 3, 32, 32], 2, 'same', 'input')).toBe(WINOGRAD_SCHEMES.p4.name);
+    winogradSettings.stride2InputMinCI = minCI;
     expect(pick([1, 6, 6, 8], [3, 3, 8, 8], 1, 'same', 'forward')).toBe(WINOGRAD_SCHEMES.f2.name); // 6 % 4 != 0
     expect(pick([1, 5, 5, 8], [3, 3, 8, 8], 1, 'same', 'forward')).toBeUndefined(); // odd output
     expect(pick([32, 96, 96, 3], [5, 5, 3, 16], 2, 'same', 'filter')).toBeUndefined(); // 5×5, CI 3

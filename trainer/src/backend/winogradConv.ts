@@ -81,8 +81,9 @@ export const WINOGRAD_SCHEMES: Record<'f2' | 'f4' | 'p2' | 'p4', WinogradScheme>
 };
 
 /** Which schemes run (benchmarks flip these for A/B; WINOGRAD=0 in profileStep). */
-export const winogradSettings: { enabled: boolean; stride1: 'f2' | 'f4'; stride2: Record<'forward' | 'filter' | 'input', boolean> } = {
+export const winogradSettings: { enabled: boolean; stride1: 'f2' | 'f4'; stride2: Record<'forward' | 'filter' | 'input', boolean>; stride2Scheme: Record<'forward' | 'filter' | 'input', 'p2' | 'p4'>; stride2InputMinCI: number } = {
   enabled: true, stride1: 'f4', stride2: { forward: true, filter: true, input: true },
+  stride2Scheme: { forward: 'p2', filter: 'p4', input: 'p4' }, stride2InputMinCI: 8,
 };
 
 /**
@@ -114,17 +115,16 @@ const transpose = (M: number[][]): number[][] => M[0].map((_, j) => M.map((row) 
 export function winogradScheme(g: ConvGeometry, pass: 'forward' | 'filter' | 'input'): WinogradScheme | null {
   if (!winogradSettings.enabled || g.FH !== 3 || g.FW !== 3 || g.SH !== g.SW || g.CI % 4 !== 0 || g.CO % 8 !== 0) return null;
   if (pass === 'input' && g.CI % 8 !== 0) return null;
-  // Stride 2 ('p2') was off while its a² = 25 block streams aliased in L1:
-  // in same-process A/B it then saved nothing on the chunk layers. With the
+  // Stride 2 was off while the a² block streams aliased in L1: in
+  // same-process A/B it then saved nothing on the chunk layers. With the
   // padded block stride (xiStride) and 96K chunks it is ahead (interleaved,
-  // 7 rounds, min / median process-CPU ms per camera, load ~2.2): 48×48×16 →
-  // 32 forward 2.81/2.94 direct vs 2.53/2.69, filter gradient 3.05/3.09 vs
-  // 2.65/2.72; 24×24×32 → 32 forward 1.53/1.54 vs 1.19/1.22, filter gradient
-  // 1.41/1.42 vs 1.21/1.23, input gradient 1.39/1.42 vs 1.25/1.83 (min
-  // better). The 48×48×16 input gradient stays direct (CI < 32: 2.75 vs 3.36
-  // before, equal now). 'p4' measured no better (its 9×9 transforms). Reading
-  // the image in place (no padded copy) was slower: rows 3072 bytes apart.
-  const p2 = winogradSettings.stride2[pass] && (pass !== 'input' || g.CI >= 32) ? [WINOGRAD_SCHEMES.p2] : [];
+  // 7 rounds, median process-CPU ms per camera, load ~2.2; direct / p2 / p4):
+  //   48×48×16 → 32  forward 2.94 / 2.54 / 2.61, filter 3.09 / 2.56 / 2.37, input 2.79 / 2.60 / 2.38
+  //   24×24×32 → 32  forward 1.54 / 1.23 / 1.28, filter 1.42 / 1.23 / 1.18, input 1.42 / 1.26 / 1.28
+  // hence p2 for the forward, p4 for the gradients (p2 where the output sides
+  // are not multiples of 4). Reading the image in place (no padded copy) was
+  // slower: rows 3072 bytes apart.
+  const p2 = winogradSettings.stride2[pass] && (pass !== 'input' || g.CI >= winogradSettings.stride2InputMinCI) ? [WINOGRAD_SCHEMES[winogradSettings.stride2Scheme[pass]], WINOGRAD_SCHEMES.p2] : [];
   const candidates = g.SH === 1 ? [WINOGRAD_SCHEMES[winogradSettings.stride1], WINOGRAD_SCHEMES.f2] : g.SH === 2 ? p2 : [];
   return candidates.find((s) => g.OH % s.m === 0 && g.OW % s.m === 0) ?? null;
 }
