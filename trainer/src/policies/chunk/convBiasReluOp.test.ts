@@ -18,6 +18,11 @@ const cases: Case[] = [
   { x: [3, 5, 5, 8], k: 3, co: 8, stride: 1, pad: 'same' },
   { x: [2, 7, 6, 4], k: 3, co: 12, stride: 1, pad: 'valid' }, // CO % 8 != 0: the stock Conv2D under our bias + relu
   { x: [2, 5, 5, 4], k: 3, co: 6, stride: 1, pad: 'same' }, // CO % 4 != 0: tfjs ops on wasm too
+  // Layers whose forward takes the Winograd paths (the chunk encoder's, small):
+  { x: [2, 16, 16, 3], k: 5, co: 16, stride: 2, pad: 'same' }, // first layer, space-to-depth F(4×4)
+  { x: [2, 16, 16, 16], k: 3, co: 32, stride: 2, pad: 'same' }, // stride 2, polyphase p2
+  { x: [2, 8, 8, 32], k: 3, co: 64, stride: 1, pad: 'same' }, // stride 1, F(4×4)
+  { x: [1, 6, 10, 8], k: 3, co: 8, stride: 1, pad: 'same' }, // stride 1, F(2×2)
 ];
 
 function values(n: number, rng: Rng): Float32Array {
