@@ -14,7 +14,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { CONV_CO_BLOCK, convKernel } from './convSimd.ts';
 import { countdown, get, I32, i32c, add, section, set, str, uleb, v128Load, v128Store, vec } from './wasmAsm.ts';
-import { allocF32, floatOffset, runWasmKernel, wasmMemory } from './wasmHeap.ts';
+import { allocF32, floatOffset, heapF32, runWasmKernel, wasmMemory } from './wasmHeap.ts';
 
 /** Benchmarks flip this for A/B (profileStep SIMD_MATMUL=0). */
 export const matMulSettings = { simd: true };
@@ -51,21 +51,51 @@ function packKernel(memory: WebAssembly.Memory): Pack {
 
 /**
  * out[M, N] = a[M, K] · b[K, N] (both row-major) on our conv kernel as a 1×1
- * convolution: b packed to [N/8][K][8] (one SIMD pass), then 3 rows × 8
- * columns per register block. XNNPACK's fully-connected path packs b on every
- * call too, and ran these M = 32 products at ~15 GFLOP/s (chunk head, measured).
+ * convolution: b packed to [⌈N/8⌉][K][8] (one SIMD pass; a last partial block
+ * zero-padded in JS), then 3 rows × 8 columns per register block. XNNPACK's
+ * fully-connected path packs b on every call too, and ran the chunk head's
+ * M = 32 products at ~15 GFLOP/s (measured). With `epilogue`, out + bias
+ * (and relu) for _FusedMatMul (fusedMatMulWasm.ts); when N % 8 != 0 the
+ * product goes to an [M, ⌈N/8⌉·8] scratch first and is compacted.
  */
-export function matMulViaSimd(backend: BackendWasm, a: TensorInfo, b: TensorInfo, M: number, K: number, N: number): TensorInfo {
+export function matMulViaSimd(backend: BackendWasm, a: TensorInfo, b: TensorInfo, M: number, K: number, N: number, epilogue: { bias: TensorInfo | null; relu: boolean } | null = null): TensorInfo {
   const memory = wasmMemory(backend)!;
-  const packed = allocF32(backend, [K * N]);
+  const full = Math.floor(N / CONV_CO_BLOCK);
+  const NP = Math.ceil(N / CONV_CO_BLOCK) * CONV_CO_BLOCK;
+  const packed = allocF32(backend, [K * NP]);
   const out = allocF32(backend, [M, N]);
-  const [aB, bB, pB, oB] = [a, b, packed, out].map((t) => floatOffset(backend, t) * 4);
-  packKernel(memory)(bB, pB, K, N / CONV_CO_BLOCK, N * 4);
+  const target = NP === N ? out : allocF32(backend, [M, NP]);
+  const [aB, bB, pB, tB] = [a, b, packed, target].map((t) => floatOffset(backend, t) * 4);
+  if (full > 0) packKernel(memory)(bB, pB, K, full, N * 4);
+  if (NP > N) {
+    const heap = heapF32(backend);
+    const rest = N - full * CONV_CO_BLOCK;
+    const src = bB / 4 + full * CONV_CO_BLOCK;
+    let d = pB / 4 + full * K * CONV_CO_BLOCK;
+    for (let k = 0; k < K; k++, d += CONV_CO_BLOCK) {
+      for (let j = 0; j < CONV_CO_BLOCK; j++) heap[d + j] = j < rest ? heap[src + k * N + j] : 0;
+    }
+  }
   const groups = Math.floor(M / 3);
-  if (groups > 0) convKernel(memory, 3, K * 4, N * 4)(aB, 0, pB, 0, K * 32, oB, groups, 1, K, N / CONV_CO_BLOCK);
+  if (groups > 0) convKernel(memory, 3, K * 4, NP * 4)(aB, 0, pB, 0, K * 32, tB, groups, 1, K, NP / CONV_CO_BLOCK);
   const rest = M - groups * 3;
-  if (rest > 0) convKernel(memory, 1, K * 4, N * 4)(aB + groups * 3 * K * 4, 0, pB, 0, K * 32, oB + groups * 3 * N * 4, rest, 1, K, N / CONV_CO_BLOCK);
+  if (rest > 0) convKernel(memory, 1, K * 4, NP * 4)(aB + groups * 3 * K * 4, 0, pB, 0, K * 32, tB + groups * 3 * NP * 4, rest, 1, K, NP / CONV_CO_BLOCK);
   backend.disposeData(packed.dataId);
+  if (target !== out || epilogue != null) {
+    const heap = heapF32(backend);
+    const t = tB / 4;
+    const o = floatOffset(backend, out);
+    const bias = epilogue?.bias != null ? floatOffset(backend, epilogue.bias) : -1;
+    const relu = epilogue?.relu === true;
+    for (let m = 0; m < M; m++) {
+      for (let n = 0; n < N; n++) {
+        let v = heap[t + m * NP + n];
+        if (bias >= 0) v += heap[bias + n];
+        heap[o + m * N + n] = relu && v < 0 ? 0 : v;
+      }
+    }
+    if (target !== out) backend.disposeData(target.dataId);
+  }
   return out;
 }
 
@@ -100,7 +130,7 @@ function stockMatMul(args: Args): TensorInfo {
   return (stock.kernelFunc as KernelFunc)(args as never) as TensorInfo;
 }
 
-function transposeLast2(backend: BackendWasm, x: TensorInfo): TensorInfo {
+export function transposeLast2(backend: BackendWasm, x: TensorInfo): TensorInfo {
   const r = x.shape.length;
   const perm = [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2];
   return runWasmKernel(backend, 'Transpose', { x }, { perm });
