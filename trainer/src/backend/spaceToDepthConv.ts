@@ -23,6 +23,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { add, countdown, get, I32, i32c, section, set, str, uleb, v128Load, v128Store, vec } from './wasmAsm.ts';
+import { copyRowsKernel } from './rowCopySimd.ts';
 import { allocF32, floatOffset, heapF32, wasmMemory } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
 import { conv2dViaWinograd, filterGradViaWinograd, winogradScheme } from './winogradConv.ts';
@@ -99,7 +100,9 @@ export function spaceToDepth(backend: BackendWasm, x: TensorInfo, g: ConvGeometr
   const C4 = 4 * CI;
   const C2 = 2 * CI;
   const xs = allocF32(backend, [B, Hs, Ws, C4]);
-  const row = rowKernel(wasmMemory(backend)!, C2 * 4);
+  const memory = wasmMemory(backend)!;
+  const row = rowKernel(memory, C2 * 4);
+  const borders = copyRowsKernel(memory);
   const heap = heapF32(backend);
   const src = floatOffset(backend, x);
   const dst = floatOffset(backend, xs);
@@ -109,10 +112,11 @@ export function spaceToDepth(backend: BackendWasm, x: TensorInfo, g: ConvGeometr
     const img = dst + b * Hs * rowF;
     heap.fill(0, img, img + rowF);
     heap.fill(0, img + (Hs - 1) * rowF, img + Hs * rowF);
+    // The left and right border pixels of the H/2 inner rows (C4 floats: whole vectors).
+    borders(0, (img + rowF + C4) * 4, H / 2, 0, 0, rowF * 4, C4 / 4, 0);
+    borders(0, (img + rowF + (Ws - 1) * C4) * 4, H / 2, 0, 0, rowF * 4, 0, C4 / 4);
     for (let R = 0; R < H / 2; R++) {
       const r = img + (R + 1) * rowF;
-      heap.fill(0, r, r + C4);
-      heap.fill(0, r + (Ws - 1) * C4, r + rowF);
       const s0 = src + (b * H + 2 * R) * inRow;
       row(s0 * 4, (s0 + inRow) * 4, (r + C4) * 4, W / 2);
     }

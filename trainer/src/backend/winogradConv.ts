@@ -28,6 +28,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { convKernel } from './convSimd.ts';
+import { copyRowsKernel } from './rowCopySimd.ts';
 import { gradKernels } from './filterGradSimd.ts';
 import { transformKernel } from './winogradSimd.ts';
 import { allocF32, floatOffset, heapF32, wasmMemory } from './wasmHeap.ts';
@@ -168,17 +169,13 @@ function padInput(backend: BackendWasm, x: TensorInfo, g: ConvGeometry, p: Plan)
   const src = floatOffset(backend, x);
   const dst = floatOffset(backend, xp);
   const rowF = Wp * CI;
+  const copy = copyRowsKernel(wasmMemory(backend)!);
   for (let b = 0; b < B; b++) {
     const img = dst + b * Hp * rowF;
     heap.fill(0, img, img + pt * rowF);
     heap.fill(0, img + (pt + H) * rowF, img + Hp * rowF);
-    for (let h = 0; h < H; h++) {
-      const r = img + (pt + h) * rowF;
-      heap.fill(0, r, r + pl * CI);
-      const s = src + (b * H + h) * W * CI;
-      heap.copyWithin(r + pl * CI, s, s + W * CI);
-      heap.fill(0, r + (pl + W) * CI, r + rowF);
-    }
+    // CI % 4 == 0 (winogradScheme): rows and borders are whole vectors.
+    copy((src + b * H * W * CI) * 4, (img + pt * rowF + pl * CI) * 4, H, (W * CI) / 4, W * CI * 4, rowF * 4, (pl * CI) / 4, ((Wp - pl - W) * CI) / 4);
   }
   return xp;
 }
@@ -350,15 +347,10 @@ export function inputGradViaWinograd(dy: TensorInfo, filter: TensorInfo, g: Conv
   for (const t of [ut, dm, dv]) backend.disposeData(t.dataId);
   if (!padded) return dxp;
   const dx = allocF32(backend, [B, H, W, CI]);
-  const heap = heapF32(backend);
   const d = floatOffset(backend, dx);
   const s = floatOffset(backend, dxp);
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < H; h++) {
-      const from = s + ((b * Hp + pt + h) * Wp + pl) * CI;
-      heap.copyWithin(d + (b * H + h) * W * CI, from, from + W * CI);
-    }
-  }
+  const copy = copyRowsKernel(memory);
+  for (let b = 0; b < B; b++) copy((s + ((b * Hp + pt) * Wp + pl) * CI) * 4, (d + b * H * W * CI) * 4, H, (W * CI) / 4, Wp * CI * 4, W * CI * 4, 0, 0);
   backend.disposeData(dxp.dataId);
   return dx;
 }
