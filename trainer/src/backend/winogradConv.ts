@@ -110,7 +110,13 @@ export function xiStride(Tc: number, C: number): number {
   return lines * 64;
 }
 
-const transpose = (M: number[][]): number[][] => M[0].map((_, j) => M.map((row) => row[j]));
+/** Mᵀ, one object per M (so the transform kernels' keys are looked up, not rebuilt). */
+const transposes = new WeakMap<number[][], number[][]>();
+const transpose = (M: number[][]): number[][] => {
+  let t = transposes.get(M);
+  if (t == null) transposes.set(M, (t = M[0].map((_, j) => M.map((row) => row[j]))));
+  return t;
+};
 
 /** The scheme for this convolution, or null when Winograd does not apply. */
 export function winogradScheme(g: ConvGeometry, pass: 'forward' | 'filter' | 'input'): WinogradScheme | null {
