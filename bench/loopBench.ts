@@ -39,10 +39,11 @@ export const LOOP_TASKS: Record<string, { demo: string[]; train: string[]; eval:
   },
   pick_place: {
     demo: ['--noise', '0.03'],
-    // The image policy's default state and velocity outputs: 3/30 on the eval seeds, 8 force-limit stops, same demos;
-    // with joint positions and position outputs 1/50 (26 force stops, session 3's loop); without joint positions but
-    // with position outputs 0/16.
-    train: ['--epochs', '40'],
+    // The tool's Cartesian velocity (twist) out at 20 Hz, chunks of 1 s; state gripper, wrench (the image policy's
+    // default). Same demos, eval seeds 1000..1019: 9/20 (10 Hz twist 4/20; 30 Hz twist 2/18; 20 Hz twist with the
+    // tool height in the state 4/20; 10 Hz joint velocities 3/30 with 8 force stops — the previous setting; with joint
+    // positions and position outputs 1/50, 26 force stops, session 3's loop; joint position outputs without them 0/16).
+    train: ['--epochs', '40', '--action', 'twist', '--rate', '20', '--horizon', '20'],
     eval: ['--timeout', '30'],
     successTarget: 0.8,
   },
