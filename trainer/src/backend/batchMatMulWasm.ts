@@ -77,9 +77,9 @@ export function matMulViaSimd(backend: BackendWasm, a: TensorInfo, b: TensorInfo
     }
   }
   const groups = Math.floor(M / 3);
-  if (groups > 0) convKernel(memory, 3, K * 4, NP * 4)(aB, 0, pB, 0, K * 32, tB, groups, 1, K, NP / CONV_CO_BLOCK);
+  if (groups > 0) convKernel(memory, 3, K * 4, NP * 4)(aB, 0, pB, 0, K * 32, tB, groups, 1, K, NP / CONV_CO_BLOCK, 1, 0, 0, 0);
   const rest = M - groups * 3;
-  if (rest > 0) convKernel(memory, 1, K * 4, NP * 4)(aB + groups * 3 * K * 4, 0, pB, 0, K * 32, tB + groups * 3 * NP * 4, rest, 1, K, NP / CONV_CO_BLOCK);
+  if (rest > 0) convKernel(memory, 1, K * 4, NP * 4)(aB + groups * 3 * K * 4, 0, pB, 0, K * 32, tB + groups * 3 * NP * 4, rest, 1, K, NP / CONV_CO_BLOCK, 1, 0, 0, 0);
   backend.disposeData(packed.dataId);
   if (target !== out || epilogue != null) {
     const heap = heapF32(backend);

@@ -95,8 +95,8 @@ export function filterGradViaSimd(x: TensorInfo, dy: TensorInfo, g: ConvGeometry
         const xp = xImageRow + (ow0 * SW + kw - left) * CI * 4;
         const dp = dRow + ow0 * CO * 4;
         const acc = outB + (kh * FW + kw) * CI * CO * 4;
-        if (full > 0) kernels[3](xp, xs, xRow, dp, dys, dyRow, n, rows, acc, CO * 4, full, coBlocks);
-        if (rest > 0) kernels[rest - 1](xp + full * 16, xs, xRow, dp, dys, dyRow, n, rows, acc + full * 4 * CO * 4, CO * 4, 1, coBlocks);
+        if (full > 0) kernels[3](xp, xs, xRow, dp, dys, dyRow, n, rows, acc, CO * 4, full, coBlocks, 1, 0, 0, 0);
+        if (rest > 0) kernels[rest - 1](xp + full * 16, xs, xRow, dp, dys, dyRow, n, rows, acc + full * 4 * CO * 4, CO * 4, 1, coBlocks, 1, 0, 0, 0);
       }
     }
   }

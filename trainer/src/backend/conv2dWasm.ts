@@ -107,9 +107,9 @@ export function conv2dViaSimd(x: TensorInfo, filter: TensorInfo, g: ConvGeometry
       const wRow = wB + kh0 * wKh;
       const nKh = kh1 - kh0;
       const iw0 = in0 * SW - left;
-      if (groups > 0) block(xRow + iw0 * CI * 4, xKh, wRow, wKh, wCob, yRow + in0 * yPixel, groups, nKh, FW * CI, coBlocks);
+      if (groups > 0) block(xRow + iw0 * CI * 4, xKh, wRow, wKh, wCob, yRow + in0 * yPixel, groups, nKh, FW * CI, coBlocks, 1, 0, 0, 0);
       const rest = in1 - in0 - groups * P;
-      if (rest > 0) single(xRow + (iw0 + groups * P * SW) * CI * 4, xKh, wRow, wKh, wCob, yRow + (in0 + groups * P) * yPixel, rest, nKh, FW * CI, coBlocks);
+      if (rest > 0) single(xRow + (iw0 + groups * P * SW) * CI * 4, xKh, wRow, wKh, wCob, yRow + (in0 + groups * P) * yPixel, rest, nKh, FW * CI, coBlocks, 1, 0, 0, 0);
       for (let ow = 0; ow < OW; ow++) {
         if (ow === in0) ow = in1;
         if (ow >= OW) break;
@@ -120,7 +120,7 @@ export function conv2dViaSimd(x: TensorInfo, filter: TensorInfo, g: ConvGeometry
           heap.fill(0, yF + ((b * OH + oh) * OW + ow) * CO, yF + ((b * OH + oh) * OW + ow + 1) * CO);
           continue;
         }
-        single(xRow + (iw + kw0) * CI * 4, xKh, wRow + kw0 * CI * CONV_CO_BLOCK * 4, wKh, wCob, yRow + ow * yPixel, 1, nKh, (kw1 - kw0) * CI, coBlocks);
+        single(xRow + (iw + kw0) * CI * 4, xKh, wRow + kw0 * CI * CONV_CO_BLOCK * 4, wKh, wCob, yRow + ow * yPixel, 1, nKh, (kw1 - kw0) * CI, coBlocks, 1, 0, 0, 0);
       }
     }
   }

@@ -21,7 +21,7 @@
 // measured slower here, on this AMD EPYC: Conv2D 22 → 29–31 ms and the input
 // gradients 14 → 19 ms per chunk step (profileStep A/B, load ~3-4), so the
 // kernels stay on mul + add.
-import { add, countdown, f32x4Add, f32x4Const, f32x4Mul, get, I32, load32Splat, section, set, str, uleb, V128, v128Load, v128Store, vec, i32c } from './wasmAsm.ts';
+import { add, countdown, f32x4Add, f32x4Const, f32x4Mul, get, I32, load32Splat, mul, section, set, str, sub, uleb, V128, v128Load, v128Store, vec, i32c } from './wasmAsm.ts';
 
 /** Output channels per block (2 SIMD vectors). */
 export const CONV_CO_BLOCK = 8;
@@ -32,9 +32,11 @@ const VECS = CONV_CO_BLOCK / 4;
 //   xKh: bytes between input rows;  wp: packed W at (co block 0, first kh, first kw, ci 0)
 //   wKh: bytes between filter rows in packed W; wCob: bytes between output blocks
 //   yp: output pixel 0;  nGroups: blocks of P pixels;  nKh: filter rows;  kRun: taps per filter row × CI
-const A = { xp: 0, xKh: 1, wp: 2, wKh: 3, wCob: 4, yp: 5, nGroups: 6, nKh: 7, kRun: 8, coBlocks: 9 };
-const L = { cob: 10, g: 11, kh: 12, k: 13, xg: 14, xr: 15, xk: 16, wk: 17, wh: 18, wb: 19, yb: 20 };
-const ACC = 21;
+//   nXi: independent problems run one after another, xXi, wXi, yXi bytes apart (the a² products of
+//   a Winograd chunk in one call: per-call overhead was ~2 ms of a chunk step); 1, 0, 0, 0 for one.
+const A = { xp: 0, xKh: 1, wp: 2, wKh: 3, wCob: 4, yp: 5, nGroups: 6, nKh: 7, kRun: 8, coBlocks: 9, nXi: 10, xXi: 11, wXi: 12, yXi: 13 };
+const L = { cob: 14, g: 15, kh: 16, k: 17, xg: 18, xr: 19, xk: 20, wk: 21, wh: 22, wb: 23, yb: 24, xi: 25 };
+const ACC = 26;
 
 function body(P: number, xPixel: number, yPixel: number): number[] {
   const XV = ACC + P * VECS;
@@ -70,10 +72,16 @@ function body(P: number, xPixel: number, yPixel: number): number[] {
     ...get(L.wb), ...get(A.wCob), ...add, ...set(L.wb),
     ...get(A.yp), ...i32c(16 * VECS), ...add, ...set(A.yp),
   ];
-  return [...get(A.wp), ...set(L.wb), ...countdown(L.cob, get(A.coBlocks), coBlock)];
+  const problem = [
+    ...get(A.wp), ...set(L.wb), ...countdown(L.cob, get(A.coBlocks), coBlock),
+    // Next problem: yp was advanced by coBlocks output blocks.
+    ...get(A.xp), ...get(A.xXi), ...add, ...set(A.xp), ...get(A.wp), ...get(A.wXi), ...add, ...set(A.wp),
+    ...get(A.yp), ...get(A.yXi), ...add, ...get(A.coBlocks), ...i32c(16 * VECS), ...mul, ...sub, ...set(A.yp),
+  ];
+  return countdown(L.xi, get(A.nXi), problem);
 }
 
-export type ConvRows = (xp: number, xKh: number, wp: number, wKh: number, wCob: number, yp: number, nGroups: number, nKh: number, kRun: number, coBlocks: number) => void;
+export type ConvRows = (xp: number, xKh: number, wp: number, wKh: number, wCob: number, yp: number, nGroups: number, nKh: number, kRun: number, coBlocks: number, nXi: number, xXi: number, wXi: number, yXi: number) => void;
 
 const compiled = new Map<string, WebAssembly.Module>();
 const instances = new WeakMap<WebAssembly.Memory, Map<string, ConvRows>>();

@@ -25,12 +25,14 @@ import { add, countdown, F32, f32x4Add, f32x4Div, f32x4Mul, f32x4Splat, f32x4Sqr
 
 // Parameters (all i32, byte addresses and strides): x and dy walk nRows rows
 // of nCols pixels each; acc is the [rows of accRow bytes] filter-gradient tap.
-const P = { xp: 0, xs: 1, xRow: 2, dp: 3, dys: 4, dyRow: 5, nCols: 6, nRows: 7, acc: 8, accRow: 9, ciBlocks: 10, coBlocks: 11 };
+// nXi independent problems run one after another, x, dy and acc xXi, dXi, accXi bytes apart
+// (the a² products of a Winograd chunk in one call); 1, 0, 0, 0 for one.
+const P = { xp: 0, xs: 1, xRow: 2, dp: 3, dys: 4, dyRow: 5, nCols: 6, nRows: 7, acc: 8, accRow: 9, ciBlocks: 10, coBlocks: 11, nXi: 12, xXi: 13, dXi: 14, accXi: 15 };
 // Locals after the parameters.
-const L = { cb: 12, cob: 13, a: 14, px: 15, pd: 16, p: 17, r: 18, rx: 19, rd: 20, xBase: 21 };
+const L = { cb: 16, cob: 17, a: 18, px: 19, pd: 20, p: 21, r: 22, rx: 23, rd: 24, xBase: 25, xi: 26 };
 /** Output channels per block: 2 SIMD vectors. */
 const CO_VECS = 2;
-const ACC = 22; // 4 × CO_VECS v128 accumulators: ACC + CO_VECS·i + j
+const ACC = 27; // 4 × CO_VECS v128 accumulators: ACC + CO_VECS·i + j
 const XV = ACC + 4 * CO_VECS; // the splatted x value
 const DV = XV + 1; // CO_VECS dy vectors
 
@@ -76,7 +78,11 @@ function kernelBody(rows: number): number[] {
     ...get(P.xp), ...get(P.ciBlocks), ...get(L.cb), ...sub, ...i32c(4 * rows), ...mul, ...add, ...set(L.xBase),
     ...countdown(L.cob, get(P.coBlocks), block),
   ];
-  return countdown(L.cb, get(P.ciBlocks), ciLoop);
+  const problem = [
+    ...countdown(L.cb, get(P.ciBlocks), ciLoop),
+    ...get(P.xp), ...get(P.xXi), ...add, ...set(P.xp), ...get(P.dp), ...get(P.dXi), ...add, ...set(P.dp), ...get(P.acc), ...get(P.accXi), ...add, ...set(P.acc),
+  ];
+  return countdown(L.xi, get(P.nXi), problem);
 }
 
 // Sum over the middle axis of an [outer, mid, inner] array, inner % 4 == 0:
@@ -146,13 +152,13 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   };
   const code = section(10, vec([
     fn([[...uleb(6), I32]], middleSumBody()),
-    ...[1, 2, 3, 4].map((rows) => fn([[...uleb(10), I32], [...uleb(4 * CO_VECS + 1 + CO_VECS), V128]], kernelBody(rows))),
+    ...[1, 2, 3, 4].map((rows) => fn([[...uleb(Object.keys(L).length), I32], [...uleb(4 * CO_VECS + 1 + CO_VECS), V128]], kernelBody(rows))),
     fn([[...uleb(2), I32], [...uleb(10), V128]], adamBody()),
   ]));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...code]);
 }
 
-export type FilterGradRows = (xp: number, xs: number, xRow: number, dp: number, dys: number, dyRow: number, nCols: number, nRows: number, acc: number, accRow: number, ciBlocks: number, coBlocks: number) => void;
+export type FilterGradRows = (xp: number, xs: number, xRow: number, dp: number, dys: number, dyRow: number, nCols: number, nRows: number, acc: number, accRow: number, ciBlocks: number, coBlocks: number, nXi: number, xXi: number, dXi: number, accXi: number) => void;
 export type MiddleSum = (src: number, dst: number, outer: number, mid: number, vecs: number) => void;
 export type AdamStep = (g: number, m: number, v: number, w: number, mo: number, vo: number, wo: number, n4: number, b1: number, a1: number, b2: number, a2: number, lrc: number, invC2: number, eps: number) => void;
 export interface GradKernels {

@@ -216,19 +216,19 @@ function transformFilter(backend: BackendWasm, memory: WebAssembly.Memory, filte
 }
 
 /**
- * y[T, N] = x[T, K] · Wpacked ([N/8][K][8]) through the forward conv kernel as
- * a 1×1 convolution. The kernels are looked up once per convolution: per call
- * (a² products per chunk, thousands per pass for the first layer's small
- * chunks) the lookup cost ~0.5 ms per step.
+ * The a² products of a chunk, y[ξ][T, N] = x[ξ][T, K] · Wpacked[ξ] ([N/8][K][8]),
+ * through the forward conv kernel as 1×1 convolutions: two calls per chunk
+ * (blocks of 3 tiles, then the rest), the blocks ξ apart by xXi, wXi, yXi
+ * bytes. Kernels looked up once per convolution.
  */
-function productKernel(memory: WebAssembly.Memory, K: number, N: number): (xB: number, wB: number, yB: number, T: number) => void {
+function productKernel(memory: WebAssembly.Memory, K: number, N: number, a2: number, xXi: number, wXi: number, yXi: number): (xB: number, wB: number, yB: number, T: number) => void {
   const block = convKernel(memory, 3, K * 4, N * 4);
   const single = convKernel(memory, 1, K * 4, N * 4);
   return (xB, wB, yB, T) => {
     const groups = Math.floor(T / 3);
-    if (groups > 0) block(xB, 0, wB, 0, K * 32, yB, groups, 1, K, N / 8);
+    if (groups > 0) block(xB, 0, wB, 0, K * 32, yB, groups, 1, K, N / 8, a2, xXi, wXi, yXi);
     const rest = T - groups * 3;
-    if (rest > 0) single(xB + groups * 3 * K * 4, 0, wB, 0, K * 32, yB + groups * 3 * N * 4, rest, 1, K, N / 8);
+    if (rest > 0) single(xB + groups * 3 * K * 4, 0, wB, 0, K * 32, yB + groups * 3 * N * 4, rest, 1, K, N / 8, a2, xXi, wXi, yXi);
   };
 }
 
@@ -256,14 +256,14 @@ export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeom
   const [xB, uB, vB, mB, yB] = [xp, u, v, mm, y].map((t) => floatOffset(backend, t) * 4);
   const inT = transformKernel(memory, sch.Bt, { sRow: Wp * CI * 4, sCol: CI * 4, dRow: a * vXi, dCol: vXi });
   const outT = transformKernel(memory, sch.At, { sRow: a * mXi, sCol: mXi, dRow: OW * CO * 4, dCol: CO * 4 });
-  const product = productKernel(memory, CI, CO);
+  const product = productKernel(memory, CI, CO, a * a, vXi, CI * CO * 4, mXi);
   forChunks(g, p, (r0, R, T) => {
     for (let r = 0; r < R; r++) {
       const b = Math.floor((r0 + r) / TH);
       const ty = (r0 + r) % TH;
       inT(xB + (b * Hp + ty * step) * Wp * CI * 4, vB + r * TW * CI * 4, TW, CI / 4, step * CI * 4, CI * 4);
     }
-    for (let xi = 0; xi < a * a; xi++) product(vB + xi * vXi, uB + xi * CI * CO * 4, mB + xi * mXi, T);
+    product(vB, uB, mB, T);
     for (let r = 0; r < R; r++) {
       const b = Math.floor((r0 + r) / TH);
       const ty = (r0 + r) % TH;
@@ -314,7 +314,7 @@ export function filterGradViaWinograd(x: TensorInfo, dy: TensorInfo, g: ConvGeom
       inT(xB + (b * Hp + ty * step) * Wp * CI * 4, vB + r * TW * CI * 4, TW, CI / 4, step * CI * 4, CI * 4);
     }
     dyTransform(dyB, dmB, r0, R);
-    for (let xi = 0; xi < a * a; xi++) fg(vB + xi * vXi, CI * 4, 0, dmB + xi * mXi, CO * 4, 0, T, 1, duB + xi * CI * CO * 4, CO * 4, CI / 4, CO / 8);
+    fg(vB, CI * 4, 0, dmB, CO * 4, 0, T, 1, duB, CO * 4, CI / 4, CO / 8, a * a, vXi, mXi, CI * CO * 4);
   });
   const tap = CI * CO * 4;
   transformKernel(memory, transpose(sch.G), { sRow: a * tap, sCol: tap, dRow: 3 * tap, dCol: tap })(duB, outB, 1, CI * CO / 4, 0, 0);
@@ -340,10 +340,10 @@ export function inputGradViaWinograd(dy: TensorInfo, filter: TensorInfo, g: Conv
   const [dyB, utB, dmB, dvB, dxpB] = [dy, ut, dm, dv, dxp].map((t) => floatOffset(backend, t) * 4);
   const backT = transformKernel(memory, transpose(sch.Bt), { sRow: a * vXi, sCol: vXi, dRow: Wp * CI * 4, dCol: CI * 4 }, true);
   const dyTransform = dyTransformKernel(memory, g, p, sch);
-  const product = productKernel(memory, CO, CI);
+  const product = productKernel(memory, CO, CI, a * a, mXi, CI * CO * 4, vXi);
   forChunks(g, p, (r0, R, T) => {
     dyTransform(dyB, dmB, r0, R);
-    for (let xi = 0; xi < a * a; xi++) product(dmB + xi * mXi, utB + xi * CI * CO * 4, dvB + xi * vXi, T);
+    product(dmB, utB, dvB, T);
     for (let r = 0; r < R; r++) {
       const b = Math.floor((r0 + r) / TH);
       const ty = (r0 + r) % TH;
