@@ -20,12 +20,14 @@ import { result, type BenchResult } from './BenchResult.ts';
  * Each side also reports samples per CPU-second on one thread, which other
  * jobs on a shared machine disturb far less than wall-clock throughput.
  * BENCH_TRAINER_STEPS sets the measured chunk steps (default 16),
- * BENCH_TRAINER_ROUNDS the alternating rounds per side (default 2).
+ * BENCH_TRAINER_ROUNDS the alternating rounds per side (default 5: PyTorch's
+ * 1-thread figure swung between ~630 and ~820 samples/s from run to run with 2,
+ * which flipped the chunk verdict; the best of 5 is steady, ~50 s in all).
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
 const steps = Number(process.env.BENCH_TRAINER_STEPS ?? 16);
-const rounds = Math.max(1, Number(process.env.BENCH_TRAINER_ROUNDS ?? 2));
+const rounds = Math.max(1, Number(process.env.BENCH_TRAINER_ROUNDS ?? 5));
 /** The Python with torch (Debian's python3-torch installs into /usr/bin/python3). BENCH_PYTHON overrides. */
 const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 
