@@ -245,7 +245,7 @@ export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeom
   const memory = wasmMemory(backend)!;
   const p = plan(g, sch);
   const { CI, CO, OH, OW } = g;
-  const { a, m, step, TH, TW, Hp, Wp, Tc } = p;
+  const { a, m, TH, TW, Tc } = p;
   const xp = needsPadding(g, p) ? padInput(backend, x, g, p) : x;
   const u = transformFilter(backend, memory, filter, g, sch, false);
   const vXi = xiStride(Tc, CI);
@@ -254,15 +254,11 @@ export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeom
   const mm = allocF32(backend, [(a * a * mXi) / 4]);
   const y = allocF32(backend, [g.B, OH, OW, CO]);
   const [xB, uB, vB, mB, yB] = [xp, u, v, mm, y].map((t) => floatOffset(backend, t) * 4);
-  const inT = transformKernel(memory, sch.Bt, { sRow: Wp * CI * 4, sCol: CI * 4, dRow: a * vXi, dCol: vXi });
+  const xTransform = xTransformKernel(memory, g, p, sch);
   const outT = transformKernel(memory, sch.At, { sRow: a * mXi, sCol: mXi, dRow: OW * CO * 4, dCol: CO * 4 });
   const product = productKernel(memory, CI, CO, a * a, vXi, CI * CO * 4, mXi);
   forChunks(g, p, (r0, R, T) => {
-    for (let r = 0; r < R; r++) {
-      const b = Math.floor((r0 + r) / TH);
-      const ty = (r0 + r) % TH;
-      inT(xB + (b * Hp + ty * step) * Wp * CI * 4, vB + r * TW * CI * 4, TW, CI / 4, step * CI * 4, CI * 4);
-    }
+    xTransform(xB, vB, r0, R);
     product(vB, uB, mB, T);
     for (let r = 0; r < R; r++) {
       const b = Math.floor((r0 + r) / TH);
@@ -273,6 +269,20 @@ export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeom
   for (const t of [u, v, mm]) backend.disposeData(t.dataId);
   if (xp !== x) backend.disposeData(xp.dataId);
   return y;
+}
+
+/** V = Bt·x·B for a chunk's tile rows (r0, R) of the (padded) input, into [a²][Tc][CI]; the kernel looked up once per convolution. */
+function xTransformKernel(memory: WebAssembly.Memory, g: ConvGeometry, p: Plan, sch: WinogradScheme): (xB: number, vB: number, r0: number, R: number) => void {
+  const { CI } = g;
+  const vXi = xiStride(p.Tc, CI);
+  const inT = transformKernel(memory, sch.Bt, { sRow: p.Wp * CI * 4, sCol: CI * 4, dRow: p.a * vXi, dCol: vXi });
+  return (xB, vB, r0, R) => {
+    for (let r = 0; r < R; r++) {
+      const b = Math.floor((r0 + r) / p.TH);
+      const ty = (r0 + r) % p.TH;
+      inT(xB + (b * p.Hp + ty * p.step) * p.Wp * CI * 4, vB + r * p.TW * CI * 4, p.TW, CI / 4, p.step * CI * 4, CI * 4);
+    }
+  };
 }
 
 /** dM = Atᵀ·dy·At for a chunk's tile rows (r0, R), into [a²][Tc][CO]; the kernel looked up once per convolution. */
@@ -293,7 +303,7 @@ export function filterGradViaWinograd(x: TensorInfo, dy: TensorInfo, g: ConvGeom
   const memory = wasmMemory(backend)!;
   const p = plan(g, sch);
   const { CI, CO } = g;
-  const { a, step, TH, TW, Hp, Wp, Tc } = p;
+  const { a, Tc } = p;
   const xp = needsPadding(g, p) ? padInput(backend, x, g, p) : x;
   const du = allocF32(backend, [a * a * CI * CO]);
   const vXi = xiStride(Tc, CI);
@@ -304,15 +314,11 @@ export function filterGradViaWinograd(x: TensorInfo, dy: TensorInfo, g: ConvGeom
   const duF = floatOffset(backend, du);
   heapF32(backend).fill(0, duF, duF + a * a * CI * CO);
   const [xB, dyB, duB, vB, dmB, outB] = [xp, dy, du, v, dm, out].map((t) => floatOffset(backend, t) * 4);
-  const inT = transformKernel(memory, sch.Bt, { sRow: Wp * CI * 4, sCol: CI * 4, dRow: a * vXi, dCol: vXi });
+  const xTransform = xTransformKernel(memory, g, p, sch);
   const fg = gradKernels(memory).filterGradRows[3];
   const dyTransform = dyTransformKernel(memory, g, p, sch);
   forChunks(g, p, (r0, R, T) => {
-    for (let r = 0; r < R; r++) {
-      const b = Math.floor((r0 + r) / TH);
-      const ty = (r0 + r) % TH;
-      inT(xB + (b * Hp + ty * step) * Wp * CI * 4, vB + r * TW * CI * 4, TW, CI / 4, step * CI * 4, CI * 4);
-    }
+    xTransform(xB, vB, r0, R);
     dyTransform(dyB, dmB, r0, R);
     fg(vB, CI * 4, 0, dmB, CO * 4, 0, T, 1, duB, CO * 4, CI / 4, CO / 8, a * a, vXi, mXi, CI * CO * 4);
   });
