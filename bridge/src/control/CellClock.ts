@@ -54,18 +54,22 @@ export class CellClock {
   /**
    * Whether a fresh command may go out now, off the grid. Why: on the 125 Hz
    * grid alone a command waits up to 8 ms for its tick; an early tick sends
-   * it on the current (or next) joint sample. Bounded twice: at most one
-   * tick per joint sample (the output never exceeds the sample rate — 500 Hz
-   * on a UR, the ceiling of `publishRate`), and at most one early tick per
-   * period (a client flooding commands cannot raise the output rate; only a
-   * ramp in progress does, see `tickOnSample`). The grid itself is never
-   * moved. Returns false when this sample already ticked or an early tick
+   * it on the current joint sample, or on the next one if this sample already
+   * ticked. `again`: the sample already ticked but the command would change
+   * an output that has not changed on this sample — it goes out at once, a
+   * second tick at the same cell time (the acceleration step counts from the
+   * output's last change, not the last tick, so it is a real step; see
+   * SafetyLayer). Bounded: at most one early tick per period (a client
+   * flooding commands cannot raise the output rate; only a ramp in progress
+   * does, see `tickOnSample`), so the output stays within the sample rate
+   * plus publishRate. The grid itself is never moved. Returns false when the
+   * command must wait (`nextSample`: for the next sample) or an early tick
    * was too recent.
    */
-  tickEarly(): { now: boolean; nextSample: boolean } {
+  tickEarly(again = false): { now: boolean; nextSample: boolean } {
     if (this.latest === undefined) return { now: false, nextSample: false };
     if (this.lastEarly !== undefined && this.latest - this.lastEarly < this.period * (1 - 1e-3)) return { now: false, nextSample: false };
-    if (this.lastTick !== undefined && this.latest <= this.lastTick) return { now: false, nextSample: true };
+    if (this.lastTick !== undefined && this.latest <= this.lastTick && !again) return { now: false, nextSample: true };
     this.lastTick = this.latest;
     this.lastEarly = this.latest;
     return { now: true, nextSample: false };

@@ -31,9 +31,11 @@ it('ticks at publishRate in sim time and a policy stepping with the loop moves t
   // Never faster than publishRate; slower only where the sim delivered in bursts longer than a period.
   expect(ticks.length - 1).toBeLessThanOrEqual(Math.round(span / period) + 1);
   expect(ticks.length - 1).toBeGreaterThan(0.5 * (span / period));
-  // Fresh commands may go out early, off the grid, but never twice on one joint sample: output ≤ the sample rate.
+  // Fresh commands may go out early, off the grid. A new command may tick a second time on a joint sample that
+  // already ticked; the policy re-sending the same command never does: only its first command can.
   const flowing = h.rec.outputs.slice(from).filter((o) => o.trigger === 'sample' || o.trigger === 'command').map((o) => o.stamp);
   expect(flowing.length).toBeGreaterThan(ticks.length);
-  for (let i = 1; i < flowing.length; i++) expect(flowing[i]).toBeGreaterThan(flowing[i - 1]);
+  for (let i = 1; i < flowing.length; i++) expect(flowing[i]).toBeGreaterThanOrEqual(flowing[i - 1]);
+  expect(flowing.filter((t, i) => i > 0 && t === flowing[i - 1]).length).toBeLessThanOrEqual(1);
   expect(h.latest().position[4] - q).toBeGreaterThan(0.2);
 });

@@ -118,6 +118,29 @@ describe('CellController on an in-memory cell', () => {
     }
   });
 
+  it('a new jog on a joint sample that already ticked goes out at once, with a whole period\'s acceleration step; a repeat waits', () => {
+    const { ctl, outputs, run, now } = setup();
+    run(0.05);
+    // Until the latest sample carried the grid's tick (zeros, unchanged since the start).
+    while (!(outputs.at(-1)!.trigger === 'sample' && outputs.at(-1)!.stamp === now())) run(0.002);
+    const n = outputs.length;
+    const accel = UR5E.maxJointAcceleration[5];
+    expect(ctl.jogJoints('op', [0, 0, 0, 0, 0, 0.2]).accepted).toBe(true);
+    expect(outputs.length).toBe(n + 1);
+    expect(outputs[n]).toMatchObject({ trigger: 'command', stamp: now() });
+    expect(outputs[n].velocities[5]).toBeCloseTo(accel * PERIOD, 9);
+    // The same command again, on the same sample: nothing new to send, no tick.
+    expect(ctl.jogJoints('op', [0, 0, 0, 0, 0, 0.2]).accepted).toBe(true);
+    expect(outputs.length).toBe(n + 1);
+    // The next sample carries the next step of the ramp: a·2 ms more.
+    run(0.002);
+    expect(outputs.at(-1)!.velocities[5]).toBeCloseTo(accel * (PERIOD + 0.002), 9);
+    // A different command now waits for the next sample: the output already changed on this one (and one early tick per period).
+    expect(ctl.jogJoints('op', [0, 0, 0, 0, 0, -0.2]).accepted).toBe(true);
+    expect(outputs.at(-1)!.stamp).toBe(now());
+    expect(outputs.at(-1)!.velocities[5]).toBeGreaterThan(0);
+  });
+
   it('trips the wall-clock watchdog when the cell goes silent, and recovers on the next samples', async () => {
     const { cell, ctl, outputs, run } = setup();
     run(0.1);

@@ -99,10 +99,13 @@ export interface ControllerStatus {
  * sends commands to the cell. Ticks on the cell's clock (see CellClock): a
  * tick runs when a joint sample crosses the next tick time (the fixed-rate
  * grid, which carries the deadman); a fresh command ticks early, on the
- * current or next sample; while the acceleration limit ramps the output,
- * every sample ticks; stops (lease change, e-stop, safety mode change,
- * disconnect, watchdog) tick at once. Never two ticks on one joint sample
- * except for stops, and every tick is one call of the safety layer.
+ * current sample — even one that already ticked, if the command changes an
+ * output that did not change on it — or else on the next; while the
+ * acceleration limit ramps the output, every sample ticks; stops (lease
+ * change, e-stop, safety mode change, disconnect, watchdog) tick at once.
+ * Two ticks on one joint sample only for stops and for that early command
+ * (at most one early tick per period), and every tick is one call of the
+ * safety layer.
  */
 export class CellController {
   readonly safety: SafetyLayer;
@@ -133,6 +136,10 @@ export class CellController {
   private lastTickNow?: number;
   private ticks = 0;
   private lastOutput?: ControlOutput;
+  /** The latest command the safety layer accepted (velocities, gripper), to tell a new command from a repeat. */
+  private lastAccepted?: { velocities: number[]; gripper?: number };
+  /** Cell time of the last output whose velocities differed from the one before. */
+  private lastChangeAt?: number;
   private timing?: TickTiming;
   /** Last gripper target the cell was sent on this connection: grippers are commanded on change only. */
   private gripperSent?: number;
@@ -272,11 +279,29 @@ export class CellController {
     const result = this.safety.submit(cmd, clientId);
     // Latency: an accepted command goes out on the next joint sample at the latest, not the next grid point.
     if (result.accepted) {
-      const early = this.clock.tickEarly();
+      const before = this.lastAccepted;
+      this.lastAccepted = { velocities: velocities.slice(), gripper };
+      const early = this.clock.tickEarly(this.wouldStep(velocities, gripper, before));
       if (early.now) this.tick('command');
       else if (early.nextSample) this.commandTickPending = true;
     }
     return { ...result, stamp };
+  }
+
+  /**
+   * Whether a tick now could send something new: the command differs from the
+   * one before it (a client re-sending its command, like a policy every step,
+   * changes nothing a tick would show) and from the last output, and the
+   * output has not changed on the current joint sample (a second tick at the
+   * same cell time would have no acceleration step left).
+   */
+  private wouldStep(velocities: number[], gripper: number | undefined, before: { velocities: number[]; gripper?: number } | undefined): boolean {
+    const differs = (a: number[], b: number[]) => a.some((v, i) => v !== b[i]);
+    if (before && gripper === before.gripper && !differs(velocities, before.velocities)) return false;
+    const last = this.lastOutput;
+    if (!last) return true;
+    if (this.lastChangeAt !== undefined && this.clock.now !== undefined && this.lastChangeAt >= this.clock.now) return false;
+    return (gripper !== undefined && gripper !== last.gripper) || differs(velocities, last.velocities);
   }
 
   private setHolder(holder: string | undefined): void {
@@ -374,6 +399,7 @@ export class CellController {
 
     // emit: the command actually handed to the cell is the recorded action.
     const output: ControlOutput = { ...out, sent, trigger };
+    if (!this.lastOutput || out.velocities.some((v, i) => v !== this.lastOutput!.velocities[i])) this.lastChangeAt = out.stamp;
     this.lastOutput = output;
     this.emitter.emit('output', output);
     const t4 = this.wallClock();

@@ -136,4 +136,48 @@ describe('SafetyLayer property: random commands on an ideal kinematic arm', () =
     expect(r.violations).toEqual([]);
     expect(r.seen).toContain('joint_position_margin');
   });
+
+  it('ticks at irregular times (early and ramp ticks off the grid): every change within a·(time since the last change, ≤ a period), every window within a·(W + period)', () => {
+    const rand = mulberry32(21);
+    const layer = new SafetyLayer({ arm: UR5E, limits: {} });
+    const L = layer.limits;
+    const period = 1 / L.publishRate;
+    const sim = new KinematicArm({ arm: UR5E, q0: HOME });
+    const changes: { t: number; dv: number[] }[] = [];
+    const bad: string[] = [];
+    let prev = new Array<number>(6).fill(0);
+    let lastChange = -Infinity;
+    let cmd = new Array<number>(6).fill(0);
+    for (let k = 0; k < 20_000; k++) {
+      // Tick gaps from 0 (a second tick at the same cell time) to 1.5 periods.
+      const r = rand();
+      sim.now += r < 0.15 ? 0 : r < 0.6 ? rand() * 0.002 : rand() * 1.5 * period;
+      if (rand() < 0.05) cmd = L.maxJointVelocity.map((m) => (rand() < 0.3 ? 0 : (rand() * 2 - 1) * m));
+      layer.submit({ kind: 'joint_velocity', velocities: cmd, source: 'teleop', stamp: sim.now }, 'op');
+      const out = layer.tick(sim.inputs({ jointPositions: HOME }));
+      const v = out.velocities;
+      const dv = v.map((x, i) => x - prev[i]);
+      if (dv.some((d) => d !== 0)) {
+        const step = Math.min(period, sim.now - lastChange);
+        if (!v.every((x) => x === 0)) {
+          for (let i = 0; i < 6; i++) {
+            if (Math.abs(dv[i]) > L.maxJointAcceleration[i] * step * (1 + 1e-9) + 1e-12 && bad.length < 10) bad.push(`tick ${k}: joint ${i} changed ${dv[i]} over ${step} s`);
+          }
+          changes.push({ t: sim.now, dv });
+        } else changes.length = 0; // stops to zero are immediate by design: windows restart after one
+        lastChange = sim.now;
+      }
+      prev = v;
+      // Windows of one to five periods ending now.
+      for (const w of [period, 2 * period, 5 * period]) {
+        for (let i = 0; i < 6; i++) {
+          const sum = changes.filter((c) => c.t > sim.now - w).reduce((a, c) => a + Math.abs(c.dv[i]), 0);
+          if (sum > L.maxJointAcceleration[i] * (w + period) * (1 + 1e-9) + 1e-12 && bad.length < 10) bad.push(`tick ${k}: joint ${i} changed ${sum} within ${w} s`);
+        }
+      }
+      if (changes.length > 64) changes.splice(0, 32);
+    }
+    expect(bad).toEqual([]);
+    expect(layer.status().counts['clamp:joint_acceleration']).toBeGreaterThan(100);
+  });
 });

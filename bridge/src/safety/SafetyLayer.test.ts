@@ -132,6 +132,33 @@ describe('SafetyLayer: ramping and deadman', () => {
     expect(drive(1).velocities[0]).toBeCloseTo(A_DT, 12);
   });
 
+  it('takes the acceleration step from the last change of the output, not the last tick (ticks off the grid)', () => {
+    const { layer, sim, send } = setup();
+    const FAST = [0.3, 0, 0, 0, 0, 0];
+    const A = UR5E.maxJointAcceleration[0];
+    /** Tick `ms` after the previous one (the controller's early and ramp ticks are off the 125 Hz grid). */
+    const tickAfter = (ms: number) => {
+      sim.now += ms / 1000;
+      return layer.tick(sim.inputs()).velocities[0];
+    };
+    expect(tickAfter(8)).toBe(0); // the grid at rest: zeros re-sent, nothing changed
+    // A jog 1 ms after that tick: zeros have gone out unchanged for over a period, so the step is a whole period's.
+    send(FAST);
+    expect(tickAfter(1)).toBeCloseTo(A_DT, 12);
+    // From then on each step is a·(time since that change), however the ticks fall.
+    send(FAST);
+    expect(tickAfter(2)).toBeCloseTo(A_DT + A * 0.002, 12);
+    send(FAST);
+    expect(tickAfter(0)).toBeCloseTo(A_DT + A * 0.002, 12); // a second tick at the same time: no step left
+    send(FAST);
+    expect(tickAfter(0.5)).toBeCloseTo(A_DT + A * 0.0025, 12);
+    // Never more than one period's step, however long the output was held.
+    for (let i = 0; i < 20; i++) send(SLOW), tickAfter(8);
+    expect(layer.status().lastOutput.velocities[0]).toBeCloseTo(0.05, 12);
+    send(FAST);
+    expect(tickAfter(3)).toBeCloseTo(0.05 + A_DT, 12);
+  });
+
   it('a command stamped slightly in the future cannot outlive the deadman after it arrived', () => {
     const { step, send, sim } = setup();
     expect(send(SLOW, { stamp: sim.now + 0.09 }).accepted).toBe(true);

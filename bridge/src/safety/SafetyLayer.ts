@@ -101,6 +101,8 @@ export class SafetyLayer {
   private previous: number[];
   private gripper?: number;
   private lastOutput: OutputCommand;
+  /** `now` of the last output whose velocities differed from the output before it (the acceleration step's start). */
+  private lastChange?: number;
 
   constructor(opts: SafetyLayerOptions) {
     // Private, frozen copies: nobody can loosen a limit or move a joint limit under a running layer.
@@ -172,7 +174,9 @@ export class SafetyLayer {
   tick(inputs: SafetyInputs): OutputCommand {
     const problem = inputsProblem(inputs, this.joints, this.lastNow);
     const now = Number.isFinite(inputs?.now) ? inputs.now : this.lastNow ?? 0;
-    const dt = this.lastNow === undefined ? this.period : Math.min(this.period, Math.max(0, now - this.lastNow));
+    // The acceleration step: time since the output last changed, at most one period. Not the time since the last
+    // tick: a tick that re-sends an unchanged output does not use up the ramp (see README "acceleration").
+    const dt = this.lastChange === undefined ? this.period : Math.min(this.period, Math.max(0, now - this.lastChange));
     this.lastNow = now;
 
     const wasForceOpen = this.gates.force;
@@ -441,6 +445,8 @@ export class SafetyLayer {
 
   private output(out: OutputCommand): OutputCommand {
     if (out.gripper === undefined) delete out.gripper;
+    const before = this.lastOutput.velocities;
+    if (out.velocities.some((v, i) => v !== before[i])) this.lastChange = out.stamp;
     this.lastOutput = out;
     return { ...out, velocities: out.velocities.slice(), limited: out.limited.slice() };
   }
