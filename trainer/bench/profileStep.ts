@@ -53,7 +53,8 @@ const normalization = {
 };
 const io = { stateDim: data.stateNames.length, actionDim: data.actionNames.length, cameras: cameras.map((name) => ({ name, shape: data.imageShapes![name] })) };
 const refs = buildWindows(data, all);
-const builder = new BatchBuilder({ data, normalization, horizon: traits.horizon, cameras, shiftPad: traits.shiftPad });
+// As train() does; REUSE_BATCH=0: fresh batch arrays every step (for A/B of the GC they cause).
+const builder = new BatchBuilder({ data, normalization, horizon: traits.horizon, cameras, shiftPad: traits.shiftPad, reuseBuffers: process.env.REUSE_BATCH !== '0' });
 const rng = new Rng(3);
 // One shuffle up front, then consecutive batches (train() shuffles once per epoch, not per step).
 const order = rng.shuffle(refs.slice());

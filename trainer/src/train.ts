@@ -167,7 +167,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const trainRefs = buildWindows(data, split.train);
   const valRefs = buildWindows(data, split.validation);
-  const builder = (shiftPad: number): BatchBuilder => new BatchBuilder({ data, normalization, horizon: traits.horizon, cameras, shiftPad });
+  // Each batch becomes tensors (copies) before the next is built, so the builders reuse their arrays (less GC).
+  const builder = (shiftPad: number): BatchBuilder => new BatchBuilder({ data, normalization, horizon: traits.horizon, cameras, shiftPad, reuseBuffers: true });
   const trainBatches = builder(traits.shiftPad);
   const valBatches = builder(0);
   const lossOpts = { horizon: traits.horizon, actionDim: io.actionDim, loss: traits.loss };

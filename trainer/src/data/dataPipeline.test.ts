@@ -129,4 +129,29 @@ describe('BatchBuilder', () => {
     expect(p.target.length).toBe(6 * 3 * data.actionNames.length);
     expect(() => validateTrainingData({ ...data, stateNames: ['x'] })).toThrow(/states expected 12×1=12 values, found/);
   });
+
+  it('with reuseBuffers, overwrites the same arrays with what fresh ones would hold (incl. padded, masked steps)', () => {
+    const data = syntheticData({ episodes: 2, length: 12, cameras: ['top', 'wrist'], imageSize: 16 });
+    const normalization = {
+      state: computeStats(data.episodes.map((e) => e.states), data.stateNames.length),
+      action: computeStats(data.episodes.map((e) => e.actions), data.actionNames.length),
+    };
+    const all = buildWindows(data, [0, 1]);
+    const opts = { data, normalization, horizon: 4, cameras: ['top', 'wrist'], shiftPad: 2 };
+    const fresh = new BatchBuilder(opts);
+    const reused = new BatchBuilder({ ...opts, reuseBuffers: true });
+    // Episode ends (masked steps) in the second batch only; then a smaller last batch.
+    const batches = [all.slice(0, 6), all.filter((r) => r.step >= 9).slice(0, 6), all.slice(6, 12), all.slice(0, 4)];
+    const seen: Float32Array[] = [];
+    batches.forEach((refs, i) => {
+      const want = fresh.build(refs, new Rng(i));
+      const got = reused.build(refs, new Rng(i));
+      expect(got).toEqual(want);
+      seen.push(got.images.top);
+    });
+    expect(Array.from(batches[1].map((r) => r.step))).toContain(11);
+    expect(seen[1]).toBe(seen[0]);
+    expect(seen[2]).toBe(seen[0]);
+    expect(seen[3]).not.toBe(seen[0]);
+  });
 });
