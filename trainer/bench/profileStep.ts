@@ -4,12 +4,14 @@
 //   npx tsx trainer/bench/profileStep.ts [mlp|chunk] [--steps N]   (TOP=n rows; CPUPROF=file.cpuprofile;
 //   FUSED_CONV=0: chunk's conv layers as Conv2D + Add + Relu, for A/B against convBiasReluOp.ts;
 //   SIMD_MATMUL=0: XNNPACK BatchMatMul; S2D=0: direct first layer, for A/B against spaceToDepthConv.ts;
+//   KEEP_PADDED=0: no padded-input reuse (paddedInputCache.ts); REUSE_BATCH=0: fresh batch arrays per step;
 //   WINOGRAD=0|f2: direct 3×3 convs, or F(2×2,3×3) for stride 1, for A/B against winogradConv.ts; WINOGRAD_S2 below)
 import * as tf from '@tensorflow/tfjs';
 import { matMulSettings } from '../src/backend/batchMatMulWasm.ts';
 import { FusedAdamOptimizer } from '../src/backend/FusedAdamOptimizer.ts';
 import { initBackend } from '../src/backend/initBackend.ts';
 import { CONV_BIAS_RELU } from '../src/backend/kernelNames.ts';
+import { paddedInputSettings } from '../src/backend/paddedInputCache.ts';
 import { spaceToDepthSettings } from '../src/backend/spaceToDepthConv.ts';
 import { winogradSettings } from '../src/backend/winogradConv.ts';
 import { batchInputs, batchLoss } from '../src/batchLoss.ts';
@@ -35,6 +37,8 @@ if (process.env.WINOGRAD === 'f2') winogradSettings.stride1 = 'f2';
 if (process.env.S2D === '0') spaceToDepthSettings.enabled = false;
 // SIMD_MATMUL=0: plain BatchMatMul products on the backend's XNNPACK instead of our conv kernel (batchMatMulWasm.ts).
 if (process.env.SIMD_MATMUL === '0') matMulSettings.simd = false;
+// KEEP_PADDED=0: the filter gradient pads its input again instead of taking the forward's copy (paddedInputCache.ts).
+if (process.env.KEEP_PADDED === '0') paddedInputSettings.enabled = false;
 // WINOGRAD_S2=filter,forward,input (or none): the passes of stride-2 layers that use Winograd; WINOGRAD_S2_SCHEME=p2|p4 for all three passes.
 if (process.env.WINOGRAD_S2 != null) for (const k of ['forward', 'filter', 'input'] as const) winogradSettings.stride2[k] = process.env.WINOGRAD_S2.split(',').includes(k);
 const s2Scheme = process.env.WINOGRAD_S2_SCHEME;
@@ -103,7 +107,7 @@ const post = (method: string, params?: object): Promise<unknown> => new Promise(
 if (inspector) {
   inspector.connect();
   await post('Profiler.enable');
-  await post('Profiler.setSamplingInterval', { interval: 100 });
+  await post('Profiler.setSamplingInterval', { interval: Number(process.env.CPUPROF_US ?? 100) });
   await post('Profiler.start');
 }
 const { wall, cpu } = await timeSteps(step, steps);

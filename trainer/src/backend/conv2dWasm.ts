@@ -40,7 +40,12 @@ function stockConv2D(args: Args): TensorInfo {
   return (stock.kernelFunc as KernelFunc)(args as never) as TensorInfo;
 }
 
-function conv2d(args: Args): TensorInfo {
+/** Conv2D for a training forward: padded inputs and space-to-depth images are kept for the filter gradient (paddedInputCache.ts). */
+export function conv2dForTraining(args: Args): TensorInfo {
+  return conv2d(args, true);
+}
+
+function conv2d(args: Args, keepPadded = false): TensorInfo {
   const { inputs: { x, filter }, backend, attrs } = args;
   const dilations = typeof attrs.dilations === 'number' ? [attrs.dilations, attrs.dilations] : attrs.dilations ?? [1, 1];
   const co = filter.shape[3];
@@ -49,9 +54,10 @@ function conv2d(args: Args): TensorInfo {
   }
   const g = convGeometry(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs, 'Conv2D');
   const s2d = spaceToDepthPlan(g, 'forward');
-  if (s2d != null) return conv2dViaSpaceToDepth(x, filter, g, backend, s2d.gs, s2d.sch);
+  // Keep only what the filter gradient would use (its own plan takes the same path).
+  if (s2d != null) return conv2dViaSpaceToDepth(x, filter, g, backend, s2d.gs, s2d.sch, keepPadded && spaceToDepthPlan(g, 'filter') != null);
   const winograd = winogradScheme(g, 'forward');
-  return winograd != null ? conv2dViaWinograd(x, filter, g, backend, winograd) : conv2dViaSimd(x, filter, g, backend);
+  return winograd != null ? conv2dViaWinograd(x, filter, g, backend, winograd, keepPadded && winogradScheme(g, 'filter') != null) : conv2dViaSimd(x, filter, g, backend);
 }
 
 /** W [FH, FW, CI, CO] → [CO/8][FH][FW][CI][8] on the heap (dispose it). */
@@ -131,5 +137,5 @@ export function conv2dViaSimd(x: TensorInfo, filter: TensorInfo, g: ConvGeometry
 export const conv2dWasm: KernelConfig = {
   kernelName: 'Conv2D',
   backendName: 'wasm',
-  kernelFunc: conv2d as unknown as KernelFunc,
+  kernelFunc: ((args: Args) => conv2d(args)) as unknown as KernelFunc,
 };

@@ -13,7 +13,7 @@
 import { util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { conv2dWasm } from './conv2dWasm.ts';
+import { conv2dForTraining, conv2dWasm } from './conv2dWasm.ts';
 import { CONV_BIAS_RELU, RELU_BIAS_GRAD } from './kernelNames.ts';
 import { add, countdown, f32x4Add, f32x4Const, f32x4Pmax, get, I32, i32c, section, set, simdOp, str, uleb, V128, v128Load, v128Store, vec } from './wasmAsm.ts';
 import { allocF32, floatOffset, wasmMemory } from './wasmHeap.ts';
@@ -82,7 +82,9 @@ function channels(t: TensorInfo, kernelName: string): number {
 
 function convBiasRelu(args: { inputs: { x: TensorInfo; filter: TensorInfo; bias: TensorInfo }; backend: BackendWasm; attrs: Record<string, unknown> }): TensorInfo {
   const { inputs: { x, filter, bias }, backend, attrs } = args;
-  const y = (conv2dWasm.kernelFunc as KernelFunc)({ inputs: { x, filter }, backend, attrs: attrs as never }) as TensorInfo;
+  // Under a tape (the op's keepPaddedInput) the padded input / space-to-depth image is kept for the filter gradient.
+  const convArgs = { inputs: { x, filter }, backend, attrs: attrs as never };
+  const y = attrs.keepPaddedInput === true ? conv2dForTraining(convArgs) : (conv2dWasm.kernelFunc as KernelFunc)(convArgs) as TensorInfo;
   const c = channels(y, CONV_BIAS_RELU);
   if (bias.shape.length !== 1 || bias.shape[0] !== c) throw new Error(`${CONV_BIAS_RELU} (wasm): expected bias [${c}], found [${bias.shape}]`);
   const rows = util.sizeFromShape(y.shape) / c;

@@ -23,6 +23,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { add, countdown, get, I32, i32c, section, set, str, uleb, v128Load, v128Store, vec } from './wasmAsm.ts';
+import { keepPaddedInput, takePaddedInput } from './paddedInputCache.ts';
 import { copyRowsKernel } from './rowCopySimd.ts';
 import { allocF32, floatOffset, heapF32, wasmMemory } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
@@ -143,18 +144,23 @@ function filterToS2d(backend: BackendWasm, filter: TensorInfo, g: ConvGeometry):
   return ws;
 }
 
-export function conv2dViaSpaceToDepth(x: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm, gs: ConvGeometry, sch: WinogradScheme): TensorInfo {
+/** What identifies x's space-to-depth image in paddedInputCache.ts. */
+const s2dLayout = (g: ConvGeometry): string => `s2d ${g.B},${g.H},${g.W},${g.CI}`;
+
+/** The forward; with `keepImage` (a training forward) the space-to-depth image is kept for x's filter gradient (paddedInputCache.ts). */
+export function conv2dViaSpaceToDepth(x: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm, gs: ConvGeometry, sch: WinogradScheme, keepImage = false): TensorInfo {
   const xs = spaceToDepth(backend, x, g);
   const ws = filterToS2d(backend, filter, g);
   const y = conv2dViaWinograd(xs, ws, gs, backend, sch);
-  backend.disposeData(xs.dataId);
+  if (keepImage) keepPaddedInput(backend, x, s2dLayout(g), xs);
+  else backend.disposeData(xs.dataId);
   backend.disposeData(ws.dataId);
   return y;
 }
 
 export function filterGradViaSpaceToDepth(x: TensorInfo, dy: TensorInfo, g: ConvGeometry, backend: BackendWasm, gs: ConvGeometry, sch: WinogradScheme): TensorInfo {
   const { CI, CO } = g;
-  const xs = spaceToDepth(backend, x, g);
+  const xs = takePaddedInput(backend, x, s2dLayout(g)) ?? spaceToDepth(backend, x, g);
   const dws = filterGradViaWinograd(xs, dy, gs, backend, sch);
   backend.disposeData(xs.dataId);
   const dw = allocF32(backend, [5, 5, CI, CO]);

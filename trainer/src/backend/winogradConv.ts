@@ -30,6 +30,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { convKernel } from './convSimd.ts';
 import { copyRowsKernel } from './rowCopySimd.ts';
 import { gradKernels } from './filterGradSimd.ts';
+import { keepPaddedInput, takePaddedInput } from './paddedInputCache.ts';
 import { transformKernel } from './winogradSimd.ts';
 import { allocF32, floatOffset, heapF32, wasmMemory } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
@@ -166,6 +167,9 @@ function plan(g: ConvGeometry, sch: WinogradScheme): Plan {
 
 const needsPadding = (g: ConvGeometry, p: Plan): boolean => p.pt !== 0 || p.pl !== 0 || p.Hp !== g.H || p.Wp !== g.W;
 
+/** What identifies a padded input buffer: the forward (p2) and filter gradient (p4) of a stride-2 layer pad alike. */
+const paddedLayout = (g: ConvGeometry, p: Plan): string => `pad ${g.B},${g.H},${g.W},${g.CI} ${p.pt},${p.pl},${p.Hp},${p.Wp}`;
+
 /** x in a zero-padded [B, Hp, Wp, CI] buffer (only the border is zeroed). */
 function padInput(backend: BackendWasm, x: TensorInfo, g: ConvGeometry, p: Plan): TensorInfo {
   const { B, H, W, CI } = g;
@@ -241,7 +245,12 @@ function forChunks(g: ConvGeometry, p: Plan, chunk: (r0: number, R: number, T: n
   }
 }
 
-export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme): TensorInfo {
+/**
+ * The forward convolution. With `keepPadded` (a training forward) the padded
+ * input is kept for this input's filter gradient (paddedInputCache.ts)
+ * instead of freed.
+ */
+export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme, keepPadded = false): TensorInfo {
   const memory = wasmMemory(backend)!;
   const p = plan(g, sch);
   const { CI, CO, OH, OW } = g;
@@ -267,7 +276,10 @@ export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeom
     }
   });
   for (const t of [u, v, mm]) backend.disposeData(t.dataId);
-  if (xp !== x) backend.disposeData(xp.dataId);
+  if (xp !== x) {
+    if (keepPadded) keepPaddedInput(backend, x, paddedLayout(g, p), xp);
+    else backend.disposeData(xp.dataId);
+  }
   return y;
 }
 
@@ -304,7 +316,8 @@ export function filterGradViaWinograd(x: TensorInfo, dy: TensorInfo, g: ConvGeom
   const p = plan(g, sch);
   const { CI, CO } = g;
   const { a, Tc } = p;
-  const xp = needsPadding(g, p) ? padInput(backend, x, g, p) : x;
+  // The training forward's padded copy of x when it kept one.
+  const xp = needsPadding(g, p) ? takePaddedInput(backend, x, paddedLayout(g, p)) ?? padInput(backend, x, g, p) : x;
   const du = allocF32(backend, [a * a * CI * CO]);
   const vXi = xiStride(Tc, CI);
   const mXi = xiStride(Tc, CO);

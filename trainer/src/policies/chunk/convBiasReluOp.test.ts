@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../backend/initBackend.ts';
 import { CONV_BIAS_RELU } from '../../backend/kernelNames.ts';
+import { clearPaddedInputs, paddedInputCount } from '../../backend/paddedInputCache.ts';
 import { Rng } from '../../data/Rng.ts';
 import { convBiasRelu, fuseConvBiasRelu } from './convBiasReluOp.ts';
 
@@ -81,6 +82,38 @@ describe('convBiasRelu', () => {
       expect(got.leaked).toBe(0);
       expect(want.leaked).toBe(0);
     });
+  });
+
+  it('under a tape the forward keeps its padded input (space-to-depth image) for the filter gradient, which takes it: the same gradient bit for bit as padding again; nothing kept without a tape', async () => {
+    await tf.setBackend('wasm');
+    clearPaddedInputs();
+    // The chunk encoder's layer kinds, small: space-to-depth first layer, stride 2 (p2 forward, p4 filter gradient), stride 1 F(4×4).
+    for (const c of [cases[5], cases[6], cases[7], { ...cases[6], x: [2, 24, 24, 16] as Case['x'] }]) {
+      const rng = new Rng(11);
+      const x = tf.tensor4d(values(c.x.reduce((a, b) => a * b, 1), rng), c.x);
+      const w = tf.tensor4d(values(c.k * c.k * c.x[3] * c.co, rng), [c.k, c.k, c.x[3], c.co]);
+      const b = tf.tensor1d(values(c.co, rng));
+      const opts = { strides: [c.stride, c.stride] as [number, number], pad: c.pad };
+      tf.tidy(() => convBiasRelu(x, w, b, opts)).dispose();
+      expect(paddedInputCount(), 'kept without a tape').toBe(0);
+      const grads = (clearAfterForward: boolean): { dw: tf.Tensor; dx: tf.Tensor; kept: number } => {
+        let kept = -1;
+        const [dx, dw] = tf.grads((xa: tf.Tensor, wa: tf.Tensor) => {
+          const y = convBiasRelu(xa as tf.Tensor4D, wa as tf.Tensor4D, b, opts);
+          kept = paddedInputCount();
+          if (clearAfterForward) clearPaddedInputs();
+          return y.square().sum();
+        })([x, w]);
+        return { dw, dx, kept };
+      };
+      const cached = grads(false);
+      expect(cached.kept, `x [${c.x}]: kept by the forward`).toBe(1);
+      expect(paddedInputCount(), 'left after the gradient').toBe(0);
+      const fresh = grads(true);
+      expect(Array.from(await cached.dw.data())).toEqual(Array.from(await fresh.dw.data()));
+      expect(Array.from(await cached.dx.data())).toEqual(Array.from(await fresh.dx.data()));
+      tf.dispose([x, w, b, cached.dw, cached.dx, fresh.dw, fresh.dx]);
+    }
   });
 
   it('fuseConvBiasRelu: same class, config and weights as a stock conv2d layer; our kernel and the same gradients under a tape, the stock call in predict', async () => {

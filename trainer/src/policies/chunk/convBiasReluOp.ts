@@ -23,6 +23,8 @@ interface ConvAttrs {
   dataFormat: 'NHWC';
   dilations: [number, number];
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  /** Under a tape: the kernel may keep its padded input for the filter gradient (backend/paddedInputCache.ts). */
+  keepPaddedInput?: boolean;
 }
 
 tf.registerGradient({
@@ -51,7 +53,7 @@ function fused(c: number): boolean {
 /** relu(conv2d(x, filter, strides, pad) + bias), NHWC, dilation 1. */
 export function convBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, opts: { strides: [number, number]; pad: 'same' | 'valid' }): tf.Tensor4D {
   if (!fused(filter.shape[3])) return tf.tidy(() => tf.relu(tf.add(tf.conv2d(x, filter, opts.strides, opts.pad), bias)) as tf.Tensor4D);
-  const attrs: ConvAttrs = { strides: opts.strides, pad: opts.pad, dataFormat: 'NHWC', dilations: [1, 1] };
+  const attrs: ConvAttrs = { strides: opts.strides, pad: opts.pad, dataFormat: 'NHWC', dilations: [1, 1], keepPaddedInput: recordingGradients() };
   return tf.engine().runKernel(CONV_BIAS_RELU, { x, filter, bias }, attrs as never) as tf.Tensor4D;
 }
 
