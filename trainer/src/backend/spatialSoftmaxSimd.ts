@@ -12,7 +12,7 @@
 // pixels with the channel block's running max / sums in registers.
 import {
   add, countdown, F32, f32x4Add, f32x4Const, f32x4Div, f32x4Mul, f32x4Nearest, f32x4Pmax, f32x4Splat, f32x4Sub,
-  get, I32, i32c, i32x4Add, i32x4Const, i32x4Shl, i32x4TruncSatF32x4S, load32Splat, mul, section, set, str, uleb, V128,
+  get, I32, i32c, i32x4Add, i32x4Const, i32x4Shl, load32Splat, mul, section, set, str, uleb, V128,
   v128Load, v128Store, vec,
 } from './wasmAsm.ts';
 
@@ -22,6 +22,9 @@ import {
  * n = round(v·log2 e), r = v − n·ln 2 in two parts (Cephes), P6 the degree-6
  * Taylor polynomial: relative error ≤ 2e-7 over the range. Uses locals t, n.
  */
+/** 1.5·2^23: added to an integral float |n| < 2^22, leaves n in the low mantissa bits. */
+const EXP_MAGIC = 12582912;
+
 function exp(t: number, n: number): number[] {
   const coeffs = [1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2, 1, 1];
   const out = [
@@ -32,8 +35,11 @@ function exp(t: number, n: number): number[] {
     ...f32x4Const(coeffs[0]),
   ];
   for (const c of coeffs.slice(1)) out.push(...get(t), ...f32x4Mul, ...f32x4Const(c), ...f32x4Add);
-  // · 2^n: (n + 127) << 23 is the float 2^n's bit pattern.
-  out.push(...get(n), ...i32x4TruncSatF32x4S, ...i32x4Const(127), ...i32x4Add, ...i32c(23), ...i32x4Shl, ...f32x4Mul);
+  // · 2^n: (n + 127) << 23 is the float 2^n's bit pattern. n is an integral
+  // float in [−126, 0], so the bits of n + 1.5·2^23 are 0x4B400000 + n: an
+  // f32 and an i32 add instead of i32x4.trunc_sat_f32x4_s (a long sequence
+  // on x64), the same bits.
+  out.push(...get(n), ...f32x4Const(EXP_MAGIC), ...f32x4Add, ...i32x4Const(127 - 0x4b400000), ...i32x4Add, ...i32c(23), ...i32x4Shl, ...f32x4Mul);
   return out;
 }
 
