@@ -10,7 +10,7 @@ import { Rng } from '../data/Rng.ts';
 import { initBackend } from './initBackend.ts';
 import { convGeometry } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
-import { chunkSettings, conv2dViaWinograd, filterGradViaWinograd, inputGradViaWinograd, WINOGRAD_SCHEMES, winogradScheme, winogradSettings, xiStride } from './winogradConv.ts';
+import { chunkSettings, conv2dViaWinograd, filterGradViaWinograd, inputGradSettings, inputGradViaWinograd, WINOGRAD_SCHEMES, winogradScheme, winogradSettings, xiStride } from './winogradConv.ts';
 import type { WinogradScheme } from './winogradConv.ts';
 import { transformSettings } from './winogradSimd.ts';
 
@@ -190,6 +190,36 @@ describe('Winograd convolutions (wasm)', () => {
     expect(relDiff(wasm((b, t) => conv2dViaWinograd(t.x, t.w, g, b, sch), { x: [x, c.x], w: [w, [3, 3, 16, 32]] }), want.y)).toBeLessThan(2e-6);
     expect(relDiff(wasm((b, t) => filterGradViaWinograd(t.x, t.dy, g, b, sch), { x: [x, c.x], dy: [dy, dyShape] }), want.dw)).toBeLessThan(2e-6);
     expect(relDiff(wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), { dy: [dy, dyShape], w: [w, [3, 3, 16, 32]] }), want.dx)).toBeLessThan(2e-6);
+  });
+
+  it('input gradient: border tiles clipped to the image give bit for bit the padded buffer\'s result (every scheme; pads on all sides, bottom/right only, explicit)', () => {
+    const shapes: Case[] = [
+      ...cases.filter((c) => c.x[3] % 8 === 0),
+      { x: [2, 48, 48, 16], co: 32, strides: 2, pad: 'same' }, // the chunk encoder's second layer (bottom/right overhang)
+      { x: [2, 24, 24, 32], co: 32, strides: 2, pad: 'same' },
+    ];
+    let clippedCases = 0;
+    for (const c of shapes) {
+      const g = geometry(c);
+      const rng = new Rng(31);
+      const dyShape = [g.B, g.OH, g.OW, g.CO];
+      const w = random(9 * g.CI * g.CO, rng);
+      const dy = random(dyShape.reduce((p, q) => p * q, 1), rng);
+      const schemes = (c.strides === 1 ? [WINOGRAD_SCHEMES.f2, WINOGRAD_SCHEMES.f4] : [WINOGRAD_SCHEMES.p2, WINOGRAD_SCHEMES.p4]).filter((sch) => g.OH % sch.m === 0 && g.OW % sch.m === 0);
+      for (const sch of schemes) {
+        const run = (clip: boolean): Float32Array => {
+          inputGradSettings.clipTiles = clip;
+          try {
+            return wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), { dy: [dy, dyShape], w: [w, [3, 3, g.CI, g.CO]] });
+          } finally {
+            inputGradSettings.clipTiles = true;
+          }
+        };
+        expect(Array.from(run(true)), `x [${c.x}] ${sch.name}`).toEqual(Array.from(run(false)));
+        if (g.top > 0 || g.left > 0 || (g.OH - 1) * g.SH + 3 > g.H + g.top) clippedCases++;
+      }
+    }
+    expect(clippedCases).toBeGreaterThan(6);
   });
 
   it('factored F(4×4) tile transforms (shared sums) give the plain transforms\' results', () => {

@@ -32,6 +32,7 @@ import { copyRowsKernel } from './rowCopySimd.ts';
 import { gradKernels } from './filterGradSimd.ts';
 import { keepPaddedInput, takePaddedInput } from './paddedInputCache.ts';
 import { transformKernel } from './winogradSimd.ts';
+import type { Transform } from './winogradSimd.ts';
 import { allocF32, floatOffset, heapF32, wasmMemory } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
 
@@ -342,22 +343,53 @@ export function filterGradViaWinograd(x: TensorInfo, dy: TensorInfo, g: ConvGeom
   return out;
 }
 
+/**
+ * Benchmarks flip this for A/B (profileStep CLIP_TILES=0). On: the input
+ * gradient's tiles accumulate straight into dx, border tiles through
+ * transforms that drop their outputs outside the image. Off: into a
+ * zero-padded buffer, copied out afterwards. Same sums in the same order.
+ */
+export const inputGradSettings = { clipTiles: true };
+
 export function inputGradViaWinograd(dy: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme): TensorInfo {
   const memory = wasmMemory(backend)!;
   const p = plan(g, sch);
   const { B, H, W, CI, CO } = g;
   const { a, step, TH, TW, Hp, Wp, pt, pl, Tc } = p;
+  const n = sch.Bt[0].length;
   const padded = needsPadding(g, p);
+  const clip = padded && inputGradSettings.clipTiles;
+  // The buffer the tiles accumulate into, [B, OHb, OWb, CI], and where tile (0, 0)'s first output lies in it.
+  const [OHb, OWb, oT, oL] = clip ? [H, W, pt, pl] : [Hp, Wp, 0, 0];
   const ut = transformFilter(backend, memory, filter, g, sch, true);
   const vXi = xiStride(Tc, CI);
   const mXi = xiStride(Tc, CO);
   const dm = allocF32(backend, [(a * a * mXi) / 4]);
   const dv = allocF32(backend, [(a * a * vXi) / 4]);
-  const dxp = allocF32(backend, [B, Hp, Wp, CI]);
-  const dxpF = floatOffset(backend, dxp);
-  heapF32(backend).fill(0, dxpF, dxpF + B * Hp * Wp * CI);
-  const [dyB, utB, dmB, dvB, dxpB] = [dy, ut, dm, dv, dxp].map((t) => floatOffset(backend, t) * 4);
-  const backT = transformKernel(memory, transpose(sch.Bt), { sRow: a * vXi, sCol: vXi, dRow: Wp * CI * 4, dCol: CI * 4 }, true);
+  const out = allocF32(backend, [B, OHb, OWb, CI]);
+  const outF = floatOffset(backend, out);
+  heapF32(backend).fill(0, outF, outF + B * OHb * OWb * CI);
+  const [dyB, utB, dmB, dvB, outB] = [dy, ut, dm, dv, out].map((t) => floatOffset(backend, t) * 4);
+  // Tile t's outputs t·step − off + i, i ∈ [0, n), that fall inside [0, size).
+  const window = (t: number, off: number, size: number): [number, number] => [Math.max(0, off - t * step), Math.min(n, size + off - t * step)];
+  // Along a tile row: runs of consecutive tiles with the same column window (first, interior, last).
+  const runs: { tx0: number; count: number; j0: number; j1: number }[] = [];
+  for (let tx = 0; tx < TW; tx++) {
+    const [j0, j1] = window(tx, oL, OWb);
+    const last = runs[runs.length - 1];
+    if (last != null && last.j0 === j0 && last.j1 === j1) last.count++;
+    else runs.push({ tx0: tx, count: 1, j0, j1 });
+  }
+  const BtT = transpose(sch.Bt);
+  const backT = (i0: number, i1: number, j0: number, j1: number): Transform => transformKernel(memory, BtT, {
+    sRow: a * vXi, sCol: vXi, dRow: OWb * CI * 4, dCol: CI * 4,
+    ...(i0 === 0 && i1 === n && j0 === 0 && j1 === n ? {} : { out: { i0, i1, j0, j1 } }),
+  }, true);
+  // Per tile row ty: its row window and the back transform of each run (looked up once per convolution).
+  const rowPlans = Array.from({ length: TH }, (_, ty) => {
+    const [i0, i1] = window(ty, oT, OHb);
+    return { i0, kernels: i1 > i0 ? runs.map((u) => (u.j1 > u.j0 ? backT(i0, i1, u.j0, u.j1) : null)) : [] };
+  });
   const dyTransform = dyTransformKernel(memory, g, p, sch);
   const product = productKernel(memory, CO, CI, a * a, mXi, CI * CO * 4, vXi);
   forChunks(g, p, (r0, R, T) => {
@@ -366,16 +398,22 @@ export function inputGradViaWinograd(dy: TensorInfo, filter: TensorInfo, g: Conv
     for (let r = 0; r < R; r++) {
       const b = Math.floor((r0 + r) / TH);
       const ty = (r0 + r) % TH;
-      backT(dvB + r * TW * CI * 4, dxpB + (b * Hp + ty * step) * Wp * CI * 4, TW, CI / 4, CI * 4, step * CI * 4);
+      const { i0, kernels } = rowPlans[ty];
+      const row = b * OHb + ty * step - oT + i0;
+      for (let k = 0; k < kernels.length; k++) {
+        const run = runs[k];
+        const kernel = kernels[k];
+        if (kernel == null) continue;
+        kernel(dvB + (r * TW + run.tx0) * CI * 4, outB + (row * OWb + run.tx0 * step - oL + run.j0) * CI * 4, run.count, CI / 4, CI * 4, step * CI * 4);
+      }
     }
   });
   for (const t of [ut, dm, dv]) backend.disposeData(t.dataId);
-  if (!padded) return dxp;
+  if (!padded || clip) return out;
   const dx = allocF32(backend, [B, H, W, CI]);
   const d = floatOffset(backend, dx);
-  const s = floatOffset(backend, dxp);
   const copy = copyRowsKernel(memory);
-  for (let b = 0; b < B; b++) copy((s + ((b * Hp + pt) * Wp + pl) * CI) * 4, (d + b * H * W * CI) * 4, H, (W * CI) / 4, Wp * CI * 4, W * CI * 4, 0, 0);
-  backend.disposeData(dxp.dataId);
+  for (let b = 0; b < B; b++) copy((outF + ((b * Hp + pt) * Wp + pl) * CI) * 4, (d + b * H * W * CI) * 4, H, (W * CI) / 4, Wp * CI * 4, W * CI * 4, 0, 0);
+  backend.disposeData(out.dataId);
   return dx;
 }

@@ -20,7 +20,13 @@ const A = { src: 0, dst: 1, nTiles: 2, count: 3, sTile: 4, dTile: 5 };
 const LOC = { t: 6, v: 7, ps: 8, pd: 9 };
 const V0 = 10; // v128 locals: n row inputs, then n·a row results
 
-export interface TransformLayout { sRow: number; sCol: number; dRow: number; dCol: number }
+/**
+ * Byte strides of the input and output elements. With `out`, only outputs
+ * i ∈ [i0, i1), j ∈ [j0, j1) are written, at dst + (i − i0)·dRow + (j − j0)·dCol
+ * (dst then addresses output (i0, j0)): the input gradient's border tiles,
+ * whose other outputs fall outside the image.
+ */
+export interface TransformLayout { sRow: number; sCol: number; dRow: number; dCol: number; out?: { i0: number; i1: number; j0: number; j1: number } }
 export type Transform = (src: number, dst: number, nTiles: number, count: number, sTile: number, dTile: number) => void;
 
 /** Σ_k coeffs[k] · term(k), left on the stack (0 if every coefficient is 0). */
@@ -119,6 +125,7 @@ const dense = (terms: [number, number][], size: number): number[] => {
 function body(L: number[][], lay: TransformLayout, accumulate: boolean, prog: Program): number[] {
   const a = L.length;
   const n = L[0].length;
+  const { i0, i1, j0, j1 } = lay.out ?? { i0: 0, i1: a, j0: 0, j1: a };
   const D = V0;
   const S = V0 + n; // S[r·a + j] = Σ_c in[r][c] · L[j][c]
   const T = S + n * a; // the program's temporaries
@@ -138,13 +145,13 @@ function body(L: number[][], lay: TransformLayout, accumulate: boolean, prog: Pr
     }
     const rowPass = apply((c) => get(D + c));
     perVector.push(...rowPass.pre);
-    for (let j = 0; j < a; j++) perVector.push(...rowPass.out(j), ...set(S + r * a + j));
+    for (let j = j0; j < j1; j++) perVector.push(...rowPass.out(j), ...set(S + r * a + j));
   }
-  for (let j = 0; j < a; j++) {
+  for (let j = j0; j < j1; j++) {
     const colPass = apply((r) => get(S + r * a + j));
     perVector.push(...colPass.pre);
-    for (let i = 0; i < a; i++) {
-      const off = i * lay.dRow + j * lay.dCol;
+    for (let i = i0; i < i1; i++) {
+      const off = (i - i0) * lay.dRow + (j - j0) * lay.dCol;
       perVector.push(...get(LOC.pd));
       if (accumulate) perVector.push(...get(LOC.pd), ...v128Load(off));
       perVector.push(...colPass.out(i));
@@ -186,7 +193,8 @@ function matrixKey(L: number[][]): string {
 
 /** out = L · in · Lᵀ per vector and tile (see above), bound to `memory`. */
 export function transformKernel(memory: WebAssembly.Memory, L: number[][], lay: TransformLayout, accumulate = false): Transform {
-  const key = `${matrixKey(L)}|${lay.sRow},${lay.sCol},${lay.dRow},${lay.dCol}|${accumulate}|${transformSettings.factored}`;
+  const o = lay.out;
+  const key = `${matrixKey(L)}|${lay.sRow},${lay.sCol},${lay.dRow},${lay.dCol}${o ? `|${o.i0},${o.i1},${o.j0},${o.j1}` : ''}|${accumulate}|${transformSettings.factored}`;
   let perMemory = instances.get(memory);
   if (perMemory == null) instances.set(memory, (perMemory = new Map()));
   let k = perMemory.get(key);
