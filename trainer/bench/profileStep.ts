@@ -5,7 +5,7 @@
 //   FUSED_CONV=0: chunk's conv layers as Conv2D + Add + Relu, for A/B against convBiasReluOp.ts;
 //   SIMD_MATMUL=0: XNNPACK BatchMatMul; S2D=0: direct first layer, for A/B against spaceToDepthConv.ts;
 //   KEEP_PADDED=0: no padded-input reuse (paddedInputCache.ts); REUSE_BATCH=0: fresh batch arrays per step;
-//   CLIP_TILES=0: input gradient through a padded buffer;
+//   CLIP_TILES=0: input gradient through a padded buffer; FILTER_XI=0: unpadded U/dU block stride;
 //   WINOGRAD=0|f2: direct 3×3 convs, or F(2×2,3×3) for stride 1, for A/B against winogradConv.ts; WINOGRAD_S2 below)
 import * as tf from '@tensorflow/tfjs';
 import { matMulSettings } from '../src/backend/batchMatMulWasm.ts';
@@ -14,7 +14,7 @@ import { initBackend } from '../src/backend/initBackend.ts';
 import { CONV_BIAS_RELU } from '../src/backend/kernelNames.ts';
 import { paddedInputSettings } from '../src/backend/paddedInputCache.ts';
 import { spaceToDepthSettings } from '../src/backend/spaceToDepthConv.ts';
-import { inputGradSettings, winogradSettings } from '../src/backend/winogradConv.ts';
+import { filterStrideSettings, inputGradSettings, winogradSettings } from '../src/backend/winogradConv.ts';
 import { batchInputs, batchLoss } from '../src/batchLoss.ts';
 import { BatchBuilder } from '../src/data/BatchBuilder.ts';
 import { buildWindows } from '../src/data/buildWindows.ts';
@@ -42,6 +42,8 @@ if (process.env.SIMD_MATMUL === '0') matMulSettings.simd = false;
 if (process.env.KEEP_PADDED === '0') paddedInputSettings.enabled = false;
 // CLIP_TILES=0: the Winograd input gradient accumulates into a padded buffer and copies dx out (winogradConv.ts inputGradSettings).
 if (process.env.CLIP_TILES === '0') inputGradSettings.clipTiles = false;
+// FILTER_XI=0: U / dU blocks CI·CO·4 bytes apart (aliasing in L1) instead of filterXiStride.
+if (process.env.FILTER_XI === '0') filterStrideSettings.padded = false;
 // WINOGRAD_S2=filter,forward,input (or none): the passes of stride-2 layers that use Winograd; WINOGRAD_S2_SCHEME=p2|p4 for all three passes.
 if (process.env.WINOGRAD_S2 != null) for (const k of ['forward', 'filter', 'input'] as const) winogradSettings.stride2[k] = process.env.WINOGRAD_S2.split(',').includes(k);
 const s2Scheme = process.env.WINOGRAD_S2_SCHEME;

@@ -191,11 +191,21 @@ function padInput(backend: BackendWasm, x: TensorInfo, g: ConvGeometry, p: Plan)
   return xp;
 }
 
-/** U packed for the forward product, [a²][CO/8][CI][8] (or, with `transposed`, Uᵀ as [a²][CI/8][CO][8]). */
+/**
+ * Bytes between the a² blocks of U (and dU): CI·CO·4 padded like xiStride.
+ * Unpadded, the blocks were 2, 4 or 8 KB apart on the chunk's layers, so the
+ * a² output streams of the filter transform shared one L1 set.
+ */
+export const filterXiStride = (CI: number, CO: number): number => (filterStrideSettings.padded ? xiStride(1, CI * CO) : CI * CO * 4);
+/** Benchmarks flip this for A/B (profileStep FILTER_XI=0: the unpadded CI·CO·4). */
+export const filterStrideSettings = { padded: true };
+
+/** U packed for the forward product, [a²][CO/8][CI][8] (or, with `transposed`, Uᵀ as [a²][CI/8][CO][8]), the a² blocks filterXiStride apart. */
 function transformFilter(backend: BackendWasm, memory: WebAssembly.Memory, filter: TensorInfo, g: ConvGeometry, sch: WinogradScheme, transposed: boolean): TensorInfo {
   const { CI, CO } = g;
   const a = sch.G.length;
-  const u = allocF32(backend, [a * a * CI * CO]);
+  const uXi = filterXiStride(CI, CO);
+  const u = allocF32(backend, [(a * a * uXi) / 4]);
   let src = filter;
   // For Uᵀ: transform W with ci and co swapped, [3][3][CO][CI].
   const [rowsC, colsC] = transposed ? [CO, CI] : [CI, CO];
@@ -211,7 +221,7 @@ function transformFilter(backend: BackendWasm, memory: WebAssembly.Memory, filte
     }
   }
   const tap = CI * CO * 4;
-  const fT = transformKernel(memory, sch.G, { sRow: 3 * tap, sCol: tap, dRow: a * tap, dCol: tap });
+  const fT = transformKernel(memory, sch.G, { sRow: 3 * tap, sCol: tap, dRow: a * uXi, dCol: uXi });
   const sB = floatOffset(backend, src) * 4;
   const uB = floatOffset(backend, u) * 4;
   // Per block of 8 output columns: rowsC "tiles" (one per row), 2 vectors each.
@@ -266,7 +276,7 @@ export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeom
   const [xB, uB, vB, mB, yB] = [xp, u, v, mm, y].map((t) => floatOffset(backend, t) * 4);
   const xTransform = xTransformKernel(memory, g, p, sch);
   const outT = transformKernel(memory, sch.At, { sRow: a * mXi, sCol: mXi, dRow: OW * CO * 4, dCol: CO * 4 });
-  const product = productKernel(memory, CI, CO, a * a, vXi, CI * CO * 4, mXi);
+  const product = productKernel(memory, CI, CO, a * a, vXi, filterXiStride(CI, CO), mXi);
   forChunks(g, p, (r0, R, T) => {
     xTransform(xB, vB, r0, R);
     product(vB, uB, mB, T);
@@ -319,14 +329,15 @@ export function filterGradViaWinograd(x: TensorInfo, dy: TensorInfo, g: ConvGeom
   const { a, Tc } = p;
   // The training forward's padded copy of x when it kept one.
   const xp = needsPadding(g, p) ? takePaddedInput(backend, x, paddedLayout(g, p)) ?? padInput(backend, x, g, p) : x;
-  const du = allocF32(backend, [a * a * CI * CO]);
+  const duXi = filterXiStride(CI, CO);
+  const du = allocF32(backend, [(a * a * duXi) / 4]);
   const vXi = xiStride(Tc, CI);
   const mXi = xiStride(Tc, CO);
   const v = allocF32(backend, [(a * a * vXi) / 4]);
   const dm = allocF32(backend, [(a * a * mXi) / 4]);
   const out = allocF32(backend, [3, 3, CI, CO]);
   const duF = floatOffset(backend, du);
-  heapF32(backend).fill(0, duF, duF + a * a * CI * CO);
+  heapF32(backend).fill(0, duF, duF + (a * a * duXi) / 4);
   const [xB, dyB, duB, vB, dmB, outB] = [xp, dy, du, v, dm, out].map((t) => floatOffset(backend, t) * 4);
   const xTransform = xTransformKernel(memory, g, p, sch);
   const fg = gradKernels(memory).filterGradRows[3];
@@ -334,10 +345,10 @@ export function filterGradViaWinograd(x: TensorInfo, dy: TensorInfo, g: ConvGeom
   forChunks(g, p, (r0, R, T) => {
     xTransform(xB, vB, r0, R);
     dyTransform(dyB, dmB, r0, R);
-    fg(vB, CI * 4, 0, dmB, CO * 4, 0, T, 1, duB, CO * 4, CI / 4, CO / 8, a * a, vXi, mXi, CI * CO * 4);
+    fg(vB, CI * 4, 0, dmB, CO * 4, 0, T, 1, duB, CO * 4, CI / 4, CO / 8, a * a, vXi, mXi, duXi);
   });
   const tap = CI * CO * 4;
-  transformKernel(memory, transpose(sch.G), { sRow: a * tap, sCol: tap, dRow: 3 * tap, dCol: tap })(duB, outB, 1, CI * CO / 4, 0, 0);
+  transformKernel(memory, transpose(sch.G), { sRow: a * duXi, sCol: duXi, dRow: 3 * tap, dCol: tap })(duB, outB, 1, CI * CO / 4, 0, 0);
   for (const t of [du, v, dm]) backend.disposeData(t.dataId);
   if (xp !== x) backend.disposeData(xp.dataId);
   return out;
@@ -391,7 +402,7 @@ export function inputGradViaWinograd(dy: TensorInfo, filter: TensorInfo, g: Conv
     return { i0, kernels: i1 > i0 ? runs.map((u) => (u.j1 > u.j0 ? backT(i0, i1, u.j0, u.j1) : null)) : [] };
   });
   const dyTransform = dyTransformKernel(memory, g, p, sch);
-  const product = productKernel(memory, CO, CI, a * a, mXi, CI * CO * 4, vXi);
+  const product = productKernel(memory, CO, CI, a * a, mXi, filterXiStride(CI, CO), vXi);
   forChunks(g, p, (r0, R, T) => {
     dyTransform(dyB, dmB, r0, R);
     product(dmB, utB, dvB, T);
