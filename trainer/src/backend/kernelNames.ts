@@ -10,3 +10,5 @@ export const SPATIAL_SOFTMAX_GRAD = 'CellkitSpatialSoftmaxGrad';
 /** policies/chunk/convBiasReluOp.ts; backend/convBiasReluWasm.ts. */
 export const CONV_BIAS_RELU = 'CellkitConvBiasRelu';
 export const RELU_BIAS_GRAD = 'CellkitReluBiasGrad';
+/** The filter and input gradients of one convolution in one call: policies/chunk/convBiasReluOp.ts; backend/conv2dGradsWasm.ts. */
+export const CONV2D_GRADS = 'CellkitConv2DGrads';

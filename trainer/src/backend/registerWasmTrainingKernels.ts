@@ -16,7 +16,8 @@
 // are new: the spatial softmax and its gradient (spatialSoftmaxWasm.ts),
 // which policies/chunk/spatialSoftmaxOp.ts runs when they are registered, and
 // a conv + bias + relu and its relu/bias gradient (convBiasReluWasm.ts), run
-// by policies/chunk/convBiasReluOp.ts.
+// by policies/chunk/convBiasReluOp.ts, with both conv gradients in one call
+// (conv2dGradsWasm.ts).
 // Idempotent.
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
@@ -25,6 +26,7 @@ import { batchMatMulWasm, setStockBatchMatMul } from './batchMatMulWasm.ts';
 import { convBiasReluWasm, reluBiasGradWasm } from './convBiasReluWasm.ts';
 import { conv2dBackpropFilterWasm } from './conv2dBackpropFilterWasm.ts';
 import { conv2dBackpropInputWasm } from './conv2dBackpropInputWasm.ts';
+import { conv2dGradsWasm } from './conv2dGradsWasm.ts';
 import { conv2dWasm, setStockConv2D } from './conv2dWasm.ts';
 import { fusedMatMulWasm, setStockFusedMatMul } from './fusedMatMulWasm.ts';
 import { identityWasm, setStockIdentity } from './identityWasm.ts';
@@ -33,7 +35,7 @@ import { setStockSum, sumWasm } from './sumWasm.ts';
 
 export const wasmTrainingKernels: readonly KernelConfig[] = [
   conv2dWasm, conv2dBackpropFilterWasm, conv2dBackpropInputWasm, batchMatMulWasm, identityWasm, sumWasm, addWasm,
-  spatialSoftmaxWasm, spatialSoftmaxGradWasm, convBiasReluWasm, reluBiasGradWasm, fusedMatMulWasm,
+  spatialSoftmaxWasm, spatialSoftmaxGradWasm, convBiasReluWasm, reluBiasGradWasm, fusedMatMulWasm, conv2dGradsWasm,
 ];
 
 /** The backend's own kernels we replaced, kept so benchmarks can compare against them. */

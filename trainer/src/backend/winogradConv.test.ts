@@ -10,7 +10,7 @@ import { Rng } from '../data/Rng.ts';
 import { initBackend } from './initBackend.ts';
 import { convGeometry } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
-import { chunkSettings, conv2dViaWinograd, filterGradViaWinograd, inputGradSettings, inputGradViaWinograd, WINOGRAD_SCHEMES, winogradScheme, winogradSettings, xiStride } from './winogradConv.ts';
+import { chunkSettings, conv2dViaWinograd, filterGradViaWinograd, gradsViaWinograd, inputGradSettings, inputGradViaWinograd, sharedGradScheme, WINOGRAD_SCHEMES, winogradScheme, winogradSettings, xiStride } from './winogradConv.ts';
 import type { WinogradScheme } from './winogradConv.ts';
 import { transformSettings } from './winogradSimd.ts';
 
@@ -220,6 +220,33 @@ describe('Winograd convolutions (wasm)', () => {
       }
     }
     expect(clippedCases).toBeGreaterThan(6);
+  });
+
+  it('both gradients in one pass (gradsViaWinograd) equal the filter and input gradient passes bit for bit', () => {
+    const shapes: Case[] = [...cases, { x: [2, 48, 48, 16], co: 32, strides: 2, pad: 'same' }, { x: [3, 24, 24, 32], co: 32, strides: 2, pad: 'same' }];
+    let ran = 0;
+    for (const c of shapes) {
+      const g = geometry(c);
+      const sch = sharedGradScheme(g);
+      if (sch == null) continue;
+      ran++;
+      const rng = new Rng(41);
+      const dyShape = [g.B, g.OH, g.OW, g.CO];
+      const x = random(c.x.reduce((p, q) => p * q, 1), rng);
+      const w = random(9 * g.CI * g.CO, rng);
+      const dy = random(dyShape.reduce((p, q) => p * q, 1), rng);
+      const tensors = { x: [x, c.x], dy: [dy, dyShape], w: [w, [3, 3, g.CI, g.CO]] } as Record<string, [Float32Array, number[]]>;
+      const dw = wasm((b, t) => filterGradViaWinograd(t.x, t.dy, g, b, sch), tensors);
+      const dx = wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), tensors);
+      let both: { dx: { dataId: object }; dw: { dataId: object } } | null = null;
+      const gotDw = wasm((b, t) => (both = gradsViaWinograd(t.x, t.dy, t.w, g, b, sch)).dw, tensors);
+      const backend = tf.backend() as unknown as BackendWasm;
+      const gotDx = (backend.readSync(both!.dx.dataId) as Float32Array).slice();
+      backend.disposeData(both!.dx.dataId);
+      expect(Array.from(gotDw), `x [${c.x}] ${sch.name} dw`).toEqual(Array.from(dw));
+      expect(Array.from(gotDx), `x [${c.x}] ${sch.name} dx`).toEqual(Array.from(dx));
+    }
+    expect(ran).toBeGreaterThan(6);
   });
 
   it('factored F(4×4) tile transforms (shared sums) give the plain transforms\' results', () => {

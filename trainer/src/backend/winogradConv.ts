@@ -362,25 +362,19 @@ export function filterGradViaWinograd(x: TensorInfo, dy: TensorInfo, g: ConvGeom
  */
 export const inputGradSettings = { clipTiles: true };
 
-export function inputGradViaWinograd(dy: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme): TensorInfo {
-  const memory = wasmMemory(backend)!;
-  const p = plan(g, sch);
-  const { B, H, W, CI, CO } = g;
-  const { a, step, TH, TW, Hp, Wp, pt, pl, Tc } = p;
+/**
+ * The input gradient's back transform and its placement: dx += Btᵀ·dV·Bt per
+ * tile, into `out` ([B, OHb, OWb, CI]: dx itself when clipping border tiles,
+ * else the zero-padded buffer), in tile order. Kernels looked up once per
+ * convolution; returns the per-chunk placement.
+ */
+function backTransformKernel(memory: WebAssembly.Memory, g: ConvGeometry, p: Plan, sch: WinogradScheme, clip: boolean): { OHb: number; OWb: number; place: (dvB: number, outB: number, r0: number, R: number) => void } {
+  const { H, W, CI } = g;
+  const { a, step, TH, TW, Hp, Wp, pt, pl } = p;
   const n = sch.Bt[0].length;
-  const padded = needsPadding(g, p);
-  const clip = padded && inputGradSettings.clipTiles;
-  // The buffer the tiles accumulate into, [B, OHb, OWb, CI], and where tile (0, 0)'s first output lies in it.
+  const vXi = xiStride(p.Tc, CI);
+  // Where tile (0, 0)'s first output lies in `out`.
   const [OHb, OWb, oT, oL] = clip ? [H, W, pt, pl] : [Hp, Wp, 0, 0];
-  const ut = transformFilter(backend, memory, filter, g, sch, true);
-  const vXi = xiStride(Tc, CI);
-  const mXi = xiStride(Tc, CO);
-  const dm = allocF32(backend, [(a * a * mXi) / 4]);
-  const dv = allocF32(backend, [(a * a * vXi) / 4]);
-  const out = allocF32(backend, [B, OHb, OWb, CI]);
-  const outF = floatOffset(backend, out);
-  heapF32(backend).fill(0, outF, outF + B * OHb * OWb * CI);
-  const [dyB, utB, dmB, dvB, outB] = [dy, ut, dm, dv, out].map((t) => floatOffset(backend, t) * 4);
   // Tile t's outputs t·step − off + i, i ∈ [0, n), that fall inside [0, size).
   const window = (t: number, off: number, size: number): [number, number] => [Math.max(0, off - t * step), Math.min(n, size + off - t * step)];
   // Along a tile row: runs of consecutive tiles with the same column window (first, interior, last).
@@ -396,16 +390,12 @@ export function inputGradViaWinograd(dy: TensorInfo, filter: TensorInfo, g: Conv
     sRow: a * vXi, sCol: vXi, dRow: OWb * CI * 4, dCol: CI * 4,
     ...(i0 === 0 && i1 === n && j0 === 0 && j1 === n ? {} : { out: { i0, i1, j0, j1 } }),
   }, true);
-  // Per tile row ty: its row window and the back transform of each run (looked up once per convolution).
+  // Per tile row ty: its row window and the back transform of each run.
   const rowPlans = Array.from({ length: TH }, (_, ty) => {
     const [i0, i1] = window(ty, oT, OHb);
     return { i0, kernels: i1 > i0 ? runs.map((u) => (u.j1 > u.j0 ? backT(i0, i1, u.j0, u.j1) : null)) : [] };
   });
-  const dyTransform = dyTransformKernel(memory, g, p, sch);
-  const product = productKernel(memory, CO, CI, a * a, mXi, filterXiStride(CI, CO), vXi);
-  forChunks(g, p, (r0, R, T) => {
-    dyTransform(dyB, dmB, r0, R);
-    product(dmB, utB, dvB, T);
+  const place = (dvB: number, outB: number, r0: number, R: number): void => {
     for (let r = 0; r < R; r++) {
       const b = Math.floor((r0 + r) / TH);
       const ty = (r0 + r) % TH;
@@ -418,13 +408,104 @@ export function inputGradViaWinograd(dy: TensorInfo, filter: TensorInfo, g: Conv
         kernel(dvB + (r * TW + run.tx0) * CI * 4, outB + (row * OWb + run.tx0 * step - oL + run.j0) * CI * 4, run.count, CI / 4, CI * 4, step * CI * 4);
       }
     }
-  });
-  for (const t of [ut, dm, dv]) backend.disposeData(t.dataId);
+  };
+  return { OHb, OWb, place };
+}
+
+/** dx from the buffer the tiles accumulated into: itself, or copied out of the padded one (which is freed). */
+function finishInputGrad(backend: BackendWasm, memory: WebAssembly.Memory, out: TensorInfo, g: ConvGeometry, p: Plan, padded: boolean, clip: boolean): TensorInfo {
   if (!padded || clip) return out;
+  const { B, H, W, CI } = g;
+  const { Hp, Wp, pt, pl } = p;
   const dx = allocF32(backend, [B, H, W, CI]);
   const d = floatOffset(backend, dx);
+  const s = floatOffset(backend, out);
   const copy = copyRowsKernel(memory);
-  for (let b = 0; b < B; b++) copy((outF + ((b * Hp + pt) * Wp + pl) * CI) * 4, (d + b * H * W * CI) * 4, H, (W * CI) / 4, Wp * CI * 4, W * CI * 4, 0, 0);
+  for (let b = 0; b < B; b++) copy((s + ((b * Hp + pt) * Wp + pl) * CI) * 4, (d + b * H * W * CI) * 4, H, (W * CI) / 4, Wp * CI * 4, W * CI * 4, 0, 0);
   backend.disposeData(out.dataId);
   return dx;
+}
+
+/** A zeroed float32 buffer. */
+function zeros(backend: BackendWasm, shape: number[]): TensorInfo {
+  const t = allocF32(backend, shape);
+  const o = floatOffset(backend, t);
+  heapF32(backend).fill(0, o, o + shape.reduce((u, v) => u * v, 1));
+  return t;
+}
+
+export function inputGradViaWinograd(dy: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme): TensorInfo {
+  const memory = wasmMemory(backend)!;
+  const p = plan(g, sch);
+  const { B, CI, CO } = g;
+  const { a, Tc } = p;
+  const padded = needsPadding(g, p);
+  const clip = padded && inputGradSettings.clipTiles;
+  const ut = transformFilter(backend, memory, filter, g, sch, true);
+  const vXi = xiStride(Tc, CI);
+  const mXi = xiStride(Tc, CO);
+  const dm = allocF32(backend, [(a * a * mXi) / 4]);
+  const dv = allocF32(backend, [(a * a * vXi) / 4]);
+  const back = backTransformKernel(memory, g, p, sch, clip);
+  const out = zeros(backend, [B, back.OHb, back.OWb, CI]);
+  const [dyB, utB, dmB, dvB, outB] = [dy, ut, dm, dv, out].map((t) => floatOffset(backend, t) * 4);
+  const dyTransform = dyTransformKernel(memory, g, p, sch);
+  const product = productKernel(memory, CO, CI, a * a, mXi, filterXiStride(CI, CO), vXi);
+  forChunks(g, p, (r0, R, T) => {
+    dyTransform(dyB, dmB, r0, R);
+    product(dmB, utB, dvB, T);
+    back.place(dvB, outB, r0, R);
+  });
+  for (const t of [ut, dm, dv]) backend.disposeData(t.dataId);
+  return finishInputGrad(backend, memory, out, g, p, padded, clip);
+}
+
+/** Whether gradsViaWinograd applies: filter and input gradient take the same scheme (so the same dM). */
+export function sharedGradScheme(g: ConvGeometry): WinogradScheme | null {
+  const f = winogradScheme(g, 'filter');
+  return f != null && f === winogradScheme(g, 'input') ? f : null;
+}
+
+/**
+ * The filter and the input gradient in one pass over the tile chunks: the dy
+ * transform dM = Atᵀ·dy·At runs once per chunk for both (the separate passes
+ * each ran it). Per chunk: V of x and dU += Σ Vᵀ·dM as filterGradViaWinograd,
+ * then dV = dM·Uᵀ (into V's buffer) and dx += Btᵀ·dV·Bt as
+ * inputGradViaWinograd: the same sums in the same order.
+ */
+export function gradsViaWinograd(x: TensorInfo, dy: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme): { dx: TensorInfo; dw: TensorInfo } {
+  const memory = wasmMemory(backend)!;
+  const p = plan(g, sch);
+  const { B, CI, CO } = g;
+  const { a, Tc } = p;
+  const padded = needsPadding(g, p);
+  const clip = padded && inputGradSettings.clipTiles;
+  const xp = padded ? takePaddedInput(backend, x, paddedLayout(g, p)) ?? padInput(backend, x, g, p) : x;
+  const ut = transformFilter(backend, memory, filter, g, sch, true);
+  const duXi = filterXiStride(CI, CO);
+  const du = zeros(backend, [(a * a * duXi) / 4]);
+  const vXi = xiStride(Tc, CI);
+  const mXi = xiStride(Tc, CO);
+  const v = allocF32(backend, [(a * a * vXi) / 4]);
+  const dm = allocF32(backend, [(a * a * mXi) / 4]);
+  const dw = allocF32(backend, [3, 3, CI, CO]);
+  const back = backTransformKernel(memory, g, p, sch, clip);
+  const out = zeros(backend, [B, back.OHb, back.OWb, CI]);
+  const [xB, dyB, utB, duB, vB, dmB, dwB, outB] = [xp, dy, ut, du, v, dm, dw, out].map((t) => floatOffset(backend, t) * 4);
+  const xTransform = xTransformKernel(memory, g, p, sch);
+  const dyTransform = dyTransformKernel(memory, g, p, sch);
+  const fg = gradKernels(memory).filterGradRows[3];
+  const product = productKernel(memory, CO, CI, a * a, mXi, filterXiStride(CI, CO), vXi);
+  forChunks(g, p, (r0, R, T) => {
+    xTransform(xB, vB, r0, R);
+    dyTransform(dyB, dmB, r0, R);
+    fg(vB, CI * 4, 0, dmB, CO * 4, 0, T, 1, duB, CO * 4, CI / 4, CO / 8, a * a, vXi, mXi, duXi);
+    product(dmB, utB, vB, T);
+    back.place(vB, outB, r0, R);
+  });
+  const tap = CI * CO * 4;
+  transformKernel(memory, transpose(sch.G), { sRow: a * duXi, sCol: duXi, dRow: 3 * tap, dCol: tap })(duB, dwB, 1, CI * CO / 4, 0, 0);
+  for (const t of [ut, du, v, dm]) backend.disposeData(t.dataId);
+  if (xp !== x) backend.disposeData(xp.dataId);
+  return { dx: finishInputGrad(backend, memory, out, g, p, padded, clip), dw };
 }

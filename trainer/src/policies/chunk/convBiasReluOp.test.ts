@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../backend/initBackend.ts';
-import { CONV_BIAS_RELU } from '../../backend/kernelNames.ts';
+import { conv2dGradsSettings } from '../../backend/conv2dGradsWasm.ts';
+import { CONV2D_GRADS, CONV_BIAS_RELU } from '../../backend/kernelNames.ts';
 import { clearPaddedInputs, paddedInputCount } from '../../backend/paddedInputCache.ts';
 import { Rng } from '../../data/Rng.ts';
 import { convBiasRelu, fuseConvBiasRelu } from './convBiasReluOp.ts';
@@ -113,6 +114,39 @@ describe('convBiasRelu', () => {
       expect(Array.from(await cached.dw.data())).toEqual(Array.from(await fresh.dw.data()));
       expect(Array.from(await cached.dx.data())).toEqual(Array.from(await fresh.dx.data()));
       tf.dispose([x, w, b, cached.dw, cached.dx, fresh.dw, fresh.dx]);
+    }
+  });
+
+  it('when x comes from a recorded op, both conv gradients come from one kernel call: equal to the separate kernels bit for bit, and to tfjs ops on cpu', async () => {
+    const chunkLike: Case[] = [cases[5], cases[6], cases[7], { ...cases[6], x: [2, 24, 24, 32] }, cases[2], cases[3]];
+    for (const [i, c] of chunkLike.entries()) {
+      const grads = async (backend: 'cpu' | 'wasm'): Promise<{ out: Float32Array[]; kernels: string[] }> => {
+        await tf.setBackend(backend);
+        const rng = new Rng(40 + i);
+        const x = tf.tensor4d(values(c.x.reduce((a, b) => a * b, 1), rng), c.x);
+        const w = tf.tensor4d(values(c.k * c.k * c.x[3] * c.co, rng), [c.k, c.k, c.x[3], c.co]);
+        const b = tf.tensor1d(values(c.co, rng));
+        const opts = { strides: [c.stride, c.stride] as [number, number], pad: c.pad };
+        let grads: tf.Tensor[] = [];
+        // x · 1 is exact: the conv's input is the output of a recorded op.
+        const profile = await tf.profile(() => {
+          grads = tf.grads((xa: tf.Tensor, wa: tf.Tensor, ba: tf.Tensor) => convBiasRelu(xa.mul(1) as tf.Tensor4D, wa as tf.Tensor4D, ba as tf.Tensor1D, opts).square().sum())([x, w, b]);
+          return grads;
+        });
+        const out = await Promise.all(grads.map(async (t) => (await t.data()) as Float32Array));
+        tf.dispose([x, w, b, ...grads]);
+        return { out, kernels: profile.kernels.map((k) => k.name) };
+      };
+      const shared = await grads('wasm');
+      conv2dGradsSettings.shared = false;
+      const separate = await grads('wasm');
+      conv2dGradsSettings.shared = true;
+      const want = await grads('cpu');
+      await tf.setBackend('wasm');
+      expect(shared.kernels, `x [${c.x}]`).toContain(CONV2D_GRADS);
+      expect(shared.kernels).not.toContain('Conv2DBackpropInput');
+      shared.out.forEach((v, k) => expect(Array.from(v), `x [${c.x}] gradient ${k}`).toEqual(Array.from(separate.out[k])));
+      shared.out.forEach((v, k) => expectClose(v, want.out[k], `x [${c.x}] gradient ${k} vs cpu`));
     }
   });
 

@@ -15,7 +15,7 @@
 // trained model predicts bit for bit what its saved bundle predicts in
 // PolicyRuntime. The layer's class name, config and weights are unchanged.
 import * as tf from '@tensorflow/tfjs';
-import { CONV_BIAS_RELU, RELU_BIAS_GRAD } from '../../backend/kernelNames.ts';
+import { CONV2D_GRADS, CONV_BIAS_RELU, RELU_BIAS_GRAD } from '../../backend/kernelNames.ts';
 
 interface ConvAttrs {
   strides: [number, number];
@@ -25,6 +25,8 @@ interface ConvAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
   /** Under a tape: the kernel may keep its padded input for the filter gradient (backend/paddedInputCache.ts). */
   keepPaddedInput?: boolean;
+  /** x is the output of a recorded op, so its gradient will be asked for: both conv gradients in one kernel call. */
+  xNeedsGrad?: boolean;
 }
 
 tf.registerGradient({
@@ -33,9 +35,14 @@ tf.registerGradient({
   outputsToSave: [true],
   gradFunc: (dy, saved, attrs) => {
     const [x, filter, y] = saved;
-    const { strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as ConvAttrs;
+    const { strides, pad, dataFormat, dimRoundingMode, xNeedsGrad } = attrs as unknown as ConvAttrs;
     // Shared by the filter and bias gradients; the x gradient is skipped by the tape when x needs none.
     const [dz, db] = tf.engine().runKernel(RELU_BIAS_GRAD, { dy: dy as tf.Tensor, y }, {}) as tf.Tensor[];
+    if (xNeedsGrad === true && tf.getKernel(CONV2D_GRADS, tf.getBackend()) != null) {
+      // Both conv gradients in one call (they share the transformed dz on Winograd layers).
+      const [dx, dw] = tf.engine().runKernel(CONV2D_GRADS, { x, dy: dz, filter }, { strides, pad, dataFormat, dimRoundingMode } as never) as tf.Tensor[];
+      return { x: () => dx, filter: () => dw, bias: () => db };
+    }
     return {
       x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: dz, filter }, { strides, pad, dataFormat, dimRoundingMode, inputShape: x.shape } as never) as tf.Tensor,
       filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dz }, { strides, pad, dataFormat, dimRoundingMode, filterShape: filter.shape } as never) as tf.Tensor,
@@ -53,7 +60,10 @@ function fused(c: number): boolean {
 /** relu(conv2d(x, filter, strides, pad) + bias), NHWC, dilation 1. */
 export function convBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, opts: { strides: [number, number]; pad: 'same' | 'valid' }): tf.Tensor4D {
   if (!fused(filter.shape[3])) return tf.tidy(() => tf.relu(tf.add(tf.conv2d(x, filter, opts.strides, opts.pad), bias)) as tf.Tensor4D);
-  const attrs: ConvAttrs = { strides: opts.strides, pad: opts.pad, dataFormat: 'NHWC', dilations: [1, 1], keepPaddedInput: recordingGradients() };
+  const recording = recordingGradients();
+  const attrs: ConvAttrs = {
+    strides: opts.strides, pad: opts.pad, dataFormat: 'NHWC', dilations: [1, 1], keepPaddedInput: recording, xNeedsGrad: recording && recordedOutput(x),
+  };
   return tf.engine().runKernel(CONV_BIAS_RELU, { x, filter, bias }, attrs as never) as tf.Tensor4D;
 }
 
@@ -67,6 +77,17 @@ interface ConvLayerInternals {
   dataFormat: string;
   dilationRate: number[];
   activation: { getClassName(): string } | null;
+}
+
+/**
+ * Whether `t` is the output of an op on the active tape, i.e. upstream of
+ * something a gradient may flow to (a model input or a constant is not). A
+ * wrong guess costs time, never correctness: x's gradient is computed either
+ * way when the tape asks for it.
+ */
+function recordedOutput(t: tf.Tensor): boolean {
+  const tape = (tf.engine().state as unknown as { activeTape: { outputs: tf.Tensor[] }[] | null }).activeTape;
+  return tape != null && tape.some((node) => node.outputs.some((o) => o.id === t.id));
 }
 
 /** Whether a gradient tape is recording (tfjs-core's own test before it unfuses fused ops). */
