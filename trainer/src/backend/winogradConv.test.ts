@@ -303,8 +303,9 @@ describe('Winograd convolutions (wasm)', () => {
     const pick = (x: [number, number, number, number], f: [number, number, number, number], strides: number, pad: Pad, pass: 'forward' | 'filter' | 'input'): string | undefined =>
       winogradScheme(convGeometry(x, f, { strides, pad, dataFormat: 'NHWC' }, 'test'), pass)?.name;
     expect(pick([32, 12, 12, 32], [3, 3, 32, 64], 1, 'same', 'forward')).toBe(WINOGRAD_SCHEMES[winogradSettings.stride1].name);
-    // stride 2, on by default: p2 forward, p4 gradients, p2 where the output sides are not multiples of 4
-    expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'forward')).toBe(WINOGRAD_SCHEMES.p2.name);
+    // stride 2, on by default: p4 in every pass, p2 where the output sides are not multiples of 4
+    expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'forward')).toBe(WINOGRAD_SCHEMES.p4.name);
+    expect(pick([2, 12, 12, 8], [3, 3, 8, 8], 2, 'same', 'forward')).toBe(WINOGRAD_SCHEMES.p2.name); // 6×6 outputs
     expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'filter')).toBe(WINOGRAD_SCHEMES.p4.name);
     expect(pick([32, 48, 48, 16], [3, 3, 16, 32], 2, 'same', 'input')).toBe(WINOGRAD_SCHEMES.p4.name);
     expect(pick([2, 12, 12, 8], [3, 3, 8, 8], 2, 'same', 'filter')).toBe(WINOGRAD_SCHEMES.p2.name); // 6×6 outputs

@@ -86,7 +86,7 @@ export const WINOGRAD_SCHEMES: Record<'f2' | 'f4' | 'p2' | 'p4', WinogradScheme>
 /** Which schemes run (benchmarks flip these for A/B; WINOGRAD=0 in profileStep). */
 export const winogradSettings: { enabled: boolean; stride1: 'f2' | 'f4'; stride2: Record<'forward' | 'filter' | 'input', boolean>; stride2Scheme: Record<'forward' | 'filter' | 'input', 'p2' | 'p4'>; stride2InputMinCI: number } = {
   enabled: true, stride1: 'f4', stride2: { forward: true, filter: true, input: true },
-  stride2Scheme: { forward: 'p2', filter: 'p4', input: 'p4' }, stride2InputMinCI: 8,
+  stride2Scheme: { forward: 'p4', filter: 'p4', input: 'p4' }, stride2InputMinCI: 8,
 };
 
 /**
@@ -131,7 +131,10 @@ export function winogradScheme(g: ConvGeometry, pass: 'forward' | 'filter' | 'in
   //   48×48×16 → 32  forward 2.94 / 2.54 / 2.61, filter 3.09 / 2.56 / 2.37, input 2.79 / 2.60 / 2.38
   //   24×24×32 → 32  forward 1.54 / 1.23 / 1.28, filter 1.42 / 1.23 / 1.18, input 1.42 / 1.26 / 1.28
   // hence p2 for the forward, p4 for the gradients (p2 where the output sides
-  // are not multiples of 4). Reading the image in place (no padded copy) was
+  // are not multiples of 4). Since U's a² blocks are padded apart
+  // (filterXiStride) p4 is ahead in the forward too (30 interleaved rounds,
+  // min/median ms per camera, p2 / p4): 48×48×16 → 32 2.60/2.77 / 2.51/2.71,
+  // 24×24×32 → 32 1.22/1.31 / 1.14/1.24; so p4 for all three passes. Reading the image in place (no padded copy) was
   // slower: rows 3072 bytes apart.
   const p2 = winogradSettings.stride2[pass] && (pass !== 'input' || g.CI >= winogradSettings.stride2InputMinCI) ? [WINOGRAD_SCHEMES[winogradSettings.stride2Scheme[pass]], WINOGRAD_SCHEMES.p2] : [];
   const candidates = g.SH === 1 ? [WINOGRAD_SCHEMES[winogradSettings.stride1], WINOGRAD_SCHEMES.f2] : g.SH === 2 ? p2 : [];
