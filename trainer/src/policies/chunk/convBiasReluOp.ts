@@ -7,7 +7,9 @@
 // Here the forward is conv + one SIMD pass, and the backward one SIMD pass
 // (dz = dy·(y > 0) and the bias gradient Σ dz) before the two convolution
 // gradients, which run per input as tfjs's own Conv2D gradient does (so the
-// image input still gets no input gradient).
+// image input still gets no input gradient) — or, when x is the output of a
+// recorded op (its gradient will be asked for), both from one kernel call
+// (backend/conv2dGradsWasm.ts: one pass over the Winograd tiles).
 //
 // `fuseConvBiasRelu(layer)` makes a tf.layers.conv2d layer call this op while
 // a gradient is being recorded (training steps). Without a tape (prediction,
