@@ -4,6 +4,13 @@ import { CELL_LAYOUT } from '../model/cellLayout.ts';
 
 export type Vec3 = [number, number, number];
 
+/**
+ * Gain (1/s) of the last millimetres when a command has a speed floor (0.04 m/s holds down to
+ * 5 mm): high enough for a short tail, low enough that tracking noise near a goal does not
+ * become large velocity jitter in the demos.
+ */
+export const MIN_SPEED_GAIN = 8;
+
 /** A tool-down pose: TCP position and the heading (rad, about world z) of the gripper's closing axis. */
 export interface ToolDownTarget {
   position: Vec3;
@@ -68,16 +75,24 @@ export class CartesianController {
     return { tcp: pose.position, heading: Math.atan2(R[3], R[0]), rotation: R };
   }
 
-  /** Joint velocities driving the TCP towards `target`, at most `maxSpeed` m/s (default the controller's cap). */
-  command(q: ArrayLike<number>, target: ToolDownTarget, maxSpeed?: number): CartesianCommand {
+  /**
+   * Joint velocities driving the TCP towards `target`, at most `maxSpeed` m/s (default the controller's cap).
+   * `minSpeed` (m/s, default 0) is a floor on the TCP speed while the target is farther than
+   * minSpeed / MIN_SPEED_GAIN (a few mm): the approach keeps a steady pace instead of the P
+   * controller's long exponential crawl, and only the last millimetres slow down (gain MIN_SPEED_GAIN,
+   * so a 50 Hz loop does not overshoot).
+   */
+  command(q: ArrayLike<number>, target: ToolDownTarget, maxSpeed?: number, minSpeed = 0): CartesianCommand {
     const { tcp, heading, rotation: R } = this.toolPose(q);
     const o = this.o;
     const e = [target.position[0] - tcp[0], target.position[1] - tcp[1], target.position[2] - tcp[2]];
     const positionError = Math.hypot(e[0], e[1], e[2]);
     const vCap = Math.min(maxSpeed ?? o.maxLinearSpeed, o.maxLinearSpeed);
+    const vFloor = Math.min(minSpeed, positionError * MIN_SPEED_GAIN, vCap);
     let v = e.map((x) => x * o.positionGain);
     const vNorm = Math.hypot(v[0], v[1], v[2]);
     if (vNorm > vCap) v = v.map((x) => (x * vCap) / vNorm);
+    else if (vNorm > 0 && vNorm < vFloor) v = v.map((x) => (x * vFloor) / vNorm);
 
     // Desired rotation, tool z straight down: columns x = (c, s, 0), y = (s, −c, 0), z = (0, 0, −1).
     const c = Math.cos(target.heading);

@@ -12,6 +12,35 @@ type Phase = 'above_cube' | 'descend' | 'close' | 'lift' | 'above_target' | 'low
 const SAFE_Z = CELL_LAYOUT.tableTopZ + 0.15;
 /** The gripper reads ~0.3 rad on a 5 cm cube; near 0.8 means it closed on nothing. */
 const HOLDING_MAX_FINGER = 0.6;
+/** Above this the fingers touch the cube (the reading passes ~0.4 within 40 ms of the close command, then settles near 0.34). */
+const FINGER_CONTACT = 0.25;
+/** Below this after a release the fingers have let go. */
+const FINGER_OPEN = 0.1;
+/**
+ * Speed floors (m/s) of the moves, so that no phase ends in a long near-zero crawl: the
+ * imitation labels stay clearly non-zero until a phase's goal is reached (a learned policy
+ * trained on a P controller's exponential tail learned to hover with "almost still").
+ */
+const MIN_SPEED = 0.04;
+/** Tool speed (m/s) while the fingers close (down until they touch, then up) and open (up). */
+const GRASP_CREEP = 0.015;
+/**
+ * Seconds of the close and release phases. The fingers touch the cube within ~40 ms and
+ * open as fast, but a longer phase (creeping, never still) keeps the grasp and the release
+ * well represented in the demos a policy learns from. Off the 50 Hz tick grid, so that
+ * rounding in the running clock cannot shift a phase by a tick.
+ */
+const CLOSE_TIME = 0.59;
+const RELEASE_TIME = 0.29;
+/**
+ * Height within `dz` and sideways within `dxy` (m) of `goal`. The grasp and the release are
+ * decided by height: with tracking noise (demo --noise) a 3D threshold of a few mm left the
+ * tool hovering over the cube for up to 2 s of small sideways corrections, gripper open —
+ * what the learned policies did at run time. The fingers tolerate a centimetre sideways.
+ */
+function reached(tcp: Vec3, goal: Vec3, dz: number, dxy: number): boolean {
+  return Math.abs(goal[2] - tcp[2]) < dz && Math.hypot(goal[0] - tcp[0], goal[1] - tcp[1]) < dxy;
+}
 
 /**
  * Grasp the cube from above (closing axis square to a cube face), lift, carry
@@ -37,11 +66,15 @@ export class PickPlaceExpert implements Expert {
       this.phase = phase;
       this.phaseStart = obs.time;
     };
-    const move = (position: Vec3, gripper: number, maxSpeed?: number) => {
-      const cmd = this.ctl.command(q, { position, heading: this.heading }, maxSpeed);
+    const move = (position: Vec3, gripper: number, maxSpeed?: number, minSpeed = MIN_SPEED) => {
+      const cmd = this.ctl.command(q, { position, heading: this.heading }, maxSpeed, minSpeed);
       return { cmd, action: { jointVelocities: cmd.jointVelocities, gripper, done: false } };
     };
-    const hold = (gripper: number): ExpertAction => ({ jointVelocities: [...ZERO_VELOCITY], gripper, done: false });
+    /** GRASP_CREEP m/s straight down (direction −1) or up (+1) from where the tool is: never a zero-velocity frame. */
+    const creep = (direction: -1 | 1, gripper: number): ExpertAction => {
+      const tcp = this.ctl.toolPose(q).tcp;
+      return move([tcp[0], tcp[1], tcp[2] + direction * 0.01], gripper, GRASP_CREEP, 0).action;
+    };
     const target = objectPosition(obs, 'target');
 
     switch (this.phase) {
@@ -58,14 +91,24 @@ export class PickPlaceExpert implements Expert {
         // table. A learned policy that overshoots the grasp height by a centimetre
         // still closes on the cube instead of pressing the fingers into the table
         // (at 5 mm, every such overshoot ended on the force limit).
+        // 0.12 m/s down to 3 cm above the grasp point, then at least 6 cm/s until the last
+        // ~7 mm (no long P-controller tail): the close command comes while the tool still
+        // moves, one clear event at the grasp height.
         const cube = objectPosition(obs, 'cube');
-        const { cmd, action } = move([cube[0], cube[1], cube[2] + GRASP_ABOVE_CENTRE], 0, 0.12);
-        if (cmd.positionError < 0.004) go('close');
+        const grasp: Vec3 = [cube[0], cube[1], cube[2] + GRASP_ABOVE_CENTRE];
+        const { cmd, action } = move(grasp, 0, 0.12, 0.06);
+        if (reached(cmd.tcp, grasp, 0.004, 0.006)) {
+          go('close');
+          return creep(-1, 1);
+        }
         return action;
       }
       case 'close':
-        if (elapsed > 0.6) go('lift');
-        return hold(1);
+        // Keep creeping down until the fingers touch (a few ticks, ~1 mm), then start up slowly
+        // while the grip settles; lift at full speed once it has.
+        if (obs.gripper < FINGER_CONTACT && elapsed < 0.19) return creep(-1, 1);
+        if (elapsed > CLOSE_TIME) go('lift');
+        return creep(1, 1);
       case 'lift': {
         const { cmd, action } = move([this.cube[0], this.cube[1], SAFE_Z], 1);
         if (obs.gripper > HOLDING_MAX_FINGER) go('above_cube');
@@ -80,13 +123,18 @@ export class PickPlaceExpert implements Expert {
       }
       case 'lower': {
         const restZ = CELL_LAYOUT.tableTopZ + CELL_LAYOUT.cubeHalfSize;
-        const { cmd, action } = move([target[0], target[1], restZ + 0.004], 1, 0.1);
-        if (cmd.positionError < 0.003) go('release');
+        const place: Vec3 = [target[0], target[1], restZ + 0.004];
+        const { cmd, action } = move(place, 1, 0.1, 0.03);
+        if (reached(cmd.tcp, place, 0.003, 0.006)) {
+          go('release');
+          return creep(1, 0);
+        }
         return action;
       }
       case 'release':
-        if (elapsed > 0.5) go('retreat');
-        return hold(0);
+        // Open while drifting up slowly; retreat once the fingers have let go.
+        if ((obs.gripper < FINGER_OPEN && elapsed > RELEASE_TIME) || elapsed > 0.79) go('retreat');
+        return creep(1, 0);
       case 'retreat': {
         const tcp = this.ctl.toolPose(q).tcp;
         const { cmd, action } = move([tcp[0], tcp[1], SAFE_Z], 0, 0.15);

@@ -3,7 +3,7 @@ import { UR5E, forwardKinematics, jacobian } from '../../src/kinematics/index.ts
 import { SimCell, SAFETY_MODE } from '../cell/SimCell.ts';
 import { CELL_LAYOUT } from '../model/index.ts';
 import { TASK_NAMES } from '../tasks/index.ts';
-import { createExpert, observe, runExpertEpisode } from './index.ts';
+import { CartesianController, createExpert, observe, runExpertEpisode } from './index.ts';
 
 const cell = await SimCell.create();
 afterAll(() => cell.close());
@@ -55,6 +55,51 @@ describe('scripted experts, closed loop against SimCell', () => {
     // Same seed, same cell, same expert: the same episode.
     // (durations are differences of a clock that keeps running, so compare to 1 ns.)
     expect(b.duration).toBeCloseTo(a.duration, 9);
+  });
+
+  it('pick_place: the arm keeps moving until the expert is done, and the gripper closes while the tool moves', () => {
+    // Still frames (the old 0.6 s close and 0.5 s release holds, a P controller's long slow tail)
+    // taught learned policies to hover over the cube; the demos now have none.
+    const expert = createExpert('pick_place');
+    for (const seed of [100, 101]) {
+      cell.reset({ task: 'pick_place', seed });
+      expert.reset();
+      let minSpeed = Infinity;
+      let speedAtClose = NaN;
+      let lastGripper = 0;
+      for (let tick = 0; tick < 1500; tick++) {
+        const obs = observe(cell);
+        const action = expert.act(obs);
+        if (action.done) break;
+        const J = jacobian(UR5E, obs.jointPositions, tool);
+        const v = [0, 1, 2].map((r) => J[r].reduce((s, x, j) => s + x * action.jointVelocities[j], 0));
+        const speed = Math.hypot(v[0], v[1], v[2]);
+        minSpeed = Math.min(minSpeed, speed);
+        if (action.gripper === 1 && lastGripper === 0 && Number.isNaN(speedAtClose)) speedAtClose = speed;
+        lastGripper = action.gripper;
+        cell.setJointVelocityCommand(action.jointVelocities);
+        cell.setGripperCommand(action.gripper);
+        for (let k = 0; k < 10; k++) cell.step();
+      }
+      expect(minSpeed).toBeGreaterThan(0.005);
+      expect(speedAtClose).toBeGreaterThan(0.005);
+    }
+  });
+
+  it('CartesianController: a speed floor keeps the approach at pace and slows only in the last millimetres', () => {
+    const ctl = new CartesianController();
+    cell.reset({ task: 'reach', seed: 100 });
+    const q = observe(cell).jointPositions;
+    const { tcp, heading } = ctl.toolPose(q);
+    const tcpSpeed = (dz: number, minSpeed?: number) => {
+      const cmd = ctl.command(q, { position: [tcp[0], tcp[1], tcp[2] - dz], heading }, 0.12, minSpeed);
+      const J = jacobian(UR5E, q, tool);
+      return Math.hypot(...[0, 1, 2].map((r) => J[r].reduce((s, x, j) => s + x * cmd.jointVelocities[j], 0)));
+    };
+    expect(tcpSpeed(0.01)).toBeCloseTo(0.04, 3); // P: gain 4 × 1 cm
+    expect(tcpSpeed(0.01, 0.06)).toBeCloseTo(0.06, 3); // the floor
+    expect(tcpSpeed(0.1, 0.06)).toBeCloseTo(0.12, 3); // the cap still holds
+    expect(tcpSpeed(0.002, 0.06)).toBeCloseTo(0.016, 3); // within the last mm: gain 8
   });
 
   it('createExpert rejects unknown tasks', () => {
