@@ -43,6 +43,8 @@ export const LOOP_TASKS: Record<string, { demo: string[]; train: string[]; eval:
     // default). Same demos, eval seeds 1000..1019: 9/20 (10 Hz twist 4/20; 30 Hz twist 2/18; 20 Hz twist with the
     // tool height in the state 4/20; 10 Hz joint velocities 3/30 with 8 force stops — the previous setting; with joint
     // positions and position outputs 1/50, 26 force stops, session 3's loop; joint position outputs without them 0/16).
+    // Session 6's demonstrator without still frames (PickPlaceExpert): 7/20 and 7/20 (training seeds 0, 1), the
+    // cube lifted in 17 and 11 of 20; 100 demos instead of 50: 8/20 (3 force stops) and 5/20 (7) — no gain, so 50.
     train: ['--epochs', '40', '--action', 'twist', '--rate', '20', '--horizon', '20'],
     eval: ['--timeout', '30'],
     successTarget: 0.8,
