@@ -325,35 +325,53 @@ function dyTransformKernel(memory: WebAssembly.Memory, g: ConvGeometry, p: Plan,
   };
 }
 
-export function filterGradViaWinograd(x: TensorInfo, dy: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme): TensorInfo {
+/**
+ * The filter gradient over one pass of tile chunks, for filterGradViaWinograd
+ * and gradsViaWinograd: per chunk, V of x (into `vB`), dM = Atᵀ·dy·At (into
+ * `dmB`) and dU += Σ Vᵀ·dM; `finish` writes dW = Gᵀ·dU·G into `dw` and frees
+ * the pass's buffers. Uses the training forward's padded copy of x when it
+ * kept one.
+ */
+function filterGradPass(x: TensorInfo, dy: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme, p: Plan) {
   const memory = wasmMemory(backend)!;
-  const p = plan(g, sch);
   const { CI, CO } = g;
   const { a, Tc } = p;
-  // The training forward's padded copy of x when it kept one.
   const xp = needsPadding(g, p) ? takePaddedInput(backend, x, paddedLayout(g, p)) ?? padInput(backend, x, g, p) : x;
   const duXi = filterXiStride(CI, CO);
-  const du = allocF32(backend, [(a * a * duXi) / 4]);
+  const du = zeros(backend, [(a * a * duXi) / 4]);
   const vXi = xiStride(Tc, CI);
   const mXi = xiStride(Tc, CO);
   const v = allocF32(backend, [(a * a * vXi) / 4]);
   const dm = allocF32(backend, [(a * a * mXi) / 4]);
-  const out = allocF32(backend, [3, 3, CI, CO]);
-  const duF = floatOffset(backend, du);
-  heapF32(backend).fill(0, duF, duF + (a * a * duXi) / 4);
-  const [xB, dyB, duB, vB, dmB, outB] = [xp, dy, du, v, dm, out].map((t) => floatOffset(backend, t) * 4);
+  const [xB, dyB, duB, vB, dmB] = [xp, dy, du, v, dm].map((t) => floatOffset(backend, t) * 4);
   const xTransform = xTransformKernel(memory, g, p, sch);
-  const fg = gradKernels(memory).filterGradRows[3];
   const dyTransform = dyTransformKernel(memory, g, p, sch);
-  forChunks(g, p, (r0, R, T) => {
-    xTransform(xB, vB, r0, R);
-    dyTransform(dyB, dmB, r0, R);
-    fg(vB, CI * 4, 0, dmB, CO * 4, 0, T, 1, duB, CO * 4, CI / 4, CO / 8, a * a, vXi, mXi, duXi);
-  });
-  const tap = CI * CO * 4;
-  transformKernel(memory, transpose(sch.G), { sRow: a * duXi, sCol: duXi, dRow: 3 * tap, dCol: tap })(duB, outB, 1, CI * CO / 4, 0, 0);
-  for (const t of [du, v, dm]) backend.disposeData(t.dataId);
-  if (xp !== x) backend.disposeData(xp.dataId);
+  const fg = gradKernels(memory).filterGradRows[3];
+  return {
+    vB,
+    dmB,
+    vXi,
+    mXi,
+    chunk(r0: number, R: number, T: number): void {
+      xTransform(xB, vB, r0, R);
+      dyTransform(dyB, dmB, r0, R);
+      fg(vB, CI * 4, 0, dmB, CO * 4, 0, T, 1, duB, CO * 4, CI / 4, CO / 8, a * a, vXi, mXi, duXi);
+    },
+    finish(dw: TensorInfo): void {
+      const tap = CI * CO * 4;
+      transformKernel(memory, transpose(sch.G), { sRow: a * duXi, sCol: duXi, dRow: 3 * tap, dCol: tap })(duB, floatOffset(backend, dw) * 4, 1, CI * CO / 4, 0, 0);
+      for (const t of [du, v, dm]) backend.disposeData(t.dataId);
+      if (xp !== x) backend.disposeData(xp.dataId);
+    },
+  };
+}
+
+export function filterGradViaWinograd(x: TensorInfo, dy: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme): TensorInfo {
+  const p = plan(g, sch);
+  const pass = filterGradPass(x, dy, g, backend, sch, p);
+  const out = allocF32(backend, [3, 3, g.CI, g.CO]);
+  forChunks(g, p, (r0, R, T) => pass.chunk(r0, R, T));
+  pass.finish(out);
   return out;
 }
 
@@ -480,35 +498,22 @@ export function gradsViaWinograd(x: TensorInfo, dy: TensorInfo, filter: TensorIn
   const memory = wasmMemory(backend)!;
   const p = plan(g, sch);
   const { B, CI, CO } = g;
-  const { a, Tc } = p;
   const padded = needsPadding(g, p);
   const clip = padded && inputGradSettings.clipTiles;
-  const xp = padded ? takePaddedInput(backend, x, paddedLayout(g, p)) ?? padInput(backend, x, g, p) : x;
+  const pass = filterGradPass(x, dy, g, backend, sch, p);
   const ut = transformFilter(backend, memory, filter, g, sch, true);
-  const duXi = filterXiStride(CI, CO);
-  const du = zeros(backend, [(a * a * duXi) / 4]);
-  const vXi = xiStride(Tc, CI);
-  const mXi = xiStride(Tc, CO);
-  const v = allocF32(backend, [(a * a * vXi) / 4]);
-  const dm = allocF32(backend, [(a * a * mXi) / 4]);
   const dw = allocF32(backend, [3, 3, CI, CO]);
   const back = backTransformKernel(memory, g, p, sch, clip);
   const out = zeros(backend, [B, back.OHb, back.OWb, CI]);
-  const [xB, dyB, utB, duB, vB, dmB, dwB, outB] = [xp, dy, ut, du, v, dm, dw, out].map((t) => floatOffset(backend, t) * 4);
-  const xTransform = xTransformKernel(memory, g, p, sch);
-  const dyTransform = dyTransformKernel(memory, g, p, sch);
-  const fg = gradKernels(memory).filterGradRows[3];
-  const product = productKernel(memory, CO, CI, a * a, mXi, filterXiStride(CI, CO), vXi);
+  const [utB, outB] = [ut, out].map((t) => floatOffset(backend, t) * 4);
+  const product = productKernel(memory, CO, CI, p.a * p.a, pass.mXi, filterXiStride(CI, CO), pass.vXi);
   forChunks(g, p, (r0, R, T) => {
-    xTransform(xB, vB, r0, R);
-    dyTransform(dyB, dmB, r0, R);
-    fg(vB, CI * 4, 0, dmB, CO * 4, 0, T, 1, duB, CO * 4, CI / 4, CO / 8, a * a, vXi, mXi, duXi);
-    product(dmB, utB, vB, T);
-    back.place(vB, outB, r0, R);
+    pass.chunk(r0, R, T);
+    // dV = dM·Uᵀ into V's buffer (V is spent), then dx += Btᵀ·dV·Bt.
+    product(pass.dmB, utB, pass.vB, T);
+    back.place(pass.vB, outB, r0, R);
   });
-  const tap = CI * CO * 4;
-  transformKernel(memory, transpose(sch.G), { sRow: a * duXi, sCol: duXi, dRow: 3 * tap, dCol: tap })(duB, dwB, 1, CI * CO / 4, 0, 0);
-  for (const t of [ut, du, v, dm]) backend.disposeData(t.dataId);
-  if (xp !== x) backend.disposeData(xp.dataId);
+  pass.finish(dw);
+  backend.disposeData(ut.dataId);
   return { dx: finishInputGrad(backend, memory, out, g, p, padded, clip), dw };
 }
