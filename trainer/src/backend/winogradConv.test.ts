@@ -65,6 +65,28 @@ function wasm(run: (backend: BackendWasm, t: Record<string, tf.Tensor>) => { dat
   return values;
 }
 
+/** Random x, w and dy for case `c` (drawn in that order from `seed`), and the tensors `wasm` takes. */
+function problem(c: Case, seed: number) {
+  const g = geometry(c);
+  const rng = new Rng(seed);
+  const dyShape = [g.B, g.OH, g.OW, g.CO];
+  const x = random(c.x.reduce((p, q) => p * q, 1), rng);
+  const w = random(9 * g.CI * g.CO, rng);
+  const dy = random(dyShape.reduce((p, q) => p * q, 1), rng);
+  const tensors: Record<string, [Float32Array, number[]]> = { x: [x, c.x], w: [w, [3, 3, g.CI, g.CO]], dy: [dy, dyShape] };
+  return { g, x, w, dy, dyShape, tensors };
+}
+
+/** The forward, the filter gradient and the input gradient of `p` with `sch` on the wasm backend, each read back. */
+function passes(p: ReturnType<typeof problem>, sch: WinogradScheme) {
+  const { g, tensors } = p;
+  return {
+    y: () => wasm((b, t) => conv2dViaWinograd(t.x, t.w, g, b, sch), tensors),
+    dw: () => wasm((b, t) => filterGradViaWinograd(t.x, t.dy, g, b, sch), tensors),
+    dx: () => wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), tensors),
+  };
+}
+
 /** max |a − b| relative to max |b| (sums of up to 288 products of values in [−1, 1]). */
 function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
@@ -135,22 +157,13 @@ describe('Winograd convolutions (wasm)', () => {
     const schemes: WinogradScheme[] = (c.strides === 1 ? [WINOGRAD_SCHEMES.f2, WINOGRAD_SCHEMES.f4] : [WINOGRAD_SCHEMES.p2, WINOGRAD_SCHEMES.p4]).filter((s) => g.OH % s.m === 0 && g.OW % s.m === 0);
     for (const sch of schemes) {
       it(`${sch.name}: x ${c.x.join('×')} → ${c.co}, stride ${c.strides}, pad ${c.pad}: forward and gradients equal the cpu backend`, async () => {
-        const rng = new Rng(200 + i);
-        const dyShape = [g.B, g.OH, g.OW, g.CO];
-        const wShape = [3, 3, g.CI, g.CO];
-        const x = random(c.x.reduce((p, q) => p * q, 1), rng);
-        const w = random(9 * g.CI * g.CO, rng);
-        const dy = random(dyShape.reduce((p, q) => p * q, 1), rng);
-        const want = await cpu(c, x, w, dy, dyShape);
+        const p = problem(c, 200 + i);
+        const want = await cpu(c, p.x, p.w, p.dy, p.dyShape);
         const tol = sch.m === 4 ? 2e-5 : 2e-6;
-        const y = wasm((b, t) => conv2dViaWinograd(t.x, t.w, g, b, sch), { x: [x, c.x], w: [w, wShape] });
-        expect(relDiff(y, want.y)).toBeLessThan(tol);
-        const dw = wasm((b, t) => filterGradViaWinograd(t.x, t.dy, g, b, sch), { x: [x, c.x], dy: [dy, dyShape] });
-        expect(relDiff(dw, want.dw)).toBeLessThan(tol);
-        if (g.CI % 8 === 0) {
-          const dx = wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), { dy: [dy, dyShape], w: [w, wShape] });
-          expect(relDiff(dx, want.dx)).toBeLessThan(tol);
-        }
+        const run = passes(p, sch);
+        expect(relDiff(run.y(), want.y)).toBeLessThan(tol);
+        expect(relDiff(run.dw(), want.dw)).toBeLessThan(tol);
+        if (g.CI % 8 === 0) expect(relDiff(run.dx(), want.dx)).toBeLessThan(tol);
       });
     }
   });
@@ -158,20 +171,15 @@ describe('Winograd convolutions (wasm)', () => {
   it('match numerical gradients of a float64 reference (every scheme, small shapes)', async () => {
     const small: Case[] = [{ x: [1, 4, 4, 8], co: 8, strides: 1, pad: 'same' }, { x: [1, 7, 8, 8], co: 8, strides: 2, pad: 'same' }];
     for (const c of small) {
-      const g = geometry(c);
-      const rng = new Rng(9);
-      const dyShape = [g.B, g.OH, g.OW, g.CO];
-      const x = random(c.x.reduce((p, q) => p * q, 1), rng);
-      const w = random(9 * g.CI * g.CO, rng);
-      const dy = random(dyShape.reduce((p, q) => p * q, 1), rng);
-      const [x64, w64, dy64] = [x, w, dy].map((v) => Float64Array.from(v));
+      const p = problem(c, 9);
+      const g = p.g;
+      const [x64, w64, dy64] = [p.x, p.w, p.dy].map((v) => Float64Array.from(v));
       const dwRef = numericGrad(w64, () => refLoss(x64, w64, dy64, g));
       const dxRef = numericGrad(x64, () => refLoss(x64, w64, dy64, g));
       for (const sch of c.strides === 1 ? [WINOGRAD_SCHEMES.f2, WINOGRAD_SCHEMES.f4] : [WINOGRAD_SCHEMES.p2, WINOGRAD_SCHEMES.p4]) {
-        const dw = wasm((b, t) => filterGradViaWinograd(t.x, t.dy, g, b, sch), { x: [x, c.x], dy: [dy, dyShape] });
-        const dx = wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), { dy: [dy, dyShape], w: [w, [3, 3, g.CI, g.CO]] });
-        expect(relDiff(dw, dwRef)).toBeLessThan(2e-5);
-        expect(relDiff(dx, dxRef)).toBeLessThan(2e-5);
+        const run = passes(p, sch);
+        expect(relDiff(run.dw(), dwRef)).toBeLessThan(2e-5);
+        expect(relDiff(run.dx(), dxRef)).toBeLessThan(2e-5);
       }
     }
   });
@@ -179,17 +187,12 @@ describe('Winograd convolutions (wasm)', () => {
   it('work in several chunks (more tile rows than one chunk) without changing the result', async () => {
     // 8 × 24×24 outputs, 16 → 32 channels: 25 × 12 × 48 floats per tile row, several chunks.
     const c: Case = { x: [8, 48, 48, 16], co: 32, strides: 2, pad: 'same' };
-    const g = geometry(c);
-    const rng = new Rng(11);
-    const dyShape = [g.B, g.OH, g.OW, g.CO];
-    const x = random(c.x.reduce((p, q) => p * q, 1), rng);
-    const w = random(9 * g.CI * g.CO, rng);
-    const dy = random(dyShape.reduce((p, q) => p * q, 1), rng);
-    const want = await cpu(c, x, w, dy, dyShape);
-    const sch = WINOGRAD_SCHEMES.p2;
-    expect(relDiff(wasm((b, t) => conv2dViaWinograd(t.x, t.w, g, b, sch), { x: [x, c.x], w: [w, [3, 3, 16, 32]] }), want.y)).toBeLessThan(2e-6);
-    expect(relDiff(wasm((b, t) => filterGradViaWinograd(t.x, t.dy, g, b, sch), { x: [x, c.x], dy: [dy, dyShape] }), want.dw)).toBeLessThan(2e-6);
-    expect(relDiff(wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), { dy: [dy, dyShape], w: [w, [3, 3, 16, 32]] }), want.dx)).toBeLessThan(2e-6);
+    const p = problem(c, 11);
+    const want = await cpu(c, p.x, p.w, p.dy, p.dyShape);
+    const run = passes(p, WINOGRAD_SCHEMES.p2);
+    expect(relDiff(run.y(), want.y)).toBeLessThan(2e-6);
+    expect(relDiff(run.dw(), want.dw)).toBeLessThan(2e-6);
+    expect(relDiff(run.dx(), want.dx)).toBeLessThan(2e-6);
   });
 
   it('input gradient: border tiles clipped to the image give bit for bit the padded buffer\'s result (every scheme; pads on all sides, bottom/right only, explicit)', () => {
@@ -230,16 +233,12 @@ describe('Winograd convolutions (wasm)', () => {
       const sch = sharedGradScheme(g);
       if (sch == null) continue;
       ran++;
-      const rng = new Rng(41);
-      const dyShape = [g.B, g.OH, g.OW, g.CO];
-      const x = random(c.x.reduce((p, q) => p * q, 1), rng);
-      const w = random(9 * g.CI * g.CO, rng);
-      const dy = random(dyShape.reduce((p, q) => p * q, 1), rng);
-      const tensors = { x: [x, c.x], dy: [dy, dyShape], w: [w, [3, 3, g.CI, g.CO]] } as Record<string, [Float32Array, number[]]>;
-      const dw = wasm((b, t) => filterGradViaWinograd(t.x, t.dy, g, b, sch), tensors);
-      const dx = wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), tensors);
+      const p = problem(c, 41);
+      const run = passes(p, sch);
+      const dw = run.dw();
+      const dx = run.dx();
       let both: { dx: { dataId: object }; dw: { dataId: object } } | null = null;
-      const gotDw = wasm((b, t) => (both = gradsViaWinograd(t.x, t.dy, t.w, g, b, sch)).dw, tensors);
+      const gotDw = wasm((b, t) => (both = gradsViaWinograd(t.x, t.dy, t.w, g, b, sch)).dw, p.tensors);
       const backend = tf.backend() as unknown as BackendWasm;
       const gotDx = (backend.readSync(both!.dx.dataId) as Float32Array).slice();
       backend.disposeData(both!.dx.dataId);
@@ -251,18 +250,8 @@ describe('Winograd convolutions (wasm)', () => {
 
   it('factored F(4×4) tile transforms (shared sums) give the plain transforms\' results', () => {
     const c: Case = { x: [3, 8, 12, 16], co: 16, strides: 1, pad: 'same' };
-    const g = geometry(c);
-    const rng = new Rng(21);
-    const dyShape = [g.B, g.OH, g.OW, g.CO];
-    const x = random(c.x.reduce((p, q) => p * q, 1), rng);
-    const w = random(9 * g.CI * g.CO, rng);
-    const dy = random(dyShape.reduce((p, q) => p * q, 1), rng);
-    const sch = WINOGRAD_SCHEMES.f4;
-    const all = (): Float32Array[] => [
-      wasm((b, t) => conv2dViaWinograd(t.x, t.w, g, b, sch), { x: [x, c.x], w: [w, [3, 3, 16, 16]] }),
-      wasm((b, t) => filterGradViaWinograd(t.x, t.dy, g, b, sch), { x: [x, c.x], dy: [dy, dyShape] }),
-      wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), { dy: [dy, dyShape], w: [w, [3, 3, 16, 16]] }),
-    ];
+    const run = passes(problem(c, 21), WINOGRAD_SCHEMES.f4);
+    const all = (): Float32Array[] => [run.y(), run.dw(), run.dx()];
     expect(transformSettings.factored).toBe(true);
     const factored = all();
     transformSettings.factored = false;
@@ -279,18 +268,8 @@ describe('Winograd convolutions (wasm)', () => {
       expect((s / 64) % 2).toBe(1);
     }
     const c: Case = { x: [4, 12, 8, 16], co: 24, strides: 1, pad: 'same' };
-    const g = geometry(c);
-    const rng = new Rng(23);
-    const dyShape = [g.B, g.OH, g.OW, g.CO];
-    const x = random(c.x.reduce((p, q) => p * q, 1), rng);
-    const w = random(9 * g.CI * g.CO, rng);
-    const dy = random(dyShape.reduce((p, q) => p * q, 1), rng);
-    const sch = WINOGRAD_SCHEMES.f4;
-    const all = (): Float32Array[] => [
-      wasm((b, t) => conv2dViaWinograd(t.x, t.w, g, b, sch), { x: [x, c.x], w: [w, [3, 3, 16, 24]] }),
-      wasm((b, t) => filterGradViaWinograd(t.x, t.dy, g, b, sch), { x: [x, c.x], dy: [dy, dyShape] }),
-      wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), { dy: [dy, dyShape], w: [w, [3, 3, 16, 24]] }),
-    ];
+    const run = passes(problem(c, 23), WINOGRAD_SCHEMES.f4);
+    const all = (): Float32Array[] => [run.y(), run.dw(), run.dx()];
     const whole = all(); // one chunk
     const keep = chunkSettings.floats;
     chunkSettings.floats = 1; // one tile row per chunk
@@ -329,17 +308,10 @@ describe('Winograd convolutions (wasm)', () => {
   it('does not leak heap buffers', () => {
     const backend = tf.backend() as unknown as { numDataIds(): number };
     const before = backend.numDataIds();
-    const c = cases[4];
-    const g = geometry(c);
-    const rng = new Rng(3);
-    const dyShape = [g.B, g.OH, g.OW, g.CO];
-    const x = random(c.x.reduce((p, q) => p * q, 1), rng);
-    const w = random(9 * g.CI * g.CO, rng);
-    const dy = random(dyShape.reduce((p, q) => p * q, 1), rng);
-    const sch = WINOGRAD_SCHEMES.p2;
-    wasm((b, t) => conv2dViaWinograd(t.x, t.w, g, b, sch), { x: [x, c.x], w: [w, [3, 3, g.CI, g.CO]] });
-    wasm((b, t) => filterGradViaWinograd(t.x, t.dy, g, b, sch), { x: [x, c.x], dy: [dy, dyShape] });
-    wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), { dy: [dy, dyShape], w: [w, [3, 3, g.CI, g.CO]] });
+    const run = passes(problem(cases[4], 3), WINOGRAD_SCHEMES.p2);
+    run.y();
+    run.dw();
+    run.dx();
     expect(backend.numDataIds()).toBe(before);
   });
 });
