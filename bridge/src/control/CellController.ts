@@ -138,8 +138,6 @@ export class CellController {
   private lastOutput?: ControlOutput;
   /** The latest command the safety layer accepted (velocities, gripper), to tell a new command from a repeat. */
   private lastAccepted?: { velocities: number[]; gripper?: number };
-  /** Cell time of the last output whose velocities differed from the one before. */
-  private lastChangeAt?: number;
   private timing?: TickTiming;
   /** Last gripper target the cell was sent on this connection: grippers are commanded on change only. */
   private gripperSent?: number;
@@ -300,7 +298,8 @@ export class CellController {
     if (before && gripper === before.gripper && !differs(velocities, before.velocities)) return false;
     const last = this.lastOutput;
     if (!last) return true;
-    if (this.lastChangeAt !== undefined && this.clock.now !== undefined && this.lastChangeAt >= this.clock.now) return false;
+    const changed = this.safety.lastChangeAt;
+    if (changed !== undefined && this.clock.now !== undefined && changed >= this.clock.now) return false;
     return (gripper !== undefined && gripper !== last.gripper) || differs(velocities, last.velocities);
   }
 
@@ -399,7 +398,6 @@ export class CellController {
 
     // emit: the command actually handed to the cell is the recorded action.
     const output: ControlOutput = { ...out, sent, trigger };
-    if (!this.lastOutput || out.velocities.some((v, i) => v !== this.lastOutput!.velocities[i])) this.lastChangeAt = out.stamp;
     this.lastOutput = output;
     this.emitter.emit('output', output);
     const t4 = this.wallClock();

@@ -122,6 +122,11 @@ export class SafetyLayer {
     this.lastOutput = { velocities: this.previous.slice(), stamp: 0, stop: 'not_started', limited: [] };
   }
 
+  /** `now` of the last output whose velocities differed from the one before (undefined: none yet): the acceleration step's start. */
+  get lastChangeAt(): number | undefined {
+    return this.lastChange;
+  }
+
   get estopped(): boolean {
     return this.estopState !== undefined;
   }
