@@ -13,7 +13,7 @@ export interface TaskLayout {
   cube: { position: Vec3; yaw: number };
   /** Target marker centre (reach: the TCP goal; pick_place: where the cube's centre must end). */
   target: Vec3;
-  /** Push goal disc centre, on the table. */
+  /** Goal disc centre, on the table (push: where the cube must be pushed; pick_place: under the target, the place zone). */
   goal: Vec3;
 }
 
@@ -65,6 +65,9 @@ export function sampleTaskLayout(task: TaskName, seed: number): TaskLayout {
     const cube = onTable(0.02);
     const target = onTable(0.02);
     if (xyDist(cube, target) < 0.12) continue;
-    return { task, seed, cube: { position: cube, yaw }, target, goal: [...PARKED_MARKER] };
+    // The goal disc lies on the table under the target: the place zone, large in both cameras
+    // (the 2 cm target sphere alone is ~2 px in a 96 px scene image and out of the wrist
+    // camera's view while the cube is carried at 15 cm).
+    return { task, seed, cube: { position: cube, yaw }, target, goal: [target[0], target[1], tableZ] };
   }
 }

@@ -39,6 +39,12 @@ describe('sampleTaskLayout', () => {
       expect(inWs(pp.cube.position) && inWs(pp.target)).toBe(true);
       expect(pp.cube.position[2]).toBeCloseTo(CELL_LAYOUT.cubeHalfSize, 9);
       expect(Math.abs(pp.cube.yaw)).toBeLessThanOrEqual(Math.PI / 4);
+      // pick_place's place zone: the goal disc on the table right under the target, clear of the cube.
+      expect(pp.goal).toEqual([pp.target[0], pp.target[1], CELL_LAYOUT.tableTopZ]);
+      const clear = Math.hypot(pp.cube.position[0] - pp.goal[0], pp.cube.position[1] - pp.goal[1]);
+      expect(clear).toBeGreaterThan(CELL_LAYOUT.goalRadius + CELL_LAYOUT.cubeHalfSize * Math.SQRT2);
+      // reach does not show it.
+      expect(reach.goal[2]).toBeLessThan(CELL_LAYOUT.tableTopZ);
     }
     // The home TCP hovers over the workspace's front half.
     expect(home[0]).toBeLessThan(-0.3);
