@@ -6,7 +6,7 @@
 //   SIMD_MATMUL=0: XNNPACK BatchMatMul; S2D=0: direct first layer, for A/B against spaceToDepthConv.ts;
 //   KEEP_PADDED=0: no padded-input reuse (paddedInputCache.ts); REUSE_BATCH=0: fresh batch arrays per step;
 //   CLIP_TILES=0: input gradient through a padded buffer; FILTER_XI=0: unpadded U/dU block stride;
-//   SHARED_GRADS=0: input and filter gradients in two passes;
+//   SHARED_GRADS=0: input and filter gradients in two passes; STAGED=0: Winograd output/back transforms with their row sums in locals (winogradSimd.ts);
 //   WINOGRAD=0|f2: direct 3×3 convs, or F(2×2,3×3) for stride 1, for A/B against winogradConv.ts; WINOGRAD_S2 below)
 import * as tf from '@tensorflow/tfjs';
 import { matMulSettings } from '../src/backend/batchMatMulWasm.ts';
@@ -17,6 +17,7 @@ import { CONV_BIAS_RELU } from '../src/backend/kernelNames.ts';
 import { paddedInputSettings } from '../src/backend/paddedInputCache.ts';
 import { spaceToDepthSettings } from '../src/backend/spaceToDepthConv.ts';
 import { filterStrideSettings, inputGradSettings, winogradSettings } from '../src/backend/winogradConv.ts';
+import { transformSettings } from '../src/backend/winogradSimd.ts';
 import { batchInputs, batchLoss } from '../src/batchLoss.ts';
 import { BatchBuilder } from '../src/data/BatchBuilder.ts';
 import { buildWindows } from '../src/data/buildWindows.ts';
@@ -48,6 +49,8 @@ if (process.env.CLIP_TILES === '0') inputGradSettings.clipTiles = false;
 if (process.env.FILTER_XI === '0') filterStrideSettings.padded = false;
 // SHARED_GRADS=0: a layer's input and filter gradients as two passes (each transforming dy) instead of one (conv2dGradsWasm.ts).
 if (process.env.SHARED_GRADS === '0') conv2dGradsSettings.shared = false;
+// STAGED=0: the Winograd output and back transforms keep their row sums in locals instead of the spent source (winogradSimd.ts).
+if (process.env.STAGED === '0') transformSettings.staged = false;
 // WINOGRAD_S2=filter,forward,input (or none): the passes of stride-2 layers that use Winograd; WINOGRAD_S2_SCHEME=p2|p4 for all three passes.
 if (process.env.WINOGRAD_S2 != null) for (const k of ['forward', 'filter', 'input'] as const) winogradSettings.stride2[k] = process.env.WINOGRAD_S2.split(',').includes(k);
 const s2Scheme = process.env.WINOGRAD_S2_SCHEME;

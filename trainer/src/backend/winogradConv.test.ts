@@ -248,16 +248,43 @@ describe('Winograd convolutions (wasm)', () => {
     expect(ran).toBeGreaterThan(6);
   });
 
-  it('factored F(4×4) tile transforms (shared sums) give the plain transforms\' results', () => {
-    const c: Case = { x: [3, 8, 12, 16], co: 16, strides: 1, pad: 'same' };
-    const run = passes(problem(c, 21), WINOGRAD_SCHEMES.f4);
-    const all = (): Float32Array[] => [run.y(), run.dw(), run.dx()];
-    expect(transformSettings.factored).toBe(true);
-    const factored = all();
-    transformSettings.factored = false;
-    const plain = all();
-    transformSettings.factored = true;
-    factored.forEach((v, i) => expect(relDiff(v, plain[i])).toBeLessThan(1e-5)); // rounding order only (F(4×4) vs cpu: 2e-5)
+  it('factored F(4×4) and p4 tile transforms (shared sums) give the plain transforms\' results', () => {
+    for (const [c, sch] of [[{ x: [3, 8, 12, 16], co: 16, strides: 1, pad: 'same' }, WINOGRAD_SCHEMES.f4], [{ x: [3, 16, 24, 16], co: 16, strides: 2, pad: 'same' }, WINOGRAD_SCHEMES.p4]] as [Case, WinogradScheme][]) {
+      const run = passes(problem(c, 21), sch);
+      const all = (): Float32Array[] => [run.y(), run.dw(), run.dx()];
+      expect(transformSettings.factored).toBe(true);
+      const factored = all();
+      transformSettings.factored = false;
+      const plain = all();
+      transformSettings.factored = true;
+      factored.forEach((v, i) => expect(relDiff(v, plain[i]), `${sch.name} pass ${i}`).toBeLessThan(1e-5)); // rounding order only (m = 4 vs cpu: 2e-5)
+    }
+  });
+
+  it('row sums parked in the spent source (staged output, back and filter transforms) give bit for bit the transforms with them in locals', () => {
+    const shapes: Case[] = [...cases, { x: [2, 48, 48, 16], co: 32, strides: 2, pad: 'same' }, { x: [2, 24, 24, 32], co: 32, strides: 2, pad: 'same' }];
+    let ran = 0;
+    for (const [k, c] of shapes.entries()) {
+      const g = geometry(c);
+      const schemes = (c.strides === 1 ? [WINOGRAD_SCHEMES.f2, WINOGRAD_SCHEMES.f4] : [WINOGRAD_SCHEMES.p2, WINOGRAD_SCHEMES.p4]).filter((sch) => g.OH % sch.m === 0 && g.OW % sch.m === 0);
+      const p = problem(c, 50 + k);
+      for (const sch of schemes) {
+        const run = passes(p, sch);
+        const all = (): Float32Array[] => [run.y(), run.dw(), ...(g.CI % 8 === 0 ? [run.dx()] : [])];
+        expect(transformSettings.staged).toBe(true);
+        const staged = all();
+        transformSettings.staged = false;
+        let locals: Float32Array[];
+        try {
+          locals = all();
+        } finally {
+          transformSettings.staged = true;
+        }
+        staged.forEach((v, i) => expect(Array.from(v), `x [${c.x}] ${sch.name} pass ${i}`).toEqual(Array.from(locals[i])));
+        ran++;
+      }
+    }
+    expect(ran).toBeGreaterThan(12);
   });
 
   it('pads the a² block stride to an odd number of cache lines, and any chunk size gives the same F(4×4) result', () => {

@@ -278,7 +278,7 @@ export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeom
   const y = allocF32(backend, [g.B, OH, OW, CO]);
   const [xB, uB, vB, mB, yB] = [xp, u, v, mm, y].map((t) => floatOffset(backend, t) * 4);
   const xTransform = xTransformKernel(memory, g, p, sch);
-  const outT = transformKernel(memory, sch.At, { sRow: a * mXi, sCol: mXi, dRow: OW * CO * 4, dCol: CO * 4 });
+  const outT = transformKernel(memory, sch.At, { sRow: a * mXi, sCol: mXi, dRow: OW * CO * 4, dCol: CO * 4, spentSource: true });
   const product = productKernel(memory, CI, CO, a * a, vXi, filterXiStride(CI, CO), mXi);
   forChunks(g, p, (r0, R, T) => {
     xTransform(xB, vB, r0, R);
@@ -359,7 +359,7 @@ function filterGradPass(x: TensorInfo, dy: TensorInfo, g: ConvGeometry, backend:
     },
     finish(dw: TensorInfo): void {
       const tap = CI * CO * 4;
-      transformKernel(memory, transpose(sch.G), { sRow: a * duXi, sCol: duXi, dRow: 3 * tap, dCol: tap })(duB, floatOffset(backend, dw) * 4, 1, CI * CO / 4, 0, 0);
+      transformKernel(memory, transpose(sch.G), { sRow: a * duXi, sCol: duXi, dRow: 3 * tap, dCol: tap, spentSource: true })(duB, floatOffset(backend, dw) * 4, 1, CI * CO / 4, 0, 0);
       for (const t of [du, v, dm]) backend.disposeData(t.dataId);
       if (xp !== x) backend.disposeData(xp.dataId);
     },
@@ -408,7 +408,7 @@ function backTransformKernel(memory: WebAssembly.Memory, g: ConvGeometry, p: Pla
   }
   const BtT = transpose(sch.Bt);
   const backT = (i0: number, i1: number, j0: number, j1: number): Transform => transformKernel(memory, BtT, {
-    sRow: a * vXi, sCol: vXi, dRow: OWb * CI * 4, dCol: CI * 4,
+    sRow: a * vXi, sCol: vXi, dRow: OWb * CI * 4, dCol: CI * 4, spentSource: true,
     ...(i0 === 0 && i1 === n && j0 === 0 && j1 === n ? {} : { out: { i0, i1, j0, j1 } }),
   }, true);
   // Per tile row ty: its row window and the back transform of each run.

@@ -11,6 +11,20 @@
 // in too: 0 terms vanish, ±1 terms are adds/subs, others a multiply. With
 // `accumulate` the output is added to what is there (the input gradient's
 // overlapping tiles); tiles run in order, so overlaps are summed correctly.
+//
+// The row pass's n·a sums S are held in locals. TurboFan schedules the loads
+// of a straight-line block ahead of the arithmetic, so all n² inputs are
+// loaded up front and, with S live until the column pass, most values go to
+// the stack (--print-wasm-code of the p4 input transform: 201 vector stores
+// per tile and vector for its 81 outputs). Where the source is spent (the
+// product outputs M and dV and the filter gradient's dU, each read once;
+// `spentSource`), each row's sums are stored over its own inputs and the
+// column pass reads them back: a row's loads then come after the previous
+// row's stores and little is live at once. Same sums in the same order.
+// Measured (tiles in L1, ns per tile and vector, in locals → staged): p4
+// output transform 38 → 25, F(4×4)'s 16.5 → 13.5, back transforms 65 → 61
+// (p4) and 33 → 29. The input and dy transforms read images that must stay
+// intact (tiles overlap); staging their sums in the destination was slower.
 import { add, countdown, f32x4Add, f32x4Const, f32x4Mul, f32x4Sub, get, I32, i32c, section, set, simdOp, str, uleb, V128, v128Load, v128Store, vec } from './wasmAsm.ts';
 
 const f32x4Neg = simdOp(0xe1);
@@ -24,9 +38,10 @@ const V0 = 10; // v128 locals: n row inputs, then n·a row results
  * Byte strides of the input and output elements. With `out`, only outputs
  * i ∈ [i0, i1), j ∈ [j0, j1) are written, at dst + (i − i0)·dRow + (j − j0)·dCol
  * (dst then addresses output (i0, j0)): the input gradient's border tiles,
- * whose other outputs fall outside the image.
+ * whose other outputs fall outside the image. `spentSource`: the source may
+ * be overwritten (needs a <= n; see above).
  */
-export interface TransformLayout { sRow: number; sCol: number; dRow: number; dCol: number; out?: { i0: number; i1: number; j0: number; j1: number } }
+export interface TransformLayout { sRow: number; sCol: number; dRow: number; dCol: number; out?: { i0: number; i1: number; j0: number; j1: number }; spentSource?: boolean }
 export type Transform = (src: number, dst: number, nTiles: number, count: number, sTile: number, dTile: number) => void;
 
 /** Σ_k coeffs[k] · term(k), left on the stack (0 if every coefficient is 0). */
@@ -87,10 +102,45 @@ const F4_PROGRAMS: [number[][], Program][] = [
     },
   ],
 ];
-const PROGRAMS = new Map(F4_PROGRAMS.map(([L, prog]) => [JSON.stringify(L), prog]));
+// The stride-2 polyphase p4's (winogradConv.ts): its F(4,2) even phase shares differences; the odd phase is copies.
+const P4_PROGRAMS: [number[][], Program][] = [
+  [ // Bt.  9 x6−x2, 10 x0−x4, 11 x4−x2, 12 x8−x4
+    [[2, 0, -1, 0, -2, 0, 1, 0, 0], [0, 0, 2, 0, 1, 0, -1, 0, 0], [0, 0, -2, 0, 3, 0, -1, 0, 0], [0, 0, -1, 0, 0, 0, 1, 0, 0], [0, 0, 2, 0, -1, 0, -2, 0, 1],
+      [0, 1, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 1, 0]],
+    {
+      temps: [[[1, 6], [-1, 2]], [[1, 0], [-1, 4]], [[1, 4], [-1, 2]], [[1, 8], [-1, 4]]],
+      outputs: [[[1, 9], [2, 10]], [[1, 4], [1, 2], [-1, 9]], [[3, 11], [-1, 9]], [[1, 9]], [[1, 12], [-2, 9]], [[1, 1]], [[1, 3]], [[1, 5]], [[1, 7]]],
+    },
+  ],
+  [ // At.  9 m1+m2, 10 m1−m2
+    [[1, 1, 1, 1, 0, 1, 0, 0, 0], [0, 1, -1, 2, 0, 0, 1, 0, 0], [0, 1, 1, 4, 0, 0, 0, 1, 0], [0, 1, -1, 8, 1, 0, 0, 0, 1]],
+    {
+      temps: [[[1, 1], [1, 2]], [[1, 1], [-1, 2]]],
+      outputs: [[[1, 0], [1, 9], [1, 3], [1, 5]], [[1, 10], [2, 3], [1, 6]], [[1, 9], [4, 3], [1, 7]], [[1, 10], [8, 3], [1, 4], [1, 8]]],
+    },
+  ],
+  [ // Atᵀ: dy transform.  4 d0+d2, 5 d1+d3
+    [[1, 0, 0, 0], [1, 1, 1, 1], [1, -1, 1, -1], [1, 2, 4, 8], [0, 0, 0, 1], [1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
+    {
+      temps: [[[1, 0], [1, 2]], [[1, 1], [1, 3]]],
+      outputs: [[[1, 0]], [[1, 4], [1, 5]], [[1, 4], [-1, 5]], [[1, 0], [2, 1], [4, 2], [8, 3]], [[1, 3]], [[1, 0]], [[1, 1]], [[1, 2]], [[1, 3]]],
+    },
+  ],
+  [ // Btᵀ: input-gradient back transform.  9 v1−v2, 10 v0+v3, 11 v1−v2+v4
+    [[2, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1, 0, 0, 0], [-1, 2, -2, -1, 2, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 1, 0, 0], [-2, 1, 3, 0, -1, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0, 0, 0, 1, 0], [1, -1, -1, 1, -2, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 1, 0, 0, 0, 0]],
+    {
+      temps: [[[1, 1], [-1, 2]], [[1, 0], [1, 3]], [[1, 9], [1, 4]]],
+      outputs: [[[2, 0]], [[1, 5]], [[2, 11], [-1, 10]], [[1, 6]], [[1, 1], [3, 2], [-2, 0], [-1, 4]], [[1, 7]], [[1, 10], [-1, 1], [-1, 2], [-2, 4]], [[1, 8]], [[1, 4]]],
+    },
+  ],
+];
+const PROGRAMS = new Map([...F4_PROGRAMS, ...P4_PROGRAMS].map(([L, prog]) => [JSON.stringify(L), prog]));
 
-/** Benchmarks flip this for A/B (the plain one-sum-per-row transforms). */
-export const transformSettings = { factored: true };
+/** Benchmarks flip these for A/B: the plain one-sum-per-row transforms; row sums in locals even where the source is spent (profileStep STAGED=0). */
+export const transformSettings = { factored: true, staged: true };
+/** Whether a transform with this layout parks its row sums in its source (see TransformLayout.spentSource). */
+const staged = (lay: TransformLayout): boolean => transformSettings.staged && lay.spentSource === true;
 
 /** The plain program of L: one sum per row, no temporaries. */
 const plainProgram = (L: number[][]): Program => ({ temps: [], outputs: L.map((row) => row.map((c, k): [number, number] => [c, k]).filter(([c]) => c !== 0)) });
@@ -138,17 +188,18 @@ function body(L: number[][], lay: TransformLayout, accumulate: boolean, prog: Pr
     return { pre, out: (i) => linear(dense(prog.outputs[i], size), term) };
   };
   const perVector: number[] = [];
-  for (let r = 0; r < n; r++) {
+  /** Loads input row r and pushes its temporaries; returns the row pass (its sums S[r][j] = rowPass.out(j)). */
+  const rowPass = (r: number): ReturnType<typeof apply> => {
     for (let c = 0; c < n; c++) {
       if (L.every((row) => row[c] === 0)) continue;
       perVector.push(...get(LOC.ps), ...v128Load(r * lay.sRow + c * lay.sCol), ...set(D + c));
     }
-    const rowPass = apply((c) => get(D + c));
-    perVector.push(...rowPass.pre);
-    for (let j = j0; j < j1; j++) perVector.push(...rowPass.out(j), ...set(S + r * a + j));
-  }
-  for (let j = j0; j < j1; j++) {
-    const colPass = apply((r) => get(S + r * a + j));
+    const pass = apply((c) => get(D + c));
+    perVector.push(...pass.pre);
+    return pass;
+  };
+  /** Column j's outputs from its column pass, stored (or added) at their places. */
+  const storeColumn = (j: number, colPass: ReturnType<typeof apply>): void => {
     perVector.push(...colPass.pre);
     for (let i = i0; i < i1; i++) {
       const off = (i - i0) * lay.dRow + (j - j0) * lay.dCol;
@@ -158,6 +209,26 @@ function body(L: number[][], lay: TransformLayout, accumulate: boolean, prog: Pr
       if (accumulate) perVector.push(...f32x4Add);
       perVector.push(...v128Store(off));
     }
+  };
+  if (staged(lay)) {
+    // Row by row: its sums S[r][j] stored over its own inputs (r, j) (j < a <= n, loaded already), so
+    // a row's loads come after the previous row's stores; then column by column from there.
+    if (a > n) throw new Error(`winograd transform: expected a <= n to keep the row sums in the source, found n ${n}, a ${a}`);
+    for (let r = 0; r < n; r++) {
+      const pass = rowPass(r);
+      for (let j = j0; j < j1; j++) perVector.push(...pass.out(j), ...set(S + j));
+      for (let j = j0; j < j1; j++) perVector.push(...get(LOC.ps), ...get(S + j), ...v128Store(r * lay.sRow + j * lay.sCol));
+    }
+    for (let j = j0; j < j1; j++) {
+      for (let r = 0; r < n; r++) perVector.push(...get(LOC.ps), ...v128Load(r * lay.sRow + j * lay.sCol), ...set(D + r));
+      storeColumn(j, apply((r) => get(D + r)));
+    }
+  } else {
+    for (let r = 0; r < n; r++) {
+      const pass = rowPass(r);
+      for (let j = j0; j < j1; j++) perVector.push(...pass.out(j), ...set(S + r * a + j));
+    }
+    for (let j = j0; j < j1; j++) storeColumn(j, apply((r) => get(S + r * a + j)));
   }
   perVector.push(...get(LOC.ps), ...i32c(16), ...add, ...set(LOC.ps), ...get(LOC.pd), ...i32c(16), ...add, ...set(LOC.pd));
   const tile = [
@@ -194,7 +265,7 @@ function matrixKey(L: number[][]): string {
 /** out = L · in · Lᵀ per vector and tile (see above), bound to `memory`. */
 export function transformKernel(memory: WebAssembly.Memory, L: number[][], lay: TransformLayout, accumulate = false): Transform {
   const o = lay.out;
-  const key = `${matrixKey(L)}|${lay.sRow},${lay.sCol},${lay.dRow},${lay.dCol}${o ? `|${o.i0},${o.i1},${o.j0},${o.j1}` : ''}|${accumulate}|${transformSettings.factored}`;
+  const key = `${matrixKey(L)}|${lay.sRow},${lay.sCol},${lay.dRow},${lay.dCol}${o ? `|${o.i0},${o.i1},${o.j0},${o.j1}` : ''}|${accumulate}|${transformSettings.factored}${staged(lay) ? '|staged' : ''}`;
   let perMemory = instances.get(memory);
   if (perMemory == null) instances.set(memory, (perMemory = new Map()));
   let k = perMemory.get(key);
