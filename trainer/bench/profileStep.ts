@@ -6,11 +6,13 @@
 //   SIMD_MATMUL=0: XNNPACK BatchMatMul; S2D=0: direct first layer, for A/B against spaceToDepthConv.ts;
 //   KEEP_PADDED=0: no padded-input reuse (paddedInputCache.ts); REUSE_BATCH=0: fresh batch arrays per step;
 //   CLIP_TILES=0: input gradient through a padded buffer; FILTER_XI=0: unpadded U/dU block stride;
-//   SHARED_GRADS=0: input and filter gradients in two passes; STAGED=0: Winograd output/back transforms with their row sums in locals (winogradSimd.ts);
+//   SHARED_GRADS=0: input and filter gradients in two passes; BIAS_RELU_IN_TRANSFORM=0: conv bias + relu as a pass over y;
+//   STAGED=0: Winograd output/back transforms with their row sums in locals (winogradSimd.ts);
 //   WINOGRAD=0|f2: direct 3×3 convs, or F(2×2,3×3) for stride 1, for A/B against winogradConv.ts; WINOGRAD_S2 below)
 import * as tf from '@tensorflow/tfjs';
 import { matMulSettings } from '../src/backend/batchMatMulWasm.ts';
 import { conv2dGradsSettings } from '../src/backend/conv2dGradsWasm.ts';
+import { biasReluSettings } from '../src/backend/convBiasReluWasm.ts';
 import { FusedAdamOptimizer } from '../src/backend/FusedAdamOptimizer.ts';
 import { initBackend } from '../src/backend/initBackend.ts';
 import { CONV_BIAS_RELU } from '../src/backend/kernelNames.ts';
@@ -49,6 +51,8 @@ if (process.env.CLIP_TILES === '0') inputGradSettings.clipTiles = false;
 if (process.env.FILTER_XI === '0') filterStrideSettings.padded = false;
 // SHARED_GRADS=0: a layer's input and filter gradients as two passes (each transforming dy) instead of one (conv2dGradsWasm.ts).
 if (process.env.SHARED_GRADS === '0') conv2dGradsSettings.shared = false;
+// BIAS_RELU_IN_TRANSFORM=0: the conv layers' bias + relu as a pass over y instead of in the Winograd output transform (convBiasReluWasm.ts).
+if (process.env.BIAS_RELU_IN_TRANSFORM === '0') biasReluSettings.inTransform = false;
 // STAGED=0: the Winograd output and back transforms keep their row sums in locals instead of the spent source (winogradSimd.ts).
 if (process.env.STAGED === '0') transformSettings.staged = false;
 // WINOGRAD_S2=filter,forward,input (or none): the passes of stride-2 layers that use Winograd; WINOGRAD_S2_SCHEME=p2|p4 for all three passes.

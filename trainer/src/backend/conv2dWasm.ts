@@ -40,12 +40,20 @@ function stockConv2D(args: Args): TensorInfo {
   return (stock.kernelFunc as KernelFunc)(args as never) as TensorInfo;
 }
 
-/** Conv2D for a training forward: padded inputs and space-to-depth images are kept for the filter gradient (paddedInputCache.ts). */
-export function conv2dForTraining(args: Args): TensorInfo {
-  return conv2d(args, true);
+/**
+ * conv + bias + relu for the ConvBiasRelu kernel: on the Winograd paths (with
+ * `fuse`) the output transform adds the bias and takes the relu (`fused`: y
+ * is the result); elsewhere y is the plain convolution and the caller
+ * finishes it. `keepPadded` (a training forward): padded inputs and
+ * space-to-depth images are kept for the filter gradient (paddedInputCache.ts).
+ */
+export function conv2dBiasRelu(args: Args, bias: TensorInfo, keepPadded: boolean, fuse = true): { y: TensorInfo; fused: boolean } {
+  const fused = { done: false };
+  const y = conv2d(args, keepPadded, fuse ? { bias, fused } : undefined);
+  return { y, fused: fused.done };
 }
 
-function conv2d(args: Args, keepPadded = false): TensorInfo {
+function conv2d(args: Args, keepPadded = false, epilogue?: { bias: TensorInfo; fused: { done: boolean } }): TensorInfo {
   const { inputs: { x, filter }, backend, attrs } = args;
   const dilations = typeof attrs.dilations === 'number' ? [attrs.dilations, attrs.dilations] : attrs.dilations ?? [1, 1];
   const co = filter.shape[3];
@@ -55,9 +63,13 @@ function conv2d(args: Args, keepPadded = false): TensorInfo {
   const g = convGeometry(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs, 'Conv2D');
   const s2d = spaceToDepthPlan(g, 'forward');
   // Keep only what the filter gradient would use (its own plan takes the same path).
-  if (s2d != null) return conv2dViaSpaceToDepth(x, filter, g, backend, s2d.gs, s2d.sch, keepPadded && spaceToDepthPlan(g, 'filter') != null);
-  const winograd = winogradScheme(g, 'forward');
-  return winograd != null ? conv2dViaWinograd(x, filter, g, backend, winograd, keepPadded && winogradScheme(g, 'filter') != null) : conv2dViaSimd(x, filter, g, backend);
+  const winograd = s2d == null ? winogradScheme(g, 'forward') : null;
+  if (s2d == null && winograd == null) return conv2dViaSimd(x, filter, g, backend);
+  // Both Winograd paths can end in bias + relu (their output transform).
+  if (epilogue != null) epilogue.fused.done = true;
+  const bias = epilogue?.bias;
+  if (s2d != null) return conv2dViaSpaceToDepth(x, filter, g, backend, s2d.gs, s2d.sch, keepPadded && spaceToDepthPlan(g, 'filter') != null, bias);
+  return conv2dViaWinograd(x, filter, g, backend, winograd!, keepPadded && winogradScheme(g, 'filter') != null, bias);
 }
 
 /** W [FH, FW, CI, CO] → [CO/8][FH][FW][CI][8] on the heap (dispose it). */

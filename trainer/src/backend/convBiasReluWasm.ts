@@ -7,13 +7,15 @@
 // Under a gradient tape tfjs-core unfuses conv + bias + relu into Conv2D, Add
 // and Relu, and Relu's gradient is Step + Cast + Multiply: five kernels and
 // four full passes over the activation beyond the convolution. Here the
-// forward is our Conv2D kernel (conv2dWasm.ts) plus one in-place SIMD pass,
-// and the backward one SIMD pass that also sums the bias gradient (the Sum
-// the Add's gradient ran). Needs C % 4 == 0; the op uses tfjs ops otherwise.
+// forward is our Conv2D kernel (conv2dWasm.ts): on its Winograd paths the
+// output transform adds the bias and takes the relu before it stores y
+// (winogradSimd.ts biasRelu), elsewhere one in-place SIMD pass follows; the
+// backward is one SIMD pass that also sums the bias gradient (the Sum the
+// Add's gradient ran). Needs C % 4 == 0; the op uses tfjs ops otherwise.
 import { util } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { conv2dForTraining, conv2dWasm } from './conv2dWasm.ts';
+import { conv2dBiasRelu } from './conv2dWasm.ts';
 import { CONV_BIAS_RELU, RELU_BIAS_GRAD } from './kernelNames.ts';
 import { add, countdown, f32x4Add, f32x4Const, f32x4Pmax, get, I32, i32c, section, set, simdOp, str, uleb, V128, v128Load, v128Store, vec } from './wasmAsm.ts';
 import { allocF32, floatOffset, wasmMemory } from './wasmHeap.ts';
@@ -80,15 +82,24 @@ function channels(t: TensorInfo, kernelName: string): number {
   return c;
 }
 
+/** Benchmarks flip this for A/B (profileStep BIAS_RELU_IN_TRANSFORM=0: always the separate pass over y). */
+export const biasReluSettings = { inTransform: true };
+/** How many ConvBiasRelu calls ended in the output transform and how many in the separate pass (tests check the path taken). */
+export const biasReluCounts = { inTransform: 0, separate: 0 };
+
 function convBiasRelu(args: { inputs: { x: TensorInfo; filter: TensorInfo; bias: TensorInfo }; backend: BackendWasm; attrs: Record<string, unknown> }): TensorInfo {
   const { inputs: { x, filter, bias }, backend, attrs } = args;
+  const co = filter.shape[3];
+  if (bias.shape.length !== 1 || bias.shape[0] !== co || co % 4 !== 0 || bias.dtype !== 'float32') throw new Error(`${CONV_BIAS_RELU} (wasm): expected float32 bias [${co}] with ${co} % 4 == 0, found ${bias.dtype} [${bias.shape}]`);
   // Under a tape (the op's keepPaddedInput) the padded input / space-to-depth image is kept for the filter gradient.
+  // On the Winograd paths the output transform adds the bias and takes the relu itself (fused).
   const convArgs = { inputs: { x, filter }, backend, attrs: attrs as never };
-  const y = attrs.keepPaddedInput === true ? conv2dForTraining(convArgs) : (conv2dWasm.kernelFunc as KernelFunc)(convArgs) as TensorInfo;
+  const { y, fused } = conv2dBiasRelu(convArgs, bias, attrs.keepPaddedInput === true, biasReluSettings.inTransform);
   const c = channels(y, CONV_BIAS_RELU);
-  if (bias.shape.length !== 1 || bias.shape[0] !== c) throw new Error(`${CONV_BIAS_RELU} (wasm): expected bias [${c}], found [${bias.shape}]`);
   const rows = util.sizeFromShape(y.shape) / c;
-  if (rows > 0) kernels(backend, CONV_BIAS_RELU).biasRelu(floatOffset(backend, y) * 4, floatOffset(backend, bias) * 4, rows, c / 4);
+  if (fused) biasReluCounts.inTransform++;
+  else biasReluCounts.separate++;
+  if (!fused && rows > 0) kernels(backend, CONV_BIAS_RELU).biasRelu(floatOffset(backend, y) * 4, floatOffset(backend, bias) * 4, rows, c / 4);
   return y;
 }
 

@@ -147,11 +147,15 @@ function filterToS2d(backend: BackendWasm, filter: TensorInfo, g: ConvGeometry):
 /** What identifies x's space-to-depth image in paddedInputCache.ts. */
 const s2dLayout = (g: ConvGeometry): string => `s2d ${g.B},${g.H},${g.W},${g.CI}`;
 
-/** The forward; with `keepImage` (a training forward) the space-to-depth image is kept for x's filter gradient (paddedInputCache.ts). */
-export function conv2dViaSpaceToDepth(x: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm, gs: ConvGeometry, sch: WinogradScheme, keepImage = false): TensorInfo {
+/**
+ * The forward; with `keepImage` (a training forward) the space-to-depth image
+ * is kept for x's filter gradient (paddedInputCache.ts); with `bias`, y is
+ * relu(conv + bias) (conv2dViaWinograd).
+ */
+export function conv2dViaSpaceToDepth(x: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm, gs: ConvGeometry, sch: WinogradScheme, keepImage = false, bias?: TensorInfo): TensorInfo {
   const xs = spaceToDepth(backend, x, g);
   const ws = filterToS2d(backend, filter, g);
-  const y = conv2dViaWinograd(xs, ws, gs, backend, sch);
+  const y = conv2dViaWinograd(xs, ws, gs, backend, sch, false, bias);
   if (keepImage) keepPaddedInput(backend, x, s2dLayout(g), xs);
   else backend.disposeData(xs.dataId);
   backend.disposeData(ws.dataId);

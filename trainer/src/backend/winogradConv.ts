@@ -262,9 +262,10 @@ function forChunks(g: ConvGeometry, p: Plan, chunk: (r0: number, R: number, T: n
 /**
  * The forward convolution. With `keepPadded` (a training forward) the padded
  * input is kept for this input's filter gradient (paddedInputCache.ts)
- * instead of freed.
+ * instead of freed. With `bias` ([CO]) the output transform stores
+ * relu(conv + bias) (convBiasReluWasm.ts's add and max, in registers).
  */
-export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme, keepPadded = false): TensorInfo {
+export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme, keepPadded = false, bias?: TensorInfo): TensorInfo {
   const memory = wasmMemory(backend)!;
   const p = plan(g, sch);
   const { CI, CO, OH, OW } = g;
@@ -278,7 +279,8 @@ export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeom
   const y = allocF32(backend, [g.B, OH, OW, CO]);
   const [xB, uB, vB, mB, yB] = [xp, u, v, mm, y].map((t) => floatOffset(backend, t) * 4);
   const xTransform = xTransformKernel(memory, g, p, sch);
-  const outT = transformKernel(memory, sch.At, { sRow: a * mXi, sCol: mXi, dRow: OW * CO * 4, dCol: CO * 4, spentSource: true });
+  const outT = transformKernel(memory, sch.At, { sRow: a * mXi, sCol: mXi, dRow: OW * CO * 4, dCol: CO * 4, spentSource: true, ...(bias != null ? { biasRelu: true } : {}) });
+  const biasB = bias != null ? floatOffset(backend, bias) * 4 : 0;
   const product = productKernel(memory, CI, CO, a * a, vXi, filterXiStride(CI, CO), mXi);
   forChunks(g, p, (r0, R, T) => {
     xTransform(xB, vB, r0, R);
@@ -286,7 +288,7 @@ export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeom
     for (let r = 0; r < R; r++) {
       const b = Math.floor((r0 + r) / TH);
       const ty = (r0 + r) % TH;
-      outT(mB + r * TW * CO * 4, yB + (b * OH + ty * m) * OW * CO * 4, TW, CO / 4, CO * 4, m * CO * 4);
+      outT(mB + r * TW * CO * 4, yB + (b * OH + ty * m) * OW * CO * 4, TW, CO / 4, CO * 4, m * CO * 4, biasB);
     }
   });
   for (const t of [u, v, mm]) backend.disposeData(t.dataId);

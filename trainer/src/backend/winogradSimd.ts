@@ -11,6 +11,9 @@
 // in too: 0 terms vanish, ±1 terms are adds/subs, others a multiply. With
 // `accumulate` the output is added to what is there (the input gradient's
 // overlapping tiles); tiles run in order, so overlaps are summed correctly.
+// With `biasRelu` (the forward's output transform) each output is stored as
+// max(out + bias[vector], 0), the same add and pmax as convBiasReluWasm.ts's
+// pass over y, so a layer's output is written once instead of three times.
 //
 // The row pass's n·a sums S are held in locals. TurboFan schedules the loads
 // of a straight-line block ahead of the arithmetic, so all n² inputs are
@@ -25,24 +28,26 @@
 // output transform 38 → 25, F(4×4)'s 16.5 → 13.5, back transforms 65 → 61
 // (p4) and 33 → 29. The input and dy transforms read images that must stay
 // intact (tiles overlap); staging their sums in the destination was slower.
-import { add, countdown, f32x4Add, f32x4Const, f32x4Mul, f32x4Sub, get, I32, i32c, section, set, simdOp, str, uleb, V128, v128Load, v128Store, vec } from './wasmAsm.ts';
+import { add, countdown, f32x4Add, f32x4Const, f32x4Mul, f32x4Pmax, f32x4Sub, get, I32, i32c, section, set, simdOp, str, uleb, V128, v128Load, v128Store, vec } from './wasmAsm.ts';
 
 const f32x4Neg = simdOp(0xe1);
 
-// transform(src, dst, nTiles, count, sTile, dTile): all i32, byte addresses/strides.
-const A = { src: 0, dst: 1, nTiles: 2, count: 3, sTile: 4, dTile: 5 };
-const LOC = { t: 6, v: 7, ps: 8, pd: 9 };
-const V0 = 10; // v128 locals: n row inputs, then n·a row results
+// transform(src, dst, nTiles, count, sTile, dTile, bias): all i32, byte addresses/strides (bias: `count` vectors, biasRelu only).
+const A = { src: 0, dst: 1, nTiles: 2, count: 3, sTile: 4, dTile: 5, bias: 6 };
+const LOC = { t: 7, v: 8, ps: 9, pd: 10, pb: 11 };
+const BV = 12; // v128 local: the vector's bias
+const V0 = 13; // v128 locals: n row inputs, then n·a row results
 
 /**
  * Byte strides of the input and output elements. With `out`, only outputs
  * i ∈ [i0, i1), j ∈ [j0, j1) are written, at dst + (i − i0)·dRow + (j − j0)·dCol
  * (dst then addresses output (i0, j0)): the input gradient's border tiles,
- * whose other outputs fall outside the image. `spentSource`: the source may
- * be overwritten (needs a <= n; see above).
+ * whose other outputs fall outside the image. `biasRelu`: see above (7th
+ * argument: the bias, `count` vectors). `spentSource`: the source may be
+ * overwritten (needs a <= n; see above).
  */
-export interface TransformLayout { sRow: number; sCol: number; dRow: number; dCol: number; out?: { i0: number; i1: number; j0: number; j1: number }; spentSource?: boolean }
-export type Transform = (src: number, dst: number, nTiles: number, count: number, sTile: number, dTile: number) => void;
+export interface TransformLayout { sRow: number; sCol: number; dRow: number; dCol: number; out?: { i0: number; i1: number; j0: number; j1: number }; biasRelu?: boolean; spentSource?: boolean }
+export type Transform = (src: number, dst: number, nTiles: number, count: number, sTile: number, dTile: number, bias?: number) => void;
 
 /** Σ_k coeffs[k] · term(k), left on the stack (0 if every coefficient is 0). */
 function linear(coeffs: number[], term: (k: number) => number[]): number[] {
@@ -187,7 +192,9 @@ function body(L: number[][], lay: TransformLayout, accumulate: boolean, prog: Pr
     prog.temps.forEach((t, i) => pre.push(...linear(dense(t, size), term), ...set(T + i)));
     return { pre, out: (i) => linear(dense(prog.outputs[i], size), term) };
   };
+  if (lay.biasRelu && accumulate) throw new Error('winograd transform: expected biasRelu without accumulate, found both');
   const perVector: number[] = [];
+  if (lay.biasRelu) perVector.push(...get(LOC.pb), ...v128Load(0), ...set(BV));
   /** Loads input row r and pushes its temporaries; returns the row pass (its sums S[r][j] = rowPass.out(j)). */
   const rowPass = (r: number): ReturnType<typeof apply> => {
     for (let c = 0; c < n; c++) {
@@ -207,6 +214,7 @@ function body(L: number[][], lay: TransformLayout, accumulate: boolean, prog: Pr
       if (accumulate) perVector.push(...get(LOC.pd), ...v128Load(off));
       perVector.push(...colPass.out(i));
       if (accumulate) perVector.push(...f32x4Add);
+      if (lay.biasRelu) perVector.push(...get(BV), ...f32x4Add, ...f32x4Const(0), ...f32x4Pmax);
       perVector.push(...v128Store(off));
     }
   };
@@ -231,8 +239,9 @@ function body(L: number[][], lay: TransformLayout, accumulate: boolean, prog: Pr
     for (let j = j0; j < j1; j++) storeColumn(j, apply((r) => get(S + r * a + j)));
   }
   perVector.push(...get(LOC.ps), ...i32c(16), ...add, ...set(LOC.ps), ...get(LOC.pd), ...i32c(16), ...add, ...set(LOC.pd));
+  if (lay.biasRelu) perVector.push(...get(LOC.pb), ...i32c(16), ...add, ...set(LOC.pb));
   const tile = [
-    ...get(A.src), ...set(LOC.ps), ...get(A.dst), ...set(LOC.pd),
+    ...get(A.src), ...set(LOC.ps), ...get(A.dst), ...set(LOC.pd), ...get(A.bias), ...set(LOC.pb),
     ...countdown(LOC.v, get(A.count), perVector),
     ...get(A.src), ...get(A.sTile), ...add, ...set(A.src), ...get(A.dst), ...get(A.dTile), ...add, ...set(A.dst),
   ];
@@ -246,7 +255,7 @@ function moduleBytes(L: number[][], lay: TransformLayout, accumulate: boolean): 
   const imports = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...uleb(1)]]));
   const funcs = section(3, vec([uleb(0)]));
   const exports = section(7, vec([[...str('transform'), 0x00, ...uleb(0)]]));
-  const bytes = [...vec([[...uleb(Object.keys(LOC).length), I32], [...uleb(n + n * L.length + prog.temps.length), V128]]), ...body(L, lay, accumulate, prog), 0x0b];
+  const bytes = [...vec([[...uleb(Object.keys(LOC).length), I32], [...uleb(V0 - BV + n + n * L.length + prog.temps.length), V128]]), ...body(L, lay, accumulate, prog), 0x0b];
   const code = section(10, vec([[...uleb(bytes.length), ...bytes]]));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...code]);
 }
@@ -265,7 +274,7 @@ function matrixKey(L: number[][]): string {
 /** out = L · in · Lᵀ per vector and tile (see above), bound to `memory`. */
 export function transformKernel(memory: WebAssembly.Memory, L: number[][], lay: TransformLayout, accumulate = false): Transform {
   const o = lay.out;
-  const key = `${matrixKey(L)}|${lay.sRow},${lay.sCol},${lay.dRow},${lay.dCol}${o ? `|${o.i0},${o.i1},${o.j0},${o.j1}` : ''}|${accumulate}|${transformSettings.factored}${staged(lay) ? '|staged' : ''}`;
+  const key = `${matrixKey(L)}|${lay.sRow},${lay.sCol},${lay.dRow},${lay.dCol}${o ? `|${o.i0},${o.i1},${o.j0},${o.j1}` : ''}|${accumulate}|${transformSettings.factored}${staged(lay) ? '|staged' : ''}${lay.biasRelu ? '|biasRelu' : ''}`;
   let perMemory = instances.get(memory);
   if (perMemory == null) instances.set(memory, (perMemory = new Map()));
   let k = perMemory.get(key);

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../backend/initBackend.ts';
 import { conv2dGradsSettings } from '../../backend/conv2dGradsWasm.ts';
+import { biasReluCounts, biasReluSettings } from '../../backend/convBiasReluWasm.ts';
 import { CONV2D_GRADS, CONV_BIAS_RELU } from '../../backend/kernelNames.ts';
 import { clearPaddedInputs, paddedInputCount } from '../../backend/paddedInputCache.ts';
 import { Rng } from '../../data/Rng.ts';
@@ -83,6 +84,30 @@ describe('convBiasRelu', () => {
       expect(got.leaked).toBe(0);
       expect(want.leaked).toBe(0);
     });
+  });
+
+  it('on the Winograd paths bias + relu in the output transform give bit for bit the separate pass over y (forward and gradients)', async () => {
+    await tf.setBackend('wasm');
+    // Space-to-depth first layer, stride 2 (p4 and p2), stride 1 (F(4×4) and F(2×2)), and the chunk's first two layers at full size.
+    const winograd: Case[] = [cases[5], cases[6], cases[7], cases[8], { ...cases[6], x: [2, 24, 24, 16] }, { ...cases[5], x: [2, 96, 96, 3] }, { ...cases[6], x: [2, 48, 48, 16] }];
+    for (const [i, c] of winograd.entries()) {
+      const both = async (inTransform: boolean): Promise<Result> => {
+        biasReluSettings.inTransform = inTransform;
+        const before = { ...biasReluCounts };
+        try {
+          return await run('wasm', c, 60 + i);
+        } finally {
+          biasReluSettings.inTransform = true;
+          // The forward (once outside, once under the tape) took the path asked for.
+          expect(biasReluCounts.inTransform - before.inTransform, `x [${c.x}] fused calls`).toBe(inTransform ? 2 : 0);
+          expect(biasReluCounts.separate - before.separate, `x [${c.x}] separate passes`).toBe(inTransform ? 0 : 2);
+        }
+      };
+      const [fused, separate] = [await both(true), await both(false)];
+      expect(Array.from(separate.y).some((v) => v === 0) && Array.from(separate.y).some((v) => v > 0)).toBe(true);
+      for (const k of ['y', 'dx', 'dw', 'db'] as const) expect(Array.from(fused[k]), `x [${c.x}] ${k}`).toEqual(Array.from(separate[k]));
+      expect(fused.leaked).toBe(0);
+    }
   });
 
   it('under a tape the forward keeps its padded input (space-to-depth image) for the filter gradient, which takes it: the same gradient bit for bit as padding again; nothing kept without a tape', async () => {
