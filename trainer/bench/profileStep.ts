@@ -7,7 +7,7 @@
 //   KEEP_PADDED=0: no padded-input reuse (paddedInputCache.ts); REUSE_BATCH=0: fresh batch arrays per step;
 //   CLIP_TILES=0: input gradient through a padded buffer; FILTER_XI=0: unpadded U/dU block stride;
 //   SHARED_GRADS=0: input and filter gradients in two passes; BIAS_RELU_IN_TRANSFORM=0: conv bias + relu as a pass over y;
-//   STAGED=0: Winograd output/back transforms with their row sums in locals (winogradSimd.ts);
+//   STAGED=0: Winograd output/back transforms with their row sums in locals (winogradSimd.ts); COPY_COLUMNS=0: copy columns through the row sums;
 //   WINOGRAD=0|f2: direct 3×3 convs, or F(2×2,3×3) for stride 1, for A/B against winogradConv.ts; WINOGRAD_S2 below)
 import * as tf from '@tensorflow/tfjs';
 import { matMulSettings } from '../src/backend/batchMatMulWasm.ts';
@@ -55,6 +55,8 @@ if (process.env.SHARED_GRADS === '0') conv2dGradsSettings.shared = false;
 if (process.env.BIAS_RELU_IN_TRANSFORM === '0') biasReluSettings.inTransform = false;
 // STAGED=0: the Winograd output and back transforms keep their row sums in locals instead of the spent source (winogradSimd.ts).
 if (process.env.STAGED === '0') transformSettings.staged = false;
+// COPY_COLUMNS=0: tile transform output columns that pick one input column go through the row sums like the others (winogradSimd.ts).
+if (process.env.COPY_COLUMNS === '0') transformSettings.copyColumns = false;
 // WINOGRAD_S2=filter,forward,input (or none): the passes of stride-2 layers that use Winograd; WINOGRAD_S2_SCHEME=p2|p4 for all three passes.
 if (process.env.WINOGRAD_S2 != null) for (const k of ['forward', 'filter', 'input'] as const) winogradSettings.stride2[k] = process.env.WINOGRAD_S2.split(',').includes(k);
 const s2Scheme = process.env.WINOGRAD_S2_SCHEME;

@@ -261,6 +261,32 @@ describe('Winograd convolutions (wasm)', () => {
     }
   });
 
+  it('copy columns (output columns that pick one input column, read in the column pass) give bit for bit the transforms through the row sums', () => {
+    const shapes: Case[] = [...cases, { x: [2, 48, 48, 16], co: 32, strides: 2, pad: 'same' }, { x: [2, 24, 24, 32], co: 32, strides: 2, pad: 'same' }];
+    let ran = 0;
+    for (const [k, c] of shapes.entries()) {
+      const g = geometry(c);
+      const schemes = (c.strides === 1 ? [WINOGRAD_SCHEMES.f2, WINOGRAD_SCHEMES.f4] : [WINOGRAD_SCHEMES.p2, WINOGRAD_SCHEMES.p4]).filter((sch) => g.OH % sch.m === 0 && g.OW % sch.m === 0);
+      const p = problem(c, 90 + k);
+      for (const sch of schemes) {
+        const run = passes(p, sch);
+        const all = (): Float32Array[] => [run.y(), run.dw(), ...(g.CI % 8 === 0 ? [run.dx()] : [])];
+        expect(transformSettings.copyColumns).toBe(true);
+        const copied = all();
+        transformSettings.copyColumns = false;
+        let summed: Float32Array[];
+        try {
+          summed = all();
+        } finally {
+          transformSettings.copyColumns = true;
+        }
+        copied.forEach((v, i) => expect(Array.from(v), `x [${c.x}] ${sch.name} pass ${i}`).toEqual(Array.from(summed[i])));
+        ran++;
+      }
+    }
+    expect(ran).toBeGreaterThan(12);
+  });
+
   it('row sums parked in the spent source (staged output, back and filter transforms) give bit for bit the transforms with them in locals', () => {
     const shapes: Case[] = [...cases, { x: [2, 48, 48, 16], co: 32, strides: 2, pad: 'same' }, { x: [2, 24, 24, 32], co: 32, strides: 2, pad: 'same' }];
     let ran = 0;

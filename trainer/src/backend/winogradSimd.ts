@@ -28,6 +28,10 @@
 // output transform 38 → 25, F(4×4)'s 16.5 → 13.5, back transforms 65 → 61
 // (p4) and 33 → 29. The input and dy transforms read images that must stay
 // intact (tiles overlap); staging their sums in the destination was slower.
+// There, output columns whose row of L just picks an input column (p4's odd
+// phase: 4 of Bt's 9 rows, 6 of Atᵀ's 9) skip S: the column pass loads their
+// inputs itself (p4 input transform, tiles in L1: 46 → 38.5 ns per tile and
+// vector).
 import { add, countdown, f32x4Add, f32x4Const, f32x4Mul, f32x4Pmax, f32x4Sub, get, I32, i32c, section, set, simdOp, str, uleb, V128, v128Load, v128Store, vec } from './wasmAsm.ts';
 
 const f32x4Neg = simdOp(0xe1);
@@ -142,8 +146,12 @@ const P4_PROGRAMS: [number[][], Program][] = [
 ];
 const PROGRAMS = new Map([...F4_PROGRAMS, ...P4_PROGRAMS].map(([L, prog]) => [JSON.stringify(L), prog]));
 
-/** Benchmarks flip these for A/B: the plain one-sum-per-row transforms; row sums in locals even where the source is spent (profileStep STAGED=0). */
-export const transformSettings = { factored: true, staged: true };
+/**
+ * Benchmarks flip these for A/B: the plain one-sum-per-row transforms; row
+ * sums in locals even where the source is spent (profileStep STAGED=0); copy
+ * columns through the row sums too (profileStep COPY_COLUMNS=0).
+ */
+export const transformSettings = { factored: true, staged: true, copyColumns: true };
 /** Whether a transform with this layout parks its row sums in its source (see TransformLayout.spentSource). */
 const staged = (lay: TransformLayout): boolean => transformSettings.staged && lay.spentSource === true;
 
@@ -196,9 +204,9 @@ function body(L: number[][], lay: TransformLayout, accumulate: boolean, prog: Pr
   const perVector: number[] = [];
   if (lay.biasRelu) perVector.push(...get(LOC.pb), ...v128Load(0), ...set(BV));
   /** Loads input row r and pushes its temporaries; returns the row pass (its sums S[r][j] = rowPass.out(j)). */
-  const rowPass = (r: number): ReturnType<typeof apply> => {
+  const rowPass = (r: number, load: (c: number) => boolean = () => true): ReturnType<typeof apply> => {
     for (let c = 0; c < n; c++) {
-      if (L.every((row) => row[c] === 0)) continue;
+      if (L.every((row) => row[c] === 0) || !load(c)) continue;
       perVector.push(...get(LOC.ps), ...v128Load(r * lay.sRow + c * lay.sCol), ...set(D + c));
     }
     const pass = apply((c) => get(D + c));
@@ -232,11 +240,30 @@ function body(L: number[][], lay: TransformLayout, accumulate: boolean, prog: Pr
       storeColumn(j, apply((r) => get(D + r)));
     }
   } else {
+    // Output columns whose row of L picks one input column (L[j] = e_c: p4's odd phase, Atᵀ's first and last
+    // rows) read their n inputs in the column pass instead of through S, so fewer values are live in between.
+    const copyOf = (j: number): number => {
+      const nz = L[j].flatMap((v, c) => (v !== 0 ? [[v, c]] : []));
+      return transformSettings.copyColumns && nz.length === 1 && nz[0][0] === 1 ? nz[0][1] : -1;
+    };
+    const sums = Array.from({ length: j1 - j0 }, (_, k) => j0 + k).filter((j) => copyOf(j) < 0);
+    // Input columns the row pass needs: those of the summed columns and of the program's temporaries.
+    const used = new Set<number>();
+    for (const j of sums) L[j].forEach((v, c) => v !== 0 && used.add(c));
+    for (const t of prog.temps) for (const [, src] of t) if (src < n) used.add(src);
     for (let r = 0; r < n; r++) {
-      const pass = rowPass(r);
-      for (let j = j0; j < j1; j++) perVector.push(...pass.out(j), ...set(S + r * a + j));
+      const pass = rowPass(r, (c) => used.has(c));
+      for (const j of sums) perVector.push(...pass.out(j), ...set(S + r * a + j));
     }
-    for (let j = j0; j < j1; j++) storeColumn(j, apply((r) => get(S + r * a + j)));
+    for (let j = j0; j < j1; j++) {
+      const c = copyOf(j);
+      if (c < 0) {
+        storeColumn(j, apply((r) => get(S + r * a + j)));
+        continue;
+      }
+      for (let r = 0; r < n; r++) perVector.push(...get(LOC.ps), ...v128Load(r * lay.sRow + c * lay.sCol), ...set(D + r));
+      storeColumn(j, apply((r) => get(D + r)));
+    }
   }
   perVector.push(...get(LOC.ps), ...i32c(16), ...add, ...set(LOC.ps), ...get(LOC.pd), ...i32c(16), ...add, ...set(LOC.pd));
   if (lay.biasRelu) perVector.push(...get(LOC.pb), ...i32c(16), ...add, ...set(LOC.pb));
@@ -274,7 +301,7 @@ function matrixKey(L: number[][]): string {
 /** out = L · in · Lᵀ per vector and tile (see above), bound to `memory`. */
 export function transformKernel(memory: WebAssembly.Memory, L: number[][], lay: TransformLayout, accumulate = false): Transform {
   const o = lay.out;
-  const key = `${matrixKey(L)}|${lay.sRow},${lay.sCol},${lay.dRow},${lay.dCol}${o ? `|${o.i0},${o.i1},${o.j0},${o.j1}` : ''}|${accumulate}|${transformSettings.factored}${staged(lay) ? '|staged' : ''}${lay.biasRelu ? '|biasRelu' : ''}`;
+  const key = `${matrixKey(L)}|${lay.sRow},${lay.sCol},${lay.dRow},${lay.dCol}${o ? `|${o.i0},${o.i1},${o.j0},${o.j1}` : ''}|${accumulate}|${transformSettings.factored}${staged(lay) ? '|staged' : ''}${transformSettings.copyColumns ? '' : '|nocopy'}${lay.biasRelu ? '|biasRelu' : ''}`;
   let perMemory = instances.get(memory);
   if (perMemory == null) instances.set(memory, (perMemory = new Map()));
   let k = perMemory.get(key);
