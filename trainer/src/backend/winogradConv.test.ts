@@ -225,6 +225,47 @@ describe('Winograd convolutions (wasm)', () => {
     expect(clippedCases).toBeGreaterThan(6);
   });
 
+  it('input gradient: rows zeroed chunk by chunk (lazyZero) give bit for bit the buffer zeroed up front, also when it starts as NaNs (every scheme, clipped and padded, one or many chunks, both gradient paths)', () => {
+    const shapes: Case[] = [...cases.filter((c) => c.x[3] % 8 === 0), { x: [2, 48, 48, 16], co: 32, strides: 2, pad: 'same' }, { x: [3, 24, 24, 32], co: 32, strides: 2, pad: 'same' }, { x: [2, 12, 12, 32], co: 64, strides: 1, pad: 'same' }];
+    const keepFloats = chunkSettings.floats;
+    let ran = 0;
+    try {
+      for (const [k, c] of shapes.entries()) {
+        const g = geometry(c);
+        const schemes = (c.strides === 1 ? [WINOGRAD_SCHEMES.f2, WINOGRAD_SCHEMES.f4] : [WINOGRAD_SCHEMES.p2, WINOGRAD_SCHEMES.p4]).filter((sch) => g.OH % sch.m === 0 && g.OW % sch.m === 0);
+        const p = problem(c, 110 + k);
+        for (const sch of schemes) {
+          for (const floats of [keepFloats, 1]) {
+            chunkSettings.floats = floats;
+            for (const clip of [true, false]) {
+              inputGradSettings.clipTiles = clip;
+              const dx = (lazy: boolean): Float32Array[] => {
+                inputGradSettings.lazyZero = lazy;
+                inputGradSettings.poison = lazy;
+                const one = wasm((b, t) => inputGradViaWinograd(t.dy, t.w, g, b, sch), p.tensors);
+                let both: { dx: { dataId: object }; dw: { dataId: object } } | null = null;
+                const dw = wasm((b, t) => (both = gradsViaWinograd(t.x, t.dy, t.w, g, b, sch)).dw, p.tensors);
+                const backend = tf.backend() as unknown as BackendWasm;
+                const shared = (backend.readSync(both!.dx.dataId) as Float32Array).slice();
+                backend.disposeData(both!.dx.dataId);
+                return [one, shared, dw];
+              };
+              const lazy = dx(true);
+              const upFront = dx(false);
+              lazy.forEach((v, i) => expect(Array.from(v), `x [${c.x}] ${sch.name} chunk ${floats} clip ${clip} output ${i}`).toEqual(Array.from(upFront[i])));
+              expect(lazy[0].some((v) => Number.isNaN(v))).toBe(false);
+              ran++;
+            }
+          }
+        }
+      }
+    } finally {
+      chunkSettings.floats = keepFloats;
+      Object.assign(inputGradSettings, { clipTiles: true, lazyZero: true, poison: false });
+    }
+    expect(ran).toBeGreaterThan(20);
+  });
+
   it('both gradients in one pass (gradsViaWinograd) equal the filter and input gradient passes bit for bit', () => {
     const shapes: Case[] = [...cases, { x: [2, 48, 48, 16], co: 32, strides: 2, pad: 'same' }, { x: [3, 24, 24, 32], co: 32, strides: 2, pad: 'same' }];
     let ran = 0;

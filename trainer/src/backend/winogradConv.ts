@@ -378,12 +378,17 @@ export function filterGradViaWinograd(x: TensorInfo, dy: TensorInfo, g: ConvGeom
 }
 
 /**
- * Benchmarks flip this for A/B (profileStep CLIP_TILES=0). On: the input
- * gradient's tiles accumulate straight into dx, border tiles through
- * transforms that drop their outputs outside the image. Off: into a
- * zero-padded buffer, copied out afterwards. Same sums in the same order.
+ * Benchmarks flip these for A/B. clipTiles (profileStep CLIP_TILES=0): on,
+ * the input gradient's tiles accumulate straight into dx, border tiles
+ * through transforms that drop their outputs outside the image; off, into a
+ * zero-padded buffer, copied out afterwards. lazyZero (LAZY_ZERO=0): the
+ * buffer's rows are zeroed chunk by chunk just before the first tile row that
+ * reaches them (so they are in cache when the tiles add to them), instead of
+ * the whole buffer up front (4.7 MB per camera for the 48×48×16 layer). Same
+ * sums in the same order. `poison` (tests): the buffer starts as NaNs, so a
+ * row left unzeroed shows.
  */
-export const inputGradSettings = { clipTiles: true };
+export const inputGradSettings = { clipTiles: true, lazyZero: true, poison: false };
 
 /**
  * The input gradient's back transform and its placement: dx += Btᵀ·dV·Bt per
@@ -391,7 +396,11 @@ export const inputGradSettings = { clipTiles: true };
  * else the zero-padded buffer), in tile order. Kernels looked up once per
  * convolution; returns the per-chunk placement.
  */
-function backTransformKernel(memory: WebAssembly.Memory, g: ConvGeometry, p: Plan, sch: WinogradScheme, clip: boolean): { OHb: number; OWb: number; place: (dvB: number, outB: number, r0: number, R: number) => void } {
+function backTransformKernel(memory: WebAssembly.Memory, g: ConvGeometry, p: Plan, sch: WinogradScheme, clip: boolean): {
+  OHb: number; OWb: number;
+  place: (dvB: number, outB: number, r0: number, R: number, zeroRows?: ZeroRows) => void;
+  finish: (zeroRows?: ZeroRows) => void;
+} {
   const { H, W, CI } = g;
   const { a, step, TH, TW, Hp, Wp, pt, pl } = p;
   const n = sch.Bt[0].length;
@@ -416,14 +425,20 @@ function backTransformKernel(memory: WebAssembly.Memory, g: ConvGeometry, p: Pla
   // Per tile row ty: its row window and the back transform of each run.
   const rowPlans = Array.from({ length: TH }, (_, ty) => {
     const [i0, i1] = window(ty, oT, OHb);
-    return { i0, kernels: i1 > i0 ? runs.map((u) => (u.j1 > u.j0 ? backT(i0, i1, u.j0, u.j1) : null)) : [] };
+    return { i0, i1: Math.max(i0, i1), kernels: i1 > i0 ? runs.map((u) => (u.j1 > u.j0 ? backT(i0, i1, u.j0, u.j1) : null)) : [] };
   });
-  const place = (dvB: number, outB: number, r0: number, R: number): void => {
+  // With zeroRows: out's rows [0, zeroed) are zeroed; a tile row zeroes the rows up to its last before adding to them.
+  let zeroed = 0;
+  const place = (dvB: number, outB: number, r0: number, R: number, zeroRows?: ZeroRows): void => {
     for (let r = 0; r < R; r++) {
       const b = Math.floor((r0 + r) / TH);
       const ty = (r0 + r) % TH;
-      const { i0, kernels } = rowPlans[ty];
+      const { i0, i1, kernels } = rowPlans[ty];
       const row = b * OHb + ty * step - oT + i0;
+      if (zeroRows != null && row + i1 - i0 > zeroed) {
+        zeroRows(zeroed, row + i1 - i0);
+        zeroed = row + i1 - i0;
+      }
       for (let k = 0; k < kernels.length; k++) {
         const run = runs[k];
         const kernel = kernels[k];
@@ -432,7 +447,24 @@ function backTransformKernel(memory: WebAssembly.Memory, g: ConvGeometry, p: Pla
       }
     }
   };
-  return { OHb, OWb, place };
+  // Rows no tile reaches stay zero.
+  const finish = (zeroRows?: ZeroRows): void => {
+    if (zeroRows != null && zeroed < g.B * OHb) zeroRows(zeroed, g.B * OHb);
+  };
+  return { OHb, OWb, place, finish };
+}
+
+/** Zeroes rows [row0, row1) of the input gradient's buffer (rows of all images in a row). */
+type ZeroRows = (row0: number, row1: number) => void;
+
+/** The buffer the input gradient's tiles add to, [B, OHb, OWb, CI]: zeroed, or (lazyZero) not yet, with the callback that zeroes its rows. */
+function inputGradBuffer(backend: BackendWasm, g: ConvGeometry, OHb: number, OWb: number): { out: TensorInfo; zeroRows?: ZeroRows } {
+  if (!inputGradSettings.lazyZero) return { out: zeros(backend, [g.B, OHb, OWb, g.CI]) };
+  const out = allocF32(backend, [g.B, OHb, OWb, g.CI]);
+  const at = floatOffset(backend, out);
+  const rowF = OWb * g.CI;
+  if (inputGradSettings.poison) heapF32(backend).fill(NaN, at, at + g.B * OHb * rowF);
+  return { out, zeroRows: (row0, row1) => heapF32(backend).fill(0, at + row0 * rowF, at + row1 * rowF) };
 }
 
 /** dx from the buffer the tiles accumulated into: itself, or copied out of the padded one (which is freed). */
@@ -470,15 +502,16 @@ export function inputGradViaWinograd(dy: TensorInfo, filter: TensorInfo, g: Conv
   const dm = allocF32(backend, [(a * a * mXi) / 4]);
   const dv = allocF32(backend, [(a * a * vXi) / 4]);
   const back = backTransformKernel(memory, g, p, sch, clip);
-  const out = zeros(backend, [B, back.OHb, back.OWb, CI]);
+  const { out, zeroRows } = inputGradBuffer(backend, g, back.OHb, back.OWb);
   const [dyB, utB, dmB, dvB, outB] = [dy, ut, dm, dv, out].map((t) => floatOffset(backend, t) * 4);
   const dyTransform = dyTransformKernel(memory, g, p, sch);
   const product = productKernel(memory, CO, CI, a * a, mXi, filterXiStride(CI, CO), vXi);
   forChunks(g, p, (r0, R, T) => {
     dyTransform(dyB, dmB, r0, R);
     product(dmB, utB, dvB, T);
-    back.place(dvB, outB, r0, R);
+    back.place(dvB, outB, r0, R, zeroRows);
   });
+  back.finish(zeroRows);
   for (const t of [ut, dm, dv]) backend.disposeData(t.dataId);
   return finishInputGrad(backend, memory, out, g, p, padded, clip);
 }
@@ -506,15 +539,16 @@ export function gradsViaWinograd(x: TensorInfo, dy: TensorInfo, filter: TensorIn
   const ut = transformFilter(backend, memory, filter, g, sch, true);
   const dw = allocF32(backend, [3, 3, CI, CO]);
   const back = backTransformKernel(memory, g, p, sch, clip);
-  const out = zeros(backend, [B, back.OHb, back.OWb, CI]);
+  const { out, zeroRows } = inputGradBuffer(backend, g, back.OHb, back.OWb);
   const [utB, outB] = [ut, out].map((t) => floatOffset(backend, t) * 4);
   const product = productKernel(memory, CO, CI, p.a * p.a, pass.mXi, filterXiStride(CI, CO), pass.vXi);
   forChunks(g, p, (r0, R, T) => {
     pass.chunk(r0, R, T);
     // dV = dM·Uᵀ into V's buffer (V is spent), then dx += Btᵀ·dV·Bt.
     product(pass.dmB, utB, pass.vB, T);
-    back.place(pass.vB, outB, r0, R);
+    back.place(pass.vB, outB, r0, R, zeroRows);
   });
+  back.finish(zeroRows);
   pass.finish(dw);
   backend.disposeData(ut.dataId);
   return { dx: finishInputGrad(backend, memory, out, g, p, padded, clip), dw };
