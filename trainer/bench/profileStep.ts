@@ -8,7 +8,7 @@
 //   CLIP_TILES=0: input gradient through a padded buffer; FILTER_XI=0: unpadded U/dU block stride;
 //   SHARED_GRADS=0: input and filter gradients in two passes; BIAS_RELU_IN_TRANSFORM=0: conv bias + relu as a pass over y;
 //   STAGED=0: Winograd output/back transforms with their row sums in locals (winogradSimd.ts); COPY_COLUMNS=0: copy columns through the row sums;
-//   LAZY_ZERO=0: the Winograd input gradient's buffer zeroed up front;
+//   LAZY_ZERO=0: the Winograd input gradient's buffer zeroed up front; LAZY_PAD=0: the forward's padded copy of x filled up front;
 //   WINOGRAD=0|f2: direct 3×3 convs, or F(2×2,3×3) for stride 1, for A/B against winogradConv.ts; WINOGRAD_S2 below)
 import * as tf from '@tensorflow/tfjs';
 import { matMulSettings } from '../src/backend/batchMatMulWasm.ts';
@@ -19,7 +19,7 @@ import { initBackend } from '../src/backend/initBackend.ts';
 import { CONV_BIAS_RELU } from '../src/backend/kernelNames.ts';
 import { paddedInputSettings } from '../src/backend/paddedInputCache.ts';
 import { spaceToDepthSettings } from '../src/backend/spaceToDepthConv.ts';
-import { filterStrideSettings, inputGradSettings, winogradSettings } from '../src/backend/winogradConv.ts';
+import { filterStrideSettings, inputGradSettings, padSettings, winogradSettings } from '../src/backend/winogradConv.ts';
 import { transformSettings } from '../src/backend/winogradSimd.ts';
 import { batchInputs, batchLoss } from '../src/batchLoss.ts';
 import { BatchBuilder } from '../src/data/BatchBuilder.ts';
@@ -60,6 +60,8 @@ if (process.env.STAGED === '0') transformSettings.staged = false;
 if (process.env.COPY_COLUMNS === '0') transformSettings.copyColumns = false;
 // LAZY_ZERO=0: the Winograd input gradient's buffer zeroed whole up front instead of row by row as its tiles reach them (winogradConv.ts).
 if (process.env.LAZY_ZERO === '0') inputGradSettings.lazyZero = false;
+// LAZY_PAD=0: the Winograd forward's zero-padded copy of x filled whole before the chunk loop instead of chunk by chunk (winogradConv.ts).
+if (process.env.LAZY_PAD === '0') padSettings.lazy = false;
 // WINOGRAD_S2=filter,forward,input (or none): the passes of stride-2 layers that use Winograd; WINOGRAD_S2_SCHEME=p2|p4 for all three passes.
 if (process.env.WINOGRAD_S2 != null) for (const k of ['forward', 'filter', 'input'] as const) winogradSettings.stride2[k] = process.env.WINOGRAD_S2.split(',').includes(k);
 const s2Scheme = process.env.WINOGRAD_S2_SCHEME;

@@ -10,7 +10,7 @@ import { Rng } from '../data/Rng.ts';
 import { initBackend } from './initBackend.ts';
 import { convGeometry } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
-import { chunkSettings, conv2dViaWinograd, filterGradViaWinograd, gradsViaWinograd, inputGradSettings, inputGradViaWinograd, sharedGradScheme, WINOGRAD_SCHEMES, winogradScheme, winogradSettings, xiStride } from './winogradConv.ts';
+import { chunkSettings, conv2dViaWinograd, padSettings, filterGradViaWinograd, gradsViaWinograd, inputGradSettings, inputGradViaWinograd, sharedGradScheme, WINOGRAD_SCHEMES, winogradScheme, winogradSettings, xiStride } from './winogradConv.ts';
 import type { WinogradScheme } from './winogradConv.ts';
 import { transformSettings } from './winogradSimd.ts';
 
@@ -223,6 +223,46 @@ describe('Winograd convolutions (wasm)', () => {
       }
     }
     expect(clippedCases).toBeGreaterThan(6);
+  });
+
+  it('the forward\'s padded copy of x filled chunk by chunk (lazy) gives bit for bit the forward and, kept, the filter gradient of the copy filled up front, also when it starts as NaNs', () => {
+    const shapes: Case[] = [...cases, { x: [2, 48, 48, 16], co: 32, strides: 2, pad: 'same' }, { x: [3, 24, 24, 32], co: 32, strides: 2, pad: 'same' }, { x: [2, 12, 12, 32], co: 64, strides: 1, pad: 'same' }];
+    const keepFloats = chunkSettings.floats;
+    const backend = tf.backend() as unknown as BackendWasm;
+    let padded = 0;
+    try {
+      for (const [k, c] of shapes.entries()) {
+        const g = geometry(c);
+        const schemes = (c.strides === 1 ? [WINOGRAD_SCHEMES.f2, WINOGRAD_SCHEMES.f4] : [WINOGRAD_SCHEMES.p2, WINOGRAD_SCHEMES.p4]).filter((sch) => g.OH % sch.m === 0 && g.OW % sch.m === 0);
+        const p = problem(c, 130 + k);
+        for (const sch of schemes) {
+          for (const floats of [keepFloats, 1]) {
+            chunkSettings.floats = floats;
+            const run = (lazy: boolean): Float32Array[] => {
+              Object.assign(padSettings, { lazy, poison: lazy });
+              const t = Object.fromEntries(Object.entries(p.tensors).map(([key, [v, shape]]) => [key, tf.tensor(v, shape)]));
+              const before = backend.numDataIds();
+              // A training forward keeps its padded copy; the filter gradient takes it.
+              const y = conv2dViaWinograd(t.x, t.w, g, backend, sch, true);
+              const kept = backend.numDataIds() - before - 1;
+              const dw = filterGradViaWinograd(t.x, t.dy, g, backend, sch);
+              const out = [y, dw].map((o) => (backend.readSync(o.dataId) as Float32Array).slice());
+              for (const o of [y, dw]) backend.disposeData(o.dataId);
+              tf.dispose(Object.values(t));
+              padded += kept;
+              return out;
+            };
+            const lazy = run(true);
+            const upFront = run(false);
+            lazy.forEach((v, i) => expect(Array.from(v), `x [${c.x}] ${sch.name} chunk ${floats} ${i === 0 ? 'y' : 'dw'}`).toEqual(Array.from(upFront[i])));
+          }
+        }
+      }
+    } finally {
+      chunkSettings.floats = keepFloats;
+      Object.assign(padSettings, { lazy: true, poison: false });
+    }
+    expect(padded).toBeGreaterThan(10); // cases that pad keep one copy per run
   });
 
   it('input gradient: rows zeroed chunk by chunk (lazyZero) give bit for bit the buffer zeroed up front, also when it starts as NaNs (every scheme, clipped and padded, one or many chunks, both gradient paths)', () => {

@@ -176,22 +176,54 @@ const paddedLayout = (g: ConvGeometry, p: Plan): string => `pad ${g.B},${g.H},${
 
 /** x in a zero-padded [B, Hp, Wp, CI] buffer (only the border is zeroed). */
 function padInput(backend: BackendWasm, x: TensorInfo, g: ConvGeometry, p: Plan): TensorInfo {
-  const { B, H, W, CI } = g;
+  const padded = lazyPadInput(backend, x, g, p);
+  padded.fillTo(g.B * p.Hp);
+  return padded.xp;
+}
+
+/**
+ * Benchmarks flip this for A/B (profileStep LAZY_PAD=0). On: the forward's
+ * zero-padded copy of x is filled chunk by chunk, just before the input
+ * transform reads its rows (they are then in cache), instead of whole before
+ * the chunk loop. Same values. `poison` (tests): the buffer starts as NaNs.
+ */
+export const padSettings = { lazy: true, poison: false };
+
+/**
+ * A [B, Hp, Wp, CI] buffer for x zero-padded, filled on demand: fillTo(f)
+ * makes its rows [0, f) (rows of all images in a row, b·Hp + row) hold x or
+ * zeros.
+ */
+function lazyPadInput(backend: BackendWasm, x: TensorInfo, g: ConvGeometry, p: Plan): { xp: TensorInfo; fillTo: (end: number) => void } {
+  const { H, W, CI } = g;
   const { pt, pl, Hp, Wp } = p;
-  const xp = allocF32(backend, [B, Hp, Wp, CI]);
-  const heap = heapF32(backend);
+  const xp = allocF32(backend, [g.B, Hp, Wp, CI]);
   const src = floatOffset(backend, x);
   const dst = floatOffset(backend, xp);
   const rowF = Wp * CI;
+  if (padSettings.poison) heapF32(backend).fill(NaN, dst, dst + g.B * Hp * rowF);
   const copy = copyRowsKernel(wasmMemory(backend)!);
-  for (let b = 0; b < B; b++) {
-    const img = dst + b * Hp * rowF;
-    heap.fill(0, img, img + pt * rowF);
-    heap.fill(0, img + (pt + H) * rowF, img + Hp * rowF);
-    // CI % 4 == 0 (winogradScheme): rows and borders are whole vectors.
-    copy((src + b * H * W * CI) * 4, (img + pt * rowF + pl * CI) * 4, H, (W * CI) / 4, W * CI * 4, rowF * 4, (pl * CI) / 4, ((Wp - pl - W) * CI) / 4);
-  }
-  return xp;
+  let filled = 0;
+  const fillTo = (end: number): void => {
+    const heap = heapF32(backend);
+    for (let f = filled; f < end;) {
+      const b = Math.floor(f / Hp);
+      const r0 = f - b * Hp;
+      const r1 = Math.min(Hp, r0 + end - f);
+      const img = dst + b * Hp * rowF;
+      // Rows [r0, r1) of image b: top zero rows, rows of x (CI % 4 == 0: rows and borders are whole vectors), bottom zero rows.
+      const d0 = Math.max(r0, pt);
+      const d1 = Math.min(r1, pt + H);
+      if (d1 > d0) {
+        heap.fill(0, img + r0 * rowF, img + d0 * rowF);
+        copy((src + (b * H + d0 - pt) * W * CI) * 4, (img + d0 * rowF + pl * CI) * 4, d1 - d0, (W * CI) / 4, W * CI * 4, rowF * 4, (pl * CI) / 4, ((Wp - pl - W) * CI) / 4);
+        heap.fill(0, img + d1 * rowF, img + r1 * rowF);
+      } else heap.fill(0, img + r0 * rowF, img + r1 * rowF);
+      f += r1 - r0;
+    }
+    filled = Math.max(filled, end);
+  };
+  return { xp, fillTo };
 }
 
 /**
@@ -270,7 +302,8 @@ export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeom
   const p = plan(g, sch);
   const { CI, CO, OH, OW } = g;
   const { a, m, TH, TW, Tc } = p;
-  const xp = needsPadding(g, p) ? padInput(backend, x, g, p) : x;
+  const lazyPad = needsPadding(g, p) ? (padSettings.lazy ? lazyPadInput(backend, x, g, p) : { xp: padInput(backend, x, g, p), fillTo: null }) : null;
+  const xp = lazyPad?.xp ?? x;
   const u = transformFilter(backend, memory, filter, g, sch, false);
   const vXi = xiStride(Tc, CI);
   const mXi = xiStride(Tc, CO);
@@ -283,6 +316,9 @@ export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeom
   const biasB = bias != null ? floatOffset(backend, bias) * 4 : 0;
   const product = productKernel(memory, CI, CO, a * a, vXi, filterXiStride(CI, CO), mXi);
   forChunks(g, p, (r0, R, T) => {
+    // The padded rows this chunk's tiles read: up to the last tile row's last input row.
+    const last = r0 + R - 1;
+    lazyPad?.fillTo?.(Math.floor(last / TH) * p.Hp + (last % TH) * p.step + p.n);
     xTransform(xB, vB, r0, R);
     product(vB, uB, mB, T);
     for (let r = 0; r < R; r++) {
@@ -292,6 +328,8 @@ export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeom
     }
   });
   for (const t of [u, v, mm]) backend.disposeData(t.dataId);
+  // The rows no tile reached (the kept copy is whole).
+  lazyPad?.fillTo?.(g.B * p.Hp);
   if (xp !== x) {
     if (keepPadded) keepPaddedInput(backend, x, paddedLayout(g, p), xp);
     else backend.disposeData(xp.dataId);
