@@ -9,6 +9,7 @@
 //   SHARED_GRADS=0: input and filter gradients in two passes; BIAS_RELU_IN_TRANSFORM=0: conv bias + relu as a pass over y;
 //   STAGED=0: Winograd output/back transforms with their row sums in locals (winogradSimd.ts); COPY_COLUMNS=0: copy columns through the row sums;
 //   LAZY_ZERO=0: the Winograd input gradient's buffer zeroed up front; LAZY_PAD=0: the forward's padded copy of x filled up front;
+//   LAZY_S2D=0: the first layer's space-to-depth image filled up front;
 //   WINOGRAD=0|f2: direct 3×3 convs, or F(2×2,3×3) for stride 1, for A/B against winogradConv.ts; WINOGRAD_S2 below)
 import * as tf from '@tensorflow/tfjs';
 import { matMulSettings } from '../src/backend/batchMatMulWasm.ts';
@@ -62,6 +63,8 @@ if (process.env.COPY_COLUMNS === '0') transformSettings.copyColumns = false;
 if (process.env.LAZY_ZERO === '0') inputGradSettings.lazyZero = false;
 // LAZY_PAD=0: the Winograd forward's zero-padded copy of x filled whole before the chunk loop instead of chunk by chunk (winogradConv.ts).
 if (process.env.LAZY_PAD === '0') padSettings.lazy = false;
+// LAZY_S2D=0: the first layer's space-to-depth image filled whole before the forward's chunk loop instead of chunk by chunk (spaceToDepthConv.ts).
+if (process.env.LAZY_S2D === '0') spaceToDepthSettings.lazy = false;
 // WINOGRAD_S2=filter,forward,input (or none): the passes of stride-2 layers that use Winograd; WINOGRAD_S2_SCHEME=p2|p4 for all three passes.
 if (process.env.WINOGRAD_S2 != null) for (const k of ['forward', 'filter', 'input'] as const) winogradSettings.stride2[k] = process.env.WINOGRAD_S2.split(',').includes(k);
 const s2Scheme = process.env.WINOGRAD_S2_SCHEME;

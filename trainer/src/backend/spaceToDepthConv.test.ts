@@ -121,6 +121,34 @@ describe('space-to-depth first layer (wasm)', () => {
     tf.dispose([xt, dyt]);
   });
 
+  it('the forward\'s image filled chunk by chunk (lazy) gives bit for bit the forward and, kept, the filter gradient of the image filled up front, also when it starts as NaNs', () => {
+    const backend = tf.backend() as unknown as BackendWasm;
+    for (const [i, c] of cases.filter((k) => k.applies).entries()) {
+      const g = geometry(c);
+      const fwd = spaceToDepthPlan(g, 'forward')!;
+      const filt = spaceToDepthPlan(g, 'filter')!;
+      const rng = new Rng(500 + i);
+      const x = tf.tensor(random(c.x.reduce((p, q) => p * q, 1), rng), c.x);
+      const w = tf.tensor(random(25 * g.CI * g.CO, rng), [5, 5, g.CI, g.CO]);
+      const dy = tf.tensor(random(g.B * g.OH * g.OW * g.CO, rng), [g.B, g.OH, g.OW, g.CO]);
+      const runs = [true, false].map((lazy) => {
+        Object.assign(spaceToDepthSettings, { lazy, poison: lazy });
+        // A training forward keeps its image; the filter gradient takes it.
+        const y = conv2dViaSpaceToDepth(x, w, g, backend, fwd.gs, fwd.sch, true);
+        const dw = filterGradViaSpaceToDepth(x, dy, g, backend, filt.gs, filt.sch);
+        return [y, dw].map((t) => {
+          const v = (backend.readSync(t.dataId) as Float32Array).slice();
+          backend.disposeData(t.dataId);
+          return v;
+        });
+      });
+      Object.assign(spaceToDepthSettings, { lazy: true, poison: false });
+      runs[0].forEach((v, k) => expect(Array.from(v), `x [${c.x}] ${k === 0 ? 'y' : 'dw'}`).toEqual(Array.from(runs[1][k])));
+      expect(runs[0][0].some((v) => Number.isNaN(v))).toBe(false);
+      tf.dispose([x, w, dy]);
+    }
+  });
+
   it('follows spaceToDepthSettings.enabled', () => {
     const g = geometry(cases[0]);
     spaceToDepthSettings.enabled = false;

@@ -30,8 +30,13 @@ import type { ConvGeometry } from './wasmHeap.ts';
 import { conv2dViaWinograd, filterGradViaWinograd, winogradScheme } from './winogradConv.ts';
 import type { WinogradScheme } from './winogradConv.ts';
 
-/** Benchmarks flip this for A/B (profileStep S2D=0). */
-export const spaceToDepthSettings = { enabled: true };
+/**
+ * Benchmarks flip these for A/B: enabled (profileStep S2D=0); lazy (LAZY_S2D=0):
+ * the forward fills the space-to-depth image chunk by chunk, just before the
+ * input transform reads its rows, instead of whole up front. `poison` (tests):
+ * the image starts as NaNs.
+ */
+export const spaceToDepthSettings = { enabled: true, lazy: true, poison: false };
 
 /** The stride-1 3×3 geometry on the padded space-to-depth image, and its Winograd scheme; null when this does not apply. */
 export function spaceToDepthPlan(g: ConvGeometry, pass: 'forward' | 'filter'): { gs: ConvGeometry; sch: WinogradScheme } | null {
@@ -95,6 +100,16 @@ function rowKernel(memory: WebAssembly.Memory, bytes: number): S2dRow {
 
 /** x [B, H, W, CI] → the zero-bordered space-to-depth image [B, H/2 + 2, W/2 + 2, 4·CI]. */
 export function spaceToDepth(backend: BackendWasm, x: TensorInfo, g: ConvGeometry): TensorInfo {
+  const image = lazySpaceToDepth(backend, x, g);
+  image.fillTo(g.B * (g.H / 2 + 2));
+  return image.xs;
+}
+
+/**
+ * The space-to-depth image's buffer, filled on demand: fillTo(f) makes its
+ * rows [0, f) (rows of all images in a row, b·(H/2 + 2) + row) hold their values.
+ */
+function lazySpaceToDepth(backend: BackendWasm, x: TensorInfo, g: ConvGeometry): { xs: TensorInfo; fillTo: (end: number) => void } {
   const { B, H, W, CI } = g;
   const Hs = H / 2 + 2;
   const Ws = W / 2 + 2;
@@ -104,25 +119,37 @@ export function spaceToDepth(backend: BackendWasm, x: TensorInfo, g: ConvGeometr
   const memory = wasmMemory(backend)!;
   const row = rowKernel(memory, C2 * 4);
   const borders = copyRowsKernel(memory);
-  const heap = heapF32(backend);
   const src = floatOffset(backend, x);
   const dst = floatOffset(backend, xs);
   const rowF = Ws * C4;
   const inRow = W * CI;
-  for (let b = 0; b < B; b++) {
-    const img = dst + b * Hs * rowF;
-    heap.fill(0, img, img + rowF);
-    heap.fill(0, img + (Hs - 1) * rowF, img + Hs * rowF);
-    // The left and right border pixels of the H/2 inner rows (C4 floats: whole vectors).
-    borders(0, (img + rowF + C4) * 4, H / 2, 0, 0, rowF * 4, C4 / 4, 0);
-    borders(0, (img + rowF + (Ws - 1) * C4) * 4, H / 2, 0, 0, rowF * 4, 0, C4 / 4);
-    for (let R = 0; R < H / 2; R++) {
-      const r = img + (R + 1) * rowF;
-      const s0 = src + (b * H + 2 * R) * inRow;
-      row(s0 * 4, (s0 + inRow) * 4, (r + C4) * 4, W / 2);
+  if (spaceToDepthSettings.poison) heapF32(backend).fill(NaN, dst, dst + B * Hs * rowF);
+  let filled = 0;
+  const fillTo = (end: number): void => {
+    const heap = heapF32(backend);
+    for (let f = filled; f < end;) {
+      const b = Math.floor(f / Hs);
+      const r0 = f - b * Hs;
+      const r1 = Math.min(Hs, r0 + end - f);
+      const img = dst + b * Hs * rowF;
+      if (r0 === 0) heap.fill(0, img, img + rowF);
+      if (r1 === Hs) heap.fill(0, img + (Hs - 1) * rowF, img + Hs * rowF);
+      // Inner rows [i0, i1): their left and right border pixels (C4 floats: whole vectors), then their pixels.
+      const i0 = Math.max(r0, 1);
+      const i1 = Math.min(r1, Hs - 1);
+      if (i1 > i0) {
+        borders(0, (img + i0 * rowF + C4) * 4, i1 - i0, 0, 0, rowF * 4, C4 / 4, 0);
+        borders(0, (img + i0 * rowF + (Ws - 1) * C4) * 4, i1 - i0, 0, 0, rowF * 4, 0, C4 / 4);
+        for (let i = i0; i < i1; i++) {
+          const s0 = src + (b * H + 2 * (i - 1)) * inRow;
+          row(s0 * 4, (s0 + inRow) * 4, (img + i * rowF + C4) * 4, W / 2);
+        }
+      }
+      f += r1 - r0;
     }
-  }
-  return xs;
+    filled = Math.max(filled, end);
+  };
+  return { xs, fillTo };
 }
 
 /** W [5, 5, CI, CO] → Ws [3, 3, 4·CI, CO] (see above). */
@@ -153,9 +180,12 @@ const s2dLayout = (g: ConvGeometry): string => `s2d ${g.B},${g.H},${g.W},${g.CI}
  * relu(conv + bias) (conv2dViaWinograd).
  */
 export function conv2dViaSpaceToDepth(x: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm, gs: ConvGeometry, sch: WinogradScheme, keepImage = false, bias?: TensorInfo): TensorInfo {
-  const xs = spaceToDepth(backend, x, g);
+  // Filled as the chunks reach its rows (lazy), then whole (it may be kept).
+  const image = spaceToDepthSettings.lazy ? lazySpaceToDepth(backend, x, g) : { xs: spaceToDepth(backend, x, g), fillTo: undefined };
+  const xs = image.xs;
   const ws = filterToS2d(backend, filter, g);
-  const y = conv2dViaWinograd(xs, ws, gs, backend, sch, false, bias);
+  const y = conv2dViaWinograd(xs, ws, gs, backend, sch, false, bias, image.fillTo);
+  image.fillTo?.(gs.B * gs.H);
   if (keepImage) keepPaddedInput(backend, x, s2dLayout(g), xs);
   else backend.disposeData(xs.dataId);
   backend.disposeData(ws.dataId);

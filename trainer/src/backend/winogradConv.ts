@@ -296,12 +296,18 @@ function forChunks(g: ConvGeometry, p: Plan, chunk: (r0: number, R: number, T: n
  * input is kept for this input's filter gradient (paddedInputCache.ts)
  * instead of freed. With `bias` ([CO]) the output transform stores
  * relu(conv + bias) (convBiasReluWasm.ts's add and max, in registers).
+ * `inputRows(end)` is called before x's rows [0, end) (over all images, b·H +
+ * row) are read: before each chunk with the rows it reads, or once with all
+ * when x is copied into a padded buffer. For an x filled on demand (the
+ * space-to-depth image).
  */
-export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme, keepPadded = false, bias?: TensorInfo): TensorInfo {
+export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme, keepPadded = false, bias?: TensorInfo, inputRows?: (end: number) => void): TensorInfo {
   const memory = wasmMemory(backend)!;
   const p = plan(g, sch);
   const { CI, CO, OH, OW } = g;
   const { a, m, TH, TW, Tc } = p;
+  // A padded copy reads all of x.
+  if (needsPadding(g, p)) inputRows?.(g.B * g.H);
   const lazyPad = needsPadding(g, p) ? (padSettings.lazy ? lazyPadInput(backend, x, g, p) : { xp: padInput(backend, x, g, p), fillTo: null }) : null;
   const xp = lazyPad?.xp ?? x;
   const u = transformFilter(backend, memory, filter, g, sch, false);
@@ -316,9 +322,11 @@ export function conv2dViaWinograd(x: TensorInfo, filter: TensorInfo, g: ConvGeom
   const biasB = bias != null ? floatOffset(backend, bias) * 4 : 0;
   const product = productKernel(memory, CI, CO, a * a, vXi, filterXiStride(CI, CO), mXi);
   forChunks(g, p, (r0, R, T) => {
-    // The padded rows this chunk's tiles read: up to the last tile row's last input row.
+    // The (padded) input rows this chunk's tiles read: up to the last tile row's last input row.
     const last = r0 + R - 1;
-    lazyPad?.fillTo?.(Math.floor(last / TH) * p.Hp + (last % TH) * p.step + p.n);
+    const end = Math.floor(last / TH) * p.Hp + (last % TH) * p.step + p.n;
+    if (lazyPad != null) lazyPad.fillTo?.(end);
+    else inputRows?.(end);
     xTransform(xB, vB, r0, R);
     product(vB, uB, mB, T);
     for (let r = 0; r < R; r++) {
