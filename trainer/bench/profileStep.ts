@@ -9,7 +9,7 @@
 //   SHARED_GRADS=0: input and filter gradients in two passes; BIAS_RELU_IN_TRANSFORM=0: conv bias + relu as a pass over y;
 //   STAGED=0: Winograd output/back transforms with their row sums in locals (winogradSimd.ts); COPY_COLUMNS=0: copy columns through the row sums;
 //   LAZY_ZERO=0: the Winograd input gradient's buffer zeroed up front; LAZY_PAD=0: the forward's padded copy of x filled up front;
-//   LAZY_S2D=0: the first layer's space-to-depth image filled up front;
+//   LAZY_S2D=0: the first layer's space-to-depth image filled up front; CHUNK_FLOATS=n: Winograd tile-chunk size (floats);
 //   WINOGRAD=0|f2: direct 3×3 convs, or F(2×2,3×3) for stride 1, for A/B against winogradConv.ts; WINOGRAD_S2 below)
 import * as tf from '@tensorflow/tfjs';
 import { matMulSettings } from '../src/backend/batchMatMulWasm.ts';
@@ -20,7 +20,7 @@ import { initBackend } from '../src/backend/initBackend.ts';
 import { CONV_BIAS_RELU } from '../src/backend/kernelNames.ts';
 import { paddedInputSettings } from '../src/backend/paddedInputCache.ts';
 import { spaceToDepthSettings } from '../src/backend/spaceToDepthConv.ts';
-import { filterStrideSettings, inputGradSettings, padSettings, winogradSettings } from '../src/backend/winogradConv.ts';
+import { chunkSettings, filterStrideSettings, inputGradSettings, padSettings, winogradSettings } from '../src/backend/winogradConv.ts';
 import { transformSettings } from '../src/backend/winogradSimd.ts';
 import { batchInputs, batchLoss } from '../src/batchLoss.ts';
 import { BatchBuilder } from '../src/data/BatchBuilder.ts';
@@ -65,6 +65,8 @@ if (process.env.LAZY_ZERO === '0') inputGradSettings.lazyZero = false;
 if (process.env.LAZY_PAD === '0') padSettings.lazy = false;
 // LAZY_S2D=0: the first layer's space-to-depth image filled whole before the forward's chunk loop instead of chunk by chunk (spaceToDepthConv.ts).
 if (process.env.LAZY_S2D === '0') spaceToDepthSettings.lazy = false;
+// CHUNK_FLOATS=n: the Winograd convolutions' tile chunks hold n floats of V and M (winogradConv.ts CHUNK_FLOATS).
+if (process.env.CHUNK_FLOATS != null) chunkSettings.floats = Number(process.env.CHUNK_FLOATS);
 // WINOGRAD_S2=filter,forward,input (or none): the passes of stride-2 layers that use Winograd; WINOGRAD_S2_SCHEME=p2|p4 for all three passes.
 if (process.env.WINOGRAD_S2 != null) for (const k of ['forward', 'filter', 'input'] as const) winogradSettings.stride2[k] = process.env.WINOGRAD_S2.split(',').includes(k);
 const s2Scheme = process.env.WINOGRAD_S2_SCHEME;
