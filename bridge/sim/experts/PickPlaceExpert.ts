@@ -3,13 +3,23 @@ import { CartesianController, nearestEquivalentAngle, yawOf } from './CartesianC
 import type { Vec3 } from './CartesianController.ts';
 import { objectOrientation, objectPosition, ZERO_VELOCITY } from './expertTypes.ts';
 import type { Expert, ExpertAction, ExpertObservation } from './expertTypes.ts';
+import { mulberry32 } from '../tasks/mulberry32.ts';
 
 /** Grasp height above the cube's centre (m); the 5 cm cube is held by its upper part. */
 const GRASP_ABOVE_CENTRE = 0.015;
 
-type Phase = 'above_cube' | 'descend' | 'close' | 'lift' | 'above_target' | 'lower' | 'release' | 'retreat' | 'done';
+type Phase = 'above_cube' | 'descend' | 'close' | 'lift' | 'back_up' | 'above_target' | 'lower' | 'release' | 'retreat' | 'done';
 
 const SAFE_Z = CELL_LAYOUT.tableTopZ + 0.15;
+/**
+ * The cube is let go with its centre this far (m) above resting on the table: the
+ * release is a clear event in the air, before the fingers come near the table. (The old
+ * set-down put the tool point 4 mm above the cube's resting centre; the cube, held
+ * ~1.5 cm below the tool point, was pushed ~1 cm up through the fingers in every demo,
+ * at ~12 N, so the demos' release frames showed the tool still going down onto the
+ * table.) A 1.2 cm drop of the 5 cm cube lands flat.
+ */
+const RELEASE_ABOVE_REST = 0.012;
 /** The gripper reads ~0.3 rad on a 5 cm cube; near 0.8 means it closed on nothing. */
 const HOLDING_MAX_FINGER = 0.6;
 /** Above this the fingers touch the cube (the reading passes ~0.4 within 40 ms of the close command, then settles near 0.34). */
@@ -43,6 +53,25 @@ function reached(tcp: Vec3, goal: Vec3, dz: number, dxy: number): boolean {
 }
 
 /**
+ * Sideways offset (m, across the fingers) of a fumbled first grasp: the fingers
+ * (1.1 cm half-width, 4 cm open half-gap) pass beside the 5 cm cube and close on nothing.
+ */
+export const FUMBLE_OFFSET = 0.045;
+
+export interface PickPlaceExpertOptions {
+  /**
+   * Probability (0..1) that the episode's first grasp is aimed FUMBLE_OFFSET beside the
+   * cube. The expert then sees the empty grip (finger reading near closed), opens, goes
+   * back up over the cube and grasps it: the demos show a recovery from the miss a learned
+   * policy makes (down a few centimetres beside the cube, then closed on nothing and stuck
+   * there — the most common failure traced in sessions 6 and 7). Default 0.
+   */
+  fumble?: number;
+  /** Decides which episodes fumble, and to which side (the demo's episode seed). */
+  seed?: number;
+}
+
+/**
  * Grasp the cube from above (closing axis square to a cube face), lift, carry
  * over the target, set it down, open, retreat. If the grasp misses, start over.
  */
@@ -52,10 +81,42 @@ export class PickPlaceExpert implements Expert {
   private phaseStart = 0;
   private heading = 0;
   private cube: Vec3 = [0, 0, 0];
+  /** Signed offset (m, along the tool's y: across the fingers) of the first grasp; 0 = none. */
+  private readonly fumbleOffset: number;
+  private attempt = 0;
+
+  constructor(options: PickPlaceExpertOptions = {}) {
+    const p = options.fumble ?? 0;
+    if (!(p >= 0 && p <= 1)) throw new Error(`PickPlaceExpert: fumble expects a probability between 0 and 1, found ${p}`);
+    const rand = mulberry32(((options.seed ?? 0) >>> 0) ^ 0x5f3759df);
+    const fumbles = rand() < p;
+    this.fumbleOffset = fumbles ? (rand() < 0.5 ? -1 : 1) * FUMBLE_OFFSET : 0;
+  }
+
+  /** Whether this episode's first grasp is aimed beside the cube. */
+  get fumbles(): boolean {
+    return this.fumbleOffset !== 0;
+  }
 
   reset(): void {
     this.phase = 'above_cube';
     this.phaseStart = Number.NaN;
+    this.attempt = 0;
+  }
+
+  /** Where the grasp is aimed: the cube's centre, or beside it on a fumbled first attempt. */
+  private aim(cube: Vec3): Vec3 {
+    if (this.attempt > 0 || this.fumbleOffset === 0) return cube;
+    // The tool's y axis (across the fingers) is the closing axis (heading) turned by 90°.
+    return [cube[0] - Math.sin(this.heading) * this.fumbleOffset, cube[1] + Math.cos(this.heading) * this.fumbleOffset, cube[2]];
+  }
+
+  /** The grip closed on nothing: open, back up, and aim at the cube itself from now on. */
+  private missed(go: (p: Phase) => void, move: (position: Vec3, gripper: number, maxSpeed?: number) => { action: ExpertAction }, q: number[]): ExpertAction {
+    this.attempt++;
+    go('back_up');
+    const tcp = this.ctl.toolPose(q).tcp;
+    return move([tcp[0], tcp[1], SAFE_Z], 0, 0.12).action;
   }
 
   act(obs: ExpertObservation): ExpertAction {
@@ -82,7 +143,8 @@ export class PickPlaceExpert implements Expert {
         this.cube = objectPosition(obs, 'cube');
         const current = this.ctl.toolPose(q).heading;
         this.heading = nearestEquivalentAngle(yawOf(objectOrientation(obs, 'cube')), current, Math.PI / 2);
-        const { cmd, action } = move([this.cube[0], this.cube[1], SAFE_Z], 0);
+        const aim = this.aim(this.cube);
+        const { cmd, action } = move([aim[0], aim[1], SAFE_Z], 0);
         if (cmd.positionError < 0.01 && cmd.orientationError < 0.03) go('descend');
         return action;
       }
@@ -94,7 +156,7 @@ export class PickPlaceExpert implements Expert {
         // 0.12 m/s down to 3 cm above the grasp point, then at least 6 cm/s until the last
         // ~7 mm (no long P-controller tail): the close command comes while the tool still
         // moves, one clear event at the grasp height.
-        const cube = objectPosition(obs, 'cube');
+        const cube = this.aim(objectPosition(obs, 'cube'));
         const grasp: Vec3 = [cube[0], cube[1], cube[2] + GRASP_ABOVE_CENTRE];
         const { cmd, action } = move(grasp, 0, 0.12, 0.06);
         if (reached(cmd.tcp, grasp, 0.004, 0.006)) {
@@ -111,19 +173,29 @@ export class PickPlaceExpert implements Expert {
         return creep(1, 1);
       case 'lift': {
         const { cmd, action } = move([this.cube[0], this.cube[1], SAFE_Z], 1);
-        if (obs.gripper > HOLDING_MAX_FINGER) go('above_cube');
+        if (obs.gripper > HOLDING_MAX_FINGER) return this.missed(go, move, q);
         else if (cmd.positionError < 0.01) go('above_target');
+        return action;
+      }
+      case 'back_up': {
+        // Straight up, open, before moving sideways: the fingers beside the cube would clip its top edge on a diagonal.
+        const tcp = this.ctl.toolPose(q).tcp;
+        const { action } = move([tcp[0], tcp[1], SAFE_Z], 0, 0.12);
+        if (tcp[2] > SAFE_Z - 0.06) go('above_cube');
         return action;
       }
       case 'above_target': {
         const { cmd, action } = move([target[0], target[1], SAFE_Z], 1);
-        if (obs.gripper > HOLDING_MAX_FINGER) go('above_cube');
+        if (obs.gripper > HOLDING_MAX_FINGER) return this.missed(go, move, q);
         else if (cmd.positionError < 0.005 && cmd.orientationError < 0.03) go('lower');
         return action;
       }
       case 'lower': {
+        // Where the tool must be for the cube's centre to be RELEASE_ABOVE_REST above resting,
+        // from where the cube sits in the fingers now (~1.5 cm below the tool point).
         const restZ = CELL_LAYOUT.tableTopZ + CELL_LAYOUT.cubeHalfSize;
-        const place: Vec3 = [target[0], target[1], restZ + 0.004];
+        const held = this.ctl.toolPose(q).tcp[2] - objectPosition(obs, 'cube')[2];
+        const place: Vec3 = [target[0], target[1], restZ + RELEASE_ABOVE_REST + held];
         const { cmd, action } = move(place, 1, 0.1, 0.03);
         if (reached(cmd.tcp, place, 0.003, 0.006)) {
           go('release');

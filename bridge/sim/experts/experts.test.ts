@@ -3,7 +3,8 @@ import { UR5E, forwardKinematics, jacobian } from '../../src/kinematics/index.ts
 import { SimCell, SAFETY_MODE } from '../cell/SimCell.ts';
 import { CELL_LAYOUT } from '../model/index.ts';
 import { TASK_NAMES } from '../tasks/index.ts';
-import { CartesianController, createExpert, observe, runExpertEpisode } from './index.ts';
+import { objectPosition } from './expertTypes.ts';
+import { CartesianController, createExpert, observe, PickPlaceExpert, runExpertEpisode } from './index.ts';
 
 const cell = await SimCell.create();
 afterAll(() => cell.close());
@@ -57,7 +58,7 @@ describe('scripted experts, closed loop against SimCell', () => {
     expect(b.duration).toBeCloseTo(a.duration, 9);
   });
 
-  it('pick_place: the arm keeps moving until the expert is done, and the gripper closes while the tool moves', () => {
+  it('pick_place: the arm keeps moving until the expert is done, the gripper closes while the tool moves, and the cube is let go above the table', () => {
     // Still frames (the old 0.6 s close and 0.5 s release holds, a P controller's long slow tail)
     // taught learned policies to hover over the cube; the demos now have none.
     const expert = createExpert('pick_place');
@@ -67,6 +68,7 @@ describe('scripted experts, closed loop against SimCell', () => {
       let minSpeed = Infinity;
       let speedAtClose = NaN;
       let lastGripper = 0;
+      let cubeDropAtRelease = NaN;
       for (let tick = 0; tick < 1500; tick++) {
         const obs = observe(cell);
         const action = expert.act(obs);
@@ -76,6 +78,7 @@ describe('scripted experts, closed loop against SimCell', () => {
         const speed = Math.hypot(v[0], v[1], v[2]);
         minSpeed = Math.min(minSpeed, speed);
         if (action.gripper === 1 && lastGripper === 0 && Number.isNaN(speedAtClose)) speedAtClose = speed;
+        if (action.gripper === 0 && lastGripper === 1) cubeDropAtRelease = objectPosition(obs, 'cube')[2] - (CELL_LAYOUT.tableTopZ + CELL_LAYOUT.cubeHalfSize);
         lastGripper = action.gripper;
         cell.setJointVelocityCommand(action.jointVelocities);
         cell.setGripperCommand(action.gripper);
@@ -83,7 +86,47 @@ describe('scripted experts, closed loop against SimCell', () => {
       }
       expect(minSpeed).toBeGreaterThan(0.005);
       expect(speedAtClose).toBeGreaterThan(0.005);
+      // Let go with the cube ~1.2 cm above the table (the old set-down pushed it ~1 cm up through the fingers first).
+      expect(cubeDropAtRelease).toBeGreaterThan(0.008);
+      expect(cubeDropAtRelease).toBeLessThan(0.02);
     }
+  });
+
+  it('pick_place fumble: the first grasp closes on nothing beside the cube, then the expert backs up, grasps and places it', () => {
+    for (const seed of [100, 101]) {
+      const expert = createExpert('pick_place', { seed, fumble: 1 });
+      cell.reset({ task: 'pick_place', seed });
+      expert.reset();
+      let emptyGrips = 0; // closes on nothing (finger near fully closed) with the tool low
+      let held = false; // later the cube is held (finger on the 5 cm cube)
+      let closed = false;
+      let success = false;
+      for (let tick = 0; tick < 1500 && !success; tick++) {
+        const obs = observe(cell);
+        const action = expert.act(obs);
+        const tcpZ = forwardKinematics(UR5E, obs.jointPositions, tool).position[2];
+        if (obs.gripper > 0.7 && tcpZ < CELL_LAYOUT.tableTopZ + 0.08 && !closed) {
+          closed = true;
+          emptyGrips++;
+        }
+        if (obs.gripper < 0.1) closed = false;
+        if (emptyGrips > 0 && obs.gripper > 0.25 && obs.gripper < 0.45 && objectPosition(obs, 'cube')[2] > CELL_LAYOUT.tableTopZ + CELL_LAYOUT.cubeHalfSize + 0.03) held = true;
+        cell.setJointVelocityCommand(action.jointVelocities);
+        cell.setGripperCommand(action.gripper);
+        for (let k = 0; k < 10; k++) cell.step();
+        success = cell.taskStatus().success;
+      }
+      expect(emptyGrips).toBe(1);
+      expect(held).toBe(true);
+      expect(success).toBe(true);
+    }
+    // Per episode by seed: about the asked fraction fumbles, and never with fumble 0.
+    const share = (p: number) => Array.from({ length: 200 }, (_, seed) => new PickPlaceExpert({ seed, fumble: p }).fumbles).filter(Boolean).length / 200;
+    expect(share(0)).toBe(0);
+    expect(share(1)).toBe(1);
+    expect(share(0.3)).toBeGreaterThan(0.2);
+    expect(share(0.3)).toBeLessThan(0.4);
+    expect(() => createExpert('reach', { fumble: 0.5 })).toThrow(/pick_place only/);
   });
 
   it('CartesianController: a speed floor keeps the approach at pace and slows only in the last millimetres', () => {

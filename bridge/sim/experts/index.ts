@@ -1,8 +1,10 @@
 export { createExpert } from './createExpert.ts';
+export type { ExpertOptions } from './createExpert.ts';
 export type { Expert, ExpertAction, ExpertObservation } from './expertTypes.ts';
 export { ReachExpert } from './ReachExpert.ts';
 export { PushExpert } from './PushExpert.ts';
-export { PickPlaceExpert } from './PickPlaceExpert.ts';
+export { PickPlaceExpert, FUMBLE_OFFSET } from './PickPlaceExpert.ts';
+export type { PickPlaceExpertOptions } from './PickPlaceExpert.ts';
 export { CartesianController, nearestEquivalentAngle, yawOf } from './CartesianController.ts';
 export type { CartesianControllerOptions, ToolDownTarget, CartesianCommand } from './CartesianController.ts';
 export { runExpertEpisode, observe } from './runExpertEpisode.ts';

@@ -40,6 +40,12 @@ export interface DemoOptions {
    * command — a clean label (DART). Default 0: the arm tracks exactly.
    */
   noise?: number;
+  /**
+   * pick_place: fraction of episodes whose first grasp the expert aims beside the cube, so
+   * the demos show it noticing the empty grip, backing up and grasping again (seeded by the
+   * episode's seed; PickPlaceExpertOptions.fumble). Default 0.
+   */
+  fumble?: number;
   /** Wall seconds without a joint sample after which the demo gives up (the cell died). Default 10. */
   silenceTimeout?: number;
   onEpisode?: (result: DemoEpisodeResult, of: number) => void;
@@ -125,7 +131,7 @@ async function runDemoEpisode(options: DemoOptions, sim: SimTaskChannel, n: numb
   // act: the expert on the cell's clock, every command through the safety layer.
   let act: ActResult;
   try {
-    act = await driveExpert(options, sim, createExpert(options.task));
+    act = await driveExpert(options, sim, createExpert(options.task, { seed, fumble: options.fumble }));
   } catch (error) {
     await recording.stop({ outcome: 'discard', notes: `demo aborted: ${(error as Error).message}` }).catch(() => undefined);
     throw error;
