@@ -38,15 +38,16 @@ export const LOOP_TASKS: Record<string, { demo: string[]; train: string[]; eval:
     successTarget: 0.95,
   },
   pick_place: {
-    demo: ['--noise', '0.03'],
+    // --fumble 0.3: about a fifth of the demos (11 of 50) miss their first grasp on purpose, beside the cube, and
+    // recover (back up open, grasp again) — the traced failures were misses that stayed closed on nothing.
+    demo: ['--noise', '0.03', '--fumble', '0.3'],
     // The tool's Cartesian velocity (twist) out at 20 Hz, chunks of 1 s; state gripper, wrench (the image policy's
-    // default). Same demos, eval seeds 1000..1019: 9/20 (10 Hz twist 4/20; 30 Hz twist 2/18; 20 Hz twist with the
-    // tool height in the state 4/20; 10 Hz joint velocities 3/30 with 8 force stops — the previous setting; with joint
-    // positions and position outputs 1/50, 26 force stops, session 3's loop; joint position outputs without them 0/16).
-    // Session 6's demonstrator without still frames (PickPlaceExpert): 7/20 and 7/20 (training seeds 0, 1), the
-    // cube lifted in 17 and 11 of 20; 100 demos instead of 50: 8/20 (3 force stops) and 5/20 (7) — no gain, so 50.
-    // The loop with it (session 6): 10/50 (95% CI 11–33%), 18 force stops, train 217 s (best val epoch 6 of 16).
-    train: ['--epochs', '40', '--action', 'twist', '--rate', '20', '--horizon', '20'],
+    // default). Eval seeds 1000..1019, session 7 (goal disc under the target, release 1.2 cm up): fumble 0.3 and the
+    // final weights of 30 epochs on all 50 demos 9/20 (5 of the 9 took 12–27 s, vs ~7 s for a first-try grasp); without fumble: final weights
+    // 6/20 (0 force stops), early stopping on 5 validation demos 5/20 (best epoch 6, 5 force stops), + tcp_height in
+    // the state 7/20, no temporal ensembling 2/11. Session 6 and before, without the disc: 7/20, 7/20, 9/20 (10 Hz
+    // twist 4/20; 30 Hz 2/18; 10 Hz joint velocities 3/30; joint position outputs 1/50); 100 demos no gain.
+    train: ['--epochs', '30', '--patience', '0', '--val', '0', '--action', 'twist', '--rate', '20', '--horizon', '20'],
     eval: ['--timeout', '30'],
     successTarget: 0.8,
   },
@@ -209,7 +210,7 @@ function readJson<T>(file: string, what: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;
 }
 
-interface TrainMetrics { epochs: number; bestEpoch: number; bestValLoss: number | null; valLoss: (number | null)[]; samplesPerSec: number[]; wallSec: number; settings: { rate: number } }
+interface TrainMetrics { epochs: number; bestEpoch: number; bestValLoss: number | null; valLoss: (number | null)[]; trainLoss: number[]; samplesPerSec: number[]; wallSec: number; settings: { rate: number } }
 interface EvalJson {
   episodes: number; successes: number; successRate: number; interval95: [number, number];
   meanTimeToSuccess: number | null; latencyMs: { p50: number; p99: number; samples: number } | null; timeout: number; wallTime: number;
@@ -258,10 +259,16 @@ async function runTask(task: string, o: Omit<LoopCommandOptions, 'task'>, out: B
       name: `loop ${task} train throughput, mean over epochs`,
       value: sps.reduce((a, b) => a + b, 0) / Math.max(sps.length, 1), unit: 'samples/s', against: 'fastest epoch', reference: sps.length ? Math.max(...sps) : NaN,
     }));
-    out.push(result({
-      name: `loop ${task} train best val loss${m.bestValLoss === null ? ' (no validation episodes)' : ` (epoch ${m.bestEpoch + 1})`}`,
-      value: m.bestValLoss ?? NaN, unit: '', against: 'first epoch val loss', reference: m.valLoss[0] ?? NaN,
-    }));
+    // With validation episodes the bundle holds the best epoch's weights; without (--val 0), the final ones.
+    out.push(m.bestValLoss === null
+      ? result({
+        name: `loop ${task} train final loss (no validation episodes: the bundle holds the last epoch's weights)`,
+        value: m.trainLoss.at(-1) ?? NaN, unit: '', against: 'first epoch train loss', reference: m.trainLoss[0] ?? NaN,
+      })
+      : result({
+        name: `loop ${task} train best val loss (epoch ${m.bestEpoch + 1})`,
+        value: m.bestValLoss, unit: '', against: 'first epoch val loss', reference: m.valLoss[0] ?? NaN,
+      }));
 
     await step(`${task} eval`, 'eval', cmds.eval);
     const e = readJson<EvalJson>(join(cmds.paths.policy, 'eval.json'), 'eval result');
