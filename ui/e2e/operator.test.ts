@@ -116,7 +116,8 @@ describe('operator page on the real stack', () => {
     expect(await ben.getByTestId('take-control').isDisabled()).toBe(true);
     expect(await ben.getByTestId('jog-0-plus').isDisabled()).toBe(true);
     expect(await ben.getByTestId('jog-reason').textContent()).toContain('Anna has control');
-    const before = await jointDeg(ben, 0);
+    // The control line comes with the session state; the readout waits for the first telemetry joint sample ("—" until then).
+    const before = await waitFor(() => jointDeg(ben, 0).catch(() => undefined), "Ben's joint readout");
     // Keys do nothing either.
     await ben.keyboard.down('KeyQ');
     await new Promise((r) => setTimeout(r, 500));
