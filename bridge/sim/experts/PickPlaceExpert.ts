@@ -111,14 +111,6 @@ export class PickPlaceExpert implements Expert {
     return [cube[0] - Math.sin(this.heading) * this.fumbleOffset, cube[1] + Math.cos(this.heading) * this.fumbleOffset, cube[2]];
   }
 
-  /** The grip closed on nothing: open, back up, and aim at the cube itself from now on. */
-  private missed(go: (p: Phase) => void, move: (position: Vec3, gripper: number, maxSpeed?: number) => { action: ExpertAction }, q: number[]): ExpertAction {
-    this.attempt++;
-    go('back_up');
-    const tcp = this.ctl.toolPose(q).tcp;
-    return move([tcp[0], tcp[1], SAFE_Z], 0, 0.12).action;
-  }
-
   act(obs: ExpertObservation): ExpertAction {
     if (Number.isNaN(this.phaseStart)) this.phaseStart = obs.time;
     const q = obs.jointPositions;
@@ -137,6 +129,12 @@ export class PickPlaceExpert implements Expert {
       return move([tcp[0], tcp[1], tcp[2] + direction * 0.01], gripper, GRASP_CREEP, 0).action;
     };
     const target = objectPosition(obs, 'target');
+    /** The grip closed on nothing: back up open (this tick already), and aim at the cube itself from now on. */
+    const missed = (): ExpertAction => {
+      this.attempt++;
+      go('back_up');
+      return this.act(obs);
+    };
 
     switch (this.phase) {
       case 'above_cube': {
@@ -173,7 +171,7 @@ export class PickPlaceExpert implements Expert {
         return creep(1, 1);
       case 'lift': {
         const { cmd, action } = move([this.cube[0], this.cube[1], SAFE_Z], 1);
-        if (obs.gripper > HOLDING_MAX_FINGER) return this.missed(go, move, q);
+        if (obs.gripper > HOLDING_MAX_FINGER) return missed();
         else if (cmd.positionError < 0.01) go('above_target');
         return action;
       }
@@ -186,7 +184,7 @@ export class PickPlaceExpert implements Expert {
       }
       case 'above_target': {
         const { cmd, action } = move([target[0], target[1], SAFE_Z], 1);
-        if (obs.gripper > HOLDING_MAX_FINGER) return this.missed(go, move, q);
+        if (obs.gripper > HOLDING_MAX_FINGER) return missed();
         else if (cmd.positionError < 0.005 && cmd.orientationError < 0.03) go('lower');
         return action;
       }
