@@ -72,6 +72,21 @@ describe('Dataset', () => {
     await next.finish();
   });
 
+  it('stores spans not to learn from (sorted), and refuses a malformed one saying what it expects', async () => {
+    const dataset = await createDatasetDir(dir, INFO, { cache: 'none' });
+    const recording = await dataset.startEpisode({ task: 'pick' });
+    await writeSyntheticEpisode(recording.writer, { duration: 0.2, cameras: [] });
+    const t = recording.meta.startTime;
+    await recording.finish({ outcome: 'success', excluded: [{ start: t + 2, end: t + 3, reason: 'b' }, { start: t, end: t + 1, reason: 'a' }] });
+    const reopened = await openDatasetDir(dir, { cache: 'none' });
+    expect((await reopened.getEpisode(0)).excluded).toEqual([{ start: t, end: t + 1, reason: 'a' }, { start: t + 2, end: t + 3, reason: 'b' }]);
+    await expect(reopened.relabel(0, { excluded: [{ start: t + 1, end: t, reason: 'backwards' }] })).rejects.toThrow(/excluded span 0: expected .*start ≤ end and a reason, found/);
+    await expect(reopened.relabel(0, { excluded: [{ start: t, end: t + 1, reason: '' }] })).rejects.toThrow(/a reason/);
+    expect((await reopened.getEpisode(0)).excluded).toHaveLength(2); // a refused relabel changes nothing
+    await reopened.relabel(0, { excluded: [] });
+    expect((await reopened.getEpisode(0)).excluded).toEqual([]);
+  });
+
   it('open() recovers an episode whose recording process died', async () => {
     const dataset = await createDatasetDir(dir, INFO, { cache: 'none' });
     const done = await dataset.startEpisode({ task: 'pick' });

@@ -10,6 +10,7 @@ import {
   type DatasetStats,
   type EpisodeMeta,
   type EpisodeOutcome,
+  type ExcludedSpan,
 } from './datasetTypes.ts';
 import { EpisodeWriter, type EpisodeWriterOptions } from './EpisodeWriter.ts';
 import { recoverEpisodeFile, type EpisodeRecoveryReport } from './recoverEpisodeFile.ts';
@@ -38,9 +39,11 @@ export type FinishEpisodeOptions = {
   endTime?: number;
   quality?: Record<string, unknown>;
   notes?: string;
+  /** Spans training leaves out (checked by checkExcludedSpans). */
+  excluded?: ExcludedSpan[];
 };
 
-export type RelabelPatch = Partial<Pick<EpisodeMeta, 'task' | 'outcome' | 'operator' | 'notes' | 'quality'>>;
+export type RelabelPatch = Partial<Pick<EpisodeMeta, 'task' | 'outcome' | 'operator' | 'notes' | 'quality' | 'excluded'>>;
 
 const INFO = 'dataset.json';
 const STATS = 'stats.json';
@@ -67,6 +70,16 @@ export function applyRecovery(meta: EpisodeMeta, report: EpisodeRecoveryReport, 
       original: report.originalPath?.slice(report.originalPath.lastIndexOf('/') + 1),
     },
   };
+}
+
+/** Throws unless every span has finite start ≤ end and a reason; returns copies sorted by start. */
+export function checkExcludedSpans(spans: readonly ExcludedSpan[]): ExcludedSpan[] {
+  for (const [i, s] of spans.entries()) {
+    if (!(Number.isFinite(s?.start) && Number.isFinite(s?.end) && s.start <= s.end && typeof s.reason === 'string' && s.reason.length > 0)) {
+      throw new Error(`excluded span ${i}: expected { start, end, reason } with finite stream-clock seconds start ≤ end and a reason, found ${JSON.stringify(s)}`);
+    }
+  }
+  return spans.map((s) => ({ start: s.start, end: s.end, reason: s.reason })).sort((a, b) => a.start - b.start);
 }
 
 /** An episode being recorded: write through `writer`, then `finish()`. */
@@ -99,6 +112,7 @@ export class EpisodeRecording {
       notes: options.notes ?? this.#meta.notes,
       quality: options.quality ?? this.#meta.quality,
       messageCounts: summary.messageCounts,
+      ...(options.excluded?.length ? { excluded: checkExcludedSpans(options.excluded) } : {}),
     };
     await this.#dataset.writeEpisodeMeta(this.#meta);
     return this.#meta;
@@ -243,7 +257,8 @@ export class Dataset {
 
   /** Changes labels of a finished episode (task, outcome, operator, notes, quality). */
   async relabel(index: number, patch: RelabelPatch): Promise<EpisodeMeta> {
-    const meta = { ...(await this.getEpisode(index)), ...patch };
+    const checked = patch.excluded != null ? { ...patch, excluded: checkExcludedSpans(patch.excluded) } : patch;
+    const meta = { ...(await this.getEpisode(index)), ...checked };
     await this.writeEpisodeMeta(meta);
     return meta;
   }

@@ -13,7 +13,7 @@ export { recoverMcap } from './recoverMcap.ts';
 export type { McapRecoveryReport, RecoverMcapOptions } from './recoverMcap.ts';
 export { recoverEpisodeFile } from './recoverEpisodeFile.ts';
 export type { EpisodeRecoveryReport } from './recoverEpisodeFile.ts';
-export { Dataset, EpisodeRecording, applyRecovery } from './Dataset.ts';
+export { Dataset, EpisodeRecording, applyRecovery, checkExcludedSpans } from './Dataset.ts';
 export type { DatasetOptions, FinishEpisodeOptions, RelabelPatch, StartEpisodeOptions } from './Dataset.ts';
 export type { DatasetStorage } from './DatasetStorage.ts';
 export { DATASET_SCHEMA_VERSION, episodeStem } from './datasetTypes.ts';
@@ -23,6 +23,7 @@ export type {
   EpisodeMeta,
   EpisodeOutcome,
   EpisodeStatus,
+  ExcludedSpan,
   FeatureSpec,
   FeatureStats,
 } from './datasetTypes.ts';

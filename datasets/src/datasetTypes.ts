@@ -33,6 +33,15 @@ export type DatasetInfo = {
 };
 
 export type EpisodeStatus = 'recording' | 'complete' | 'recovered';
+
+/**
+ * A span of an episode not to learn from, e.g. a scripted demonstrator's
+ * deliberate mistake before the recovery it exists to show. The streams stay
+ * in the file; training drops the frames inside. Times are on the streams'
+ * clock (source stamps, like AlignedEpisode.timestamps), which for a sim cell
+ * at speed > 1 is not the wall clock of startTime/endTime.
+ */
+export type ExcludedSpan = { start: number; end: number; reason: string };
 export type EpisodeOutcome = 'success' | 'failure' | 'discard' | null;
 
 /** `episodes/NNNNNN.json`. */
@@ -50,6 +59,8 @@ export type EpisodeMeta = {
   quality?: Record<string, unknown>;
   /** Messages per topic in the MCAP, set when the episode is closed or recovered. */
   messageCounts?: Record<string, number>;
+  /** Spans training leaves out (absent: none). */
+  excluded?: ExcludedSpan[];
   /** Set when the episode was rebuilt from a file whose writer died. */
   recovery?: { at: number; lostBytes: number; reason: string; original?: string };
 };

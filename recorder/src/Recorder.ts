@@ -195,10 +195,10 @@ export class Recorder {
     }
     try {
       if (this.#error) {
-        if (this.#error.meta) this.#error.meta = await session.dataset.relabel(this.#error.meta.index, { outcome: options.outcome, notes: joinNotes(this.#error.meta.notes, options.notes) });
+        if (this.#error.meta) this.#error.meta = await session.dataset.relabel(this.#error.meta.index, { outcome: options.outcome, notes: joinNotes(this.#error.meta.notes, options.notes), ...(options.excluded?.length ? { excluded: options.excluded } : {}) });
         throw this.#error;
       }
-      return await this.#finish(session, options.outcome, options.notes);
+      return await this.#finish(session, options.outcome, options.notes, options.excluded);
     } finally {
       this.#session = undefined;
       this.#state = 'idle';
@@ -410,11 +410,12 @@ export class Recorder {
     for (const off of session.unsubscribe.splice(0)) off();
   }
 
-  async #finish(session: Session, outcome: EpisodeMeta['outcome'], notes: string | undefined): Promise<EpisodeMeta> {
+  async #finish(session: Session, outcome: EpisodeMeta['outcome'], notes: string | undefined, excluded?: StopOptions['excluded']): Promise<EpisodeMeta> {
     const quality = session.quality.report();
     const meta = await session.recording.finish({
       outcome,
       notes: joinNotes(session.recording.meta.notes, notes),
+      ...(excluded?.length ? { excluded } : {}),
       quality: { ...quality, unsent: this.#unsent, problems: this.#problems } as unknown as Record<string, unknown>,
     });
     const features = reconcileFeatures(session.dataset.info.features, { cameraSizes: session.cameraSizes, gripper: session.sawGripper, jointNames: session.jointNames });

@@ -1,4 +1,4 @@
-import type { Dataset, DatasetInfo } from '@cellkit/datasets/core';
+import type { Dataset, DatasetInfo, ExcludedSpan } from '@cellkit/datasets/core';
 
 import type { QualityMonitorOptions, QualityReport } from './QualityMonitor.ts';
 import type { RecorderProblem } from './RecorderError.ts';
@@ -51,6 +51,8 @@ export type StopOptions = {
   /** `discard` keeps the file and marks the episode; training, stats and export skip it. */
   outcome: 'success' | 'failure' | 'discard';
   notes?: string;
+  /** Spans training should leave out, on the streams' clock (EpisodeMeta.excluded). */
+  excluded?: ExcludedSpan[];
   /**
    * Seconds to wait for the writer to drain what is queued. Past it, stop
    * rejects with `stop_timeout` and the episode is left `recording` (the next

@@ -58,6 +58,9 @@ function reached(tcp: Vec3, goal: Vec3, dz: number, dxy: number): boolean {
  */
 export const FUMBLE_OFFSET = 0.045;
 
+/** ExpertAction.perturbation of the fumbled attempt's commands: imitating them would teach aiming beside the cube. */
+export const FUMBLE_PERTURBATION = 'fumbled first grasp, aimed beside the cube on purpose';
+
 export interface PickPlaceExpertOptions {
   /**
    * Probability (0..1) that the episode's first grasp is aimed FUMBLE_OFFSET beside the
@@ -84,6 +87,7 @@ export class PickPlaceExpert implements Expert {
   /** Signed offset (m, along the tool's y: across the fingers) of the first grasp; 0 = none. */
   private readonly fumbleOffset: number;
   private attempt = 0;
+  private emptyGripSeen = false;
 
   constructor(options: PickPlaceExpertOptions = {}) {
     const p = options.fumble ?? 0;
@@ -102,6 +106,7 @@ export class PickPlaceExpert implements Expert {
     this.phase = 'above_cube';
     this.phaseStart = Number.NaN;
     this.attempt = 0;
+    this.emptyGripSeen = false;
   }
 
   /** Where the grasp is aimed: the cube's centre, or beside it on a fumbled first attempt. */
@@ -112,6 +117,14 @@ export class PickPlaceExpert implements Expert {
   }
 
   act(obs: ExpertObservation): ExpertAction {
+    // The fumbled attempt is the mistake (aim beside the cube, close there) until the fingers read closed on
+    // nothing; what follows — creep up closed, open, back up, grasp again — is the recovery the demos exist to show.
+    if (this.fumbleOffset !== 0 && obs.gripper > HOLDING_MAX_FINGER) this.emptyGripSeen = true;
+    const action = this.#act(obs);
+    return this.fumbleOffset !== 0 && !this.emptyGripSeen ? { ...action, perturbation: FUMBLE_PERTURBATION } : action;
+  }
+
+  #act(obs: ExpertObservation): ExpertAction {
     if (Number.isNaN(this.phaseStart)) this.phaseStart = obs.time;
     const q = obs.jointPositions;
     const elapsed = obs.time - this.phaseStart;
@@ -133,7 +146,7 @@ export class PickPlaceExpert implements Expert {
     const missed = (): ExpertAction => {
       this.attempt++;
       go('back_up');
-      return this.act(obs);
+      return this.#act(obs);
     };
 
     switch (this.phase) {

@@ -23,6 +23,12 @@ export interface ExpertAction {
   gripper: number;
   /** True once the expert has finished (it then commands zero velocity). */
   done: boolean;
+  /**
+   * Why this command should not be learned from, while the expert acts out a deliberate
+   * mistake (a fumbled first grasp): the demo records the span as excluded from training and
+   * keeps the recovery that follows. Absent: a command to imitate.
+   */
+  perturbation?: string;
 }
 
 export interface Expert {

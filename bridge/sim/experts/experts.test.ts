@@ -4,7 +4,7 @@ import { SimCell, SAFETY_MODE } from '../cell/SimCell.ts';
 import { CELL_LAYOUT } from '../model/index.ts';
 import { TASK_NAMES } from '../tasks/index.ts';
 import { objectPosition } from './expertTypes.ts';
-import { CartesianController, createExpert, observe, PickPlaceExpert, runExpertEpisode } from './index.ts';
+import { CartesianController, createExpert, FUMBLE_PERTURBATION, observe, PickPlaceExpert, runExpertEpisode } from './index.ts';
 
 const cell = await SimCell.create();
 afterAll(() => cell.close());
@@ -26,6 +26,7 @@ describe('scripted experts, closed loop against SimCell', () => {
           const obs = observe(cell);
           const action = expert.act(obs);
           done = action.done;
+          expect(action.perturbation).toBeUndefined(); // without --fumble every command is one to learn from
           action.jointVelocities.forEach((v, i) => expect(Math.abs(v)).toBeLessThanOrEqual(UR5E.maxJointVelocity[i]));
           const J = jacobian(UR5E, obs.jointPositions, tool);
           const v = [0, 1, 2].map((r) => J[r].reduce((s, x, j) => s + x * action.jointVelocities[j], 0));
@@ -104,6 +105,9 @@ describe('scripted experts, closed loop against SimCell', () => {
       for (let tick = 0; tick < 1500 && !success; tick++) {
         const obs = observe(cell);
         const action = expert.act(obs);
+        // Flagged as a perturbation (excluded from training) from the first tick until the grip reads empty.
+        if (tick === 0 || (emptyGrips === 0 && obs.gripper < 0.6)) expect(action.perturbation).toBe(FUMBLE_PERTURBATION);
+        if (emptyGrips > 0) expect(action.perturbation).toBeUndefined();
         const tcpZ = forwardKinematics(UR5E, obs.jointPositions, tool).position[2];
         if (obs.gripper > 0.7 && tcpZ < CELL_LAYOUT.tableTopZ + 0.08 && !closed) {
           closed = true;

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { EPISODE_TOPICS, openDatasetDir, validateDataset } from '@cellkit/datasets';
+import { datasetToTrainingData } from '@cellkit/trainer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { FUMBLE_PERTURBATION } from '../../sim/experts/index.ts';
 
 import { AuditLog } from '../access/index.ts';
 import { readEpisode } from '../recording/testing/readEpisode.ts';
@@ -81,6 +84,51 @@ describe('cellkit demo', () => {
     // commands instead would be in the actions too: the arm would track them as cleanly.
     expect(clean).toBeLessThan(0.02);
     expect(noisy).toBeGreaterThan(4 * clean);
+  });
+
+  it('--fumble: the deliberate miss is recorded as a span excluded from training; the recovery after it is kept', async () => {
+    const lines: string[] = [];
+    const demo = createDemoCommand({ auditLog: AuditLog.inMemory().audit, print: (l) => lines.push(l) });
+    const name = join(dir, 'pick-fumble');
+    expect(await demo.run(['--task', 'pick_place', '--episodes', '1', '--seed', '5', '--dataset', name, '--cameras', 'none', '--fumble', '1'])).toBe(0);
+    expect(lines.find((l) => /^episode 1\/1 (success|failure)/.test(l))).toMatch(/success .* \d+\.\d\d s excluded from training \(fumbled first grasp/);
+    const dataset = await openDatasetDir(name, { cache: 'none' });
+    const [meta] = await dataset.listEpisodes();
+    expect(meta.outcome).toBe('success');
+    expect(meta.excluded).toHaveLength(1);
+    const span = meta.excluded![0];
+    expect(span.reason).toBe(FUMBLE_PERTURBATION);
+
+    // On the streams' clock: it starts with the first command and covers the close on nothing.
+    const { byTopic } = await readEpisode(join(name, dataset.mcapPath(0)));
+    const actions = byTopic.get(EPISODE_TOPICS.action.topic)!.map((a) => ({ t: a.stamp, gripper: a.msg.gripper as number, moving: Array.from(a.msg.velocity as Float64Array).some((v) => v !== 0) }));
+    const firstMove = actions.find((a) => a.moving)!.t;
+    expect(Math.abs(span.start - firstMove)).toBeLessThan(0.05);
+    const inside = actions.filter((a) => a.t >= span.start && a.t <= span.end);
+    expect(inside.some((a) => a.gripper > 0.5)).toBe(true); // closed (on nothing) inside the span
+    expect(actions.at(-1)!.t - span.end).toBeGreaterThan(2); // the regrasp and place come after it
+
+    // Training reads no frame inside the span and keeps the rest.
+    const { data, report } = await datasetToTrainingData(dataset, { rate: 20, cameras: [] });
+    expect(report.frames.excluded).toBeGreaterThan(20);
+    expect(report.frames.total).toBe(report.frames.used + report.frames.droppedAtEdges + report.frames.droppedInside + report.frames.droppedShortSegments + report.frames.excluded);
+    expect(report.segments).toHaveLength(1);
+    const aligned = await dataset.readAligned(0, { rate: 20, cameras: [] });
+    const first = report.segments[0].start;
+    expect(aligned.timestamps[first]).toBeGreaterThan(span.end);
+    expect(aligned.timestamps[first - 1]).toBeLessThanOrEqual(span.end);
+    const kept = data.episodes[0];
+    const command = data.actionNames.findIndex((n) => /gripper|finger/.test(n));
+    const finger = data.stateNames.findIndex((n) => /gripper|finger/.test(n));
+    expect([data.actionNames[command], data.stateNames[finger]]).toEqual([expect.any(String), expect.any(String)]);
+    // The kept frames start on the grip closed on nothing (reading 0..1, 1 = closed) and open it within a second.
+    expect(kept.states[finger]).toBeGreaterThan(0.9);
+    const S = data.stateNames.length;
+    const A = data.actionNames.length;
+    const opens = Array.from({ length: kept.length }, (_, t) => t).find((t) => kept.actions[t * A + command] === 0)!;
+    expect(opens).toBeGreaterThan(0);
+    expect(opens).toBeLessThan(20);
+    expect(kept.states[(opens - 1) * S + finger]).toBeGreaterThan(0.9);
   });
 
   it('refuses a dataset folder whose name is not a dataset name, with the usage', async () => {

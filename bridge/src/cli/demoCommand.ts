@@ -141,7 +141,7 @@ export const demoCommand: Command = createDemoCommand();
 
 export function episodeLine(r: DemoEpisodeResult, of: number): string {
   const phases = Object.entries(r.phases).map(([name, s]) => `${name} ${s.toFixed(2)}`).join(' ');
-  return `episode ${r.n}/${of} ${r.outcome.padEnd(7)} sim ${r.simDuration.toFixed(2)} s  wall ${r.wallTime.toFixed(2)} s [${phases}]  (seed ${r.seed}, dataset episode ${r.episode}, ${r.commands} commands${r.refused ? `, ${r.refused} refused: ${Object.entries(r.refusals).map(([code, n]) => `${code} ×${n}`).join(', ')}` : ''})`;
+  return `episode ${r.n}/${of} ${r.outcome.padEnd(7)} sim ${r.simDuration.toFixed(2)} s  wall ${r.wallTime.toFixed(2)} s [${phases}]  (seed ${r.seed}, dataset episode ${r.episode}, ${r.commands} commands${r.excluded.length ? `, ${r.excluded.map((e) => `${e.seconds.toFixed(2)} s excluded from training (${e.reason})`).join(', ')}` : ''}${r.refused ? `, ${r.refused} refused: ${Object.entries(r.refusals).map(([code, n]) => `${code} ×${n}`).join(', ')}` : ''})`;
 }
 
 export function summaryLine(s: DemoSummary, dir: string): string {

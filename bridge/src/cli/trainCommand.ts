@@ -118,7 +118,7 @@ export function createTrainCommand(commandOptions: TrainCommandOptions = {}): Co
             const f = report.frames;
             print(`dataset ${report.datasetId} (${report.datasetHash.slice(0, 19)}…): episodes [${report.episodesSelected.join(', ')}] → ${data.episodes.length} segment(s), ${f.used} frames at ${s.rate} Hz`);
             const invalid = Object.entries(f.invalidBy).map(([k, n]) => `${k} ${n}`).join(', ');
-            print(`  dropped ${f.total - f.used} of ${f.total} frames: ${f.droppedAtEdges} at edges, ${f.droppedInside} inside, ${f.droppedShortSegments} in short runs${invalid ? ` (invalid: ${invalid})` : ''}`);
+            print(`  dropped ${f.total - f.used} of ${f.total} frames: ${f.droppedAtEdges} at edges, ${f.droppedInside} inside, ${f.droppedShortSegments} in short runs${f.excluded ? `, ${f.excluded} in spans the episodes mark as not to learn from` : ''}${invalid ? ` (invalid: ${invalid})` : ''}`);
             if (report.episodesSkipped.length > 0) print(`  skipped: ${report.episodesSkipped.map((e) => `${e.episode} (${e.reason})`).join(', ')}`);
             const cams = Object.entries(data.imageShapes ?? {}).map(([c, [h, w]]) => `${c} ${w}×${h}`).join(', ');
             print(`  state ${data.stateNames.length}, action ${data.actionNames.length}${cams ? `, cameras ${cams}` : ''}`);

@@ -69,6 +69,8 @@ export interface DemoEpisodeResult {
   /** Commands the safety layer refused (e.g. `gate_closed` while the controller's watchdog saw the cell silent). */
   refused: number;
   refusals: Record<string, number>;
+  /** Spans recorded as excluded from training (the expert's deliberate mistakes): length in sim seconds, why. */
+  excluded: { seconds: number; reason: string }[];
 }
 
 export interface DemoSummary {
@@ -141,7 +143,11 @@ async function runDemoEpisode(options: DemoOptions, sim: SimTaskChannel, n: numb
   // stop: zeros are sent (and recorded) before the episode closes.
   await untilOutput(controller, (o) => o.velocities.every((v) => v === 0), () => controller.jogJoints(DEMO_CLIENT, zeros(options), act.gripper));
   const outcome = act.success ? 'success' : 'failure';
-  await recording.stop({ outcome, notes: act.success ? undefined : `no success within ${options.timeout ?? 30} s of sim time (progress ${sim.progress.toFixed(2)})` });
+  await recording.stop({
+    outcome,
+    notes: act.success ? undefined : `no success within ${options.timeout ?? 30} s of sim time (progress ${sim.progress.toFixed(2)})`,
+    ...(act.excluded.length > 0 ? { excluded: act.excluded } : {}),
+  });
   const t4 = wall();
   return {
     n,
@@ -154,10 +160,16 @@ async function runDemoEpisode(options: DemoOptions, sim: SimTaskChannel, n: numb
     commands: act.commands,
     refused: act.refused,
     refusals: act.refusals,
+    excluded: act.excluded.map((s) => ({ seconds: s.end - s.start, reason: s.reason })),
   };
 }
 
-type ActResult = { success: boolean; duration: number; commands: number; refused: number; refusals: Record<string, number>; gripper: number };
+type Span = { start: number; end: number; reason: string };
+type ActResult = {
+  success: boolean; duration: number; commands: number; refused: number; refusals: Record<string, number>; gripper: number;
+  /** Where the expert acted a deliberate mistake (ExpertAction.perturbation), on the cell's clock. */
+  excluded: Span[];
+};
 
 /** The control loop: ticks follow joint-sample stamps at `rateHz`; ends on settled success, timeout, an e-stop, or silence. */
 function driveExpert(options: DemoOptions, sim: SimTaskChannel, expert: Expert): Promise<ActResult> {
@@ -174,11 +186,22 @@ function driveExpert(options: DemoOptions, sim: SimTaskChannel, expert: Expert):
     const refusals: Record<string, number> = {};
     let gripper = 0;
     let lastSampleWall = performance.now();
+    const excluded: Span[] = [];
+    let open: Span | undefined;
+    /** Extends or closes the current perturbation span at `now` (a span covers the ticks whose commands carry a reason). */
+    const track = (now: number, reason: string | undefined, pad = 0): void => {
+      if (open != null && open.reason !== reason) {
+        excluded.push({ ...open, end: now + pad });
+        open = undefined;
+      }
+      if (reason != null) open ??= { start: now, end: now, reason };
+    };
     const finish = (result: { success: boolean; now: number } | Error): void => {
       off();
       clearInterval(watchdog);
       if (result instanceof Error) return reject(result);
-      resolve({ success: result.success, duration: result.now - (start ?? result.now), commands, refused, refusals, gripper });
+      track(result.now, undefined);
+      resolve({ success: result.success, duration: result.now - (start ?? result.now), commands, refused, refusals, gripper, excluded });
     };
     const watchdog = setInterval(() => {
       if (performance.now() - lastSampleWall > silence) finish(new Error(`no joint state from the cell for ${silence / 1000} s; expected ${options.connection.description.jointNames.length} joints at 500 Hz`));
@@ -192,6 +215,9 @@ function driveExpert(options: DemoOptions, sim: SimTaskChannel, expert: Expert):
       if (sim.successAt !== undefined && now - sim.successAt >= settle) return finish({ success: true, now });
       if (now - start > timeout) return finish({ success: false, now });
       const out = expert.act({ time: now - start, jointPositions: s.position.slice(0, 6), gripper: (s.gripper ?? 0) * FINGER_CLOSED, objects: sim.objects });
+      // A span ends a tick after the last perturbed command, so the aligned frames that still hold it (published at the
+      // controller's rate, a few ms after the tick) stay inside.
+      track(now, out.perturbation, 1 / rate);
       gripper = out.gripper;
       const r = options.controller.jogJoints(DEMO_CLIENT, out.jointVelocities, out.gripper);
       commands++;

@@ -133,7 +133,7 @@ export class CellRecording implements RecordingPort {
     this.#stopping = true;
     this.#emit();
     try {
-      const meta = await this.recorder.stop({ outcome: request.outcome, notes: request.notes });
+      const meta = await this.recorder.stop({ outcome: request.outcome, notes: request.notes, ...(request.excluded?.length ? { excluded: request.excluded } : {}) });
       this.#last = episodeOf(session, meta, this.#now());
       return this.#last;
     } catch (error) {

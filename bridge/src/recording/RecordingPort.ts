@@ -21,6 +21,11 @@ export interface RecordingStartRequest {
 export interface RecordingStopRequest {
   outcome: 'success' | 'failure' | 'discard';
   notes?: string;
+  /**
+   * Spans training should leave out, on the cell's clock (joint sample stamps): set by
+   * in-process callers (the scripted demo's deliberate mistakes), not by the protocol.
+   */
+  excluded?: { start: number; end: number; reason: string }[];
 }
 
 export interface RecordingEvents {

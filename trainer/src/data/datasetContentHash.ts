@@ -3,7 +3,9 @@
 // answer that survives renames, copies and relabels of other episodes.
 //
 // Covered, per used episode in index order: a line `<stem> <outcome> <bytes>\n`
-// then every byte of `episodes/<stem>.mcap`. Not covered: dataset.json,
+// (with ` excluded <start>-<end>,…` before the newline when the episode marks
+// spans not to learn from, which change the training frames) then every byte
+// of `episodes/<stem>.mcap`. Not covered: dataset.json,
 // stats.json, the aligned cache, episodes not used. Reads go through the
 // dataset's storage seam in 4 MiB pieces (episodes with video can be large).
 import { episodeStem } from '@cellkit/datasets/core';
@@ -17,7 +19,7 @@ export interface IncrementalHash {
 
 export type HashFactory = () => IncrementalHash;
 
-export const HASH_METHOD = 'sha256 over "<episode> <outcome> <bytes>\\n" + MCAP bytes of each used episode, in index order';
+export const HASH_METHOD = 'sha256 over "<episode> <outcome> <bytes>[ excluded <start>-<end>,…]\\n" + MCAP bytes of each used episode, in index order';
 
 const PIECE = 4n << 20n;
 
@@ -31,7 +33,8 @@ export async function datasetContentHash(
     const readable = await dataset.storage.openReadable(dataset.mcapPath(index));
     try {
       const size = await readable.size();
-      hasher.update(encoder.encode(`${episodeStem(index)} ${meta.outcome ?? 'unlabeled'} ${size}\n`));
+      const spans = (meta.excluded ?? []).map((s) => `${s.start}-${s.end}`).join(',');
+      hasher.update(encoder.encode(`${episodeStem(index)} ${meta.outcome ?? 'unlabeled'} ${size}${spans ? ` excluded ${spans}` : ''}\n`));
       for (let offset = 0n; offset < size; offset += PIECE) {
         const n = size - offset < PIECE ? size - offset : PIECE;
         hasher.update(await readable.read(offset, n));

@@ -14,7 +14,7 @@
 // inside split the episode into segments (a window never spans a gap);
 // segments shorter than `minSegmentLength` are dropped. Every dropped frame is
 // counted in the report, by cause.
-import type { AlignedEpisode, Dataset, EpisodeMeta, EpisodeOutcome } from '@cellkit/datasets/core';
+import type { AlignedEpisode, Dataset, EpisodeMeta, EpisodeOutcome, ExcludedSpan } from '@cellkit/datasets/core';
 import { datasetContentHash } from './datasetContentHash.ts';
 import type { HashFactory } from './datasetContentHash.ts';
 import { DERIVED_STATE_GROUPS, isDerivedStateGroup } from './derivedState.ts';
@@ -119,6 +119,8 @@ export interface DatasetConversionReport {
     droppedInside: number;
     /** Usable, but in a segment shorter than minSegmentLength. */
     droppedShortSegments: number;
+    /** Inside the episodes' excluded spans (EpisodeMeta.excluded: e.g. a demonstrator's deliberate mistake). */
+    excluded: number;
     /** Unusable frames per cause (a frame can count under several). */
     invalidBy: Record<string, number>;
   };
@@ -147,7 +149,7 @@ export async function datasetToTrainingData(
   const report: DatasetConversionReport = {
     datasetId: id, datasetHash: '', hashMethod: '', rate, cameras,
     episodesSelected: selected.map((m) => m.index), episodesSkipped: skipped, segments: [],
-    frames: { total: 0, used: 0, droppedAtEdges: 0, droppedInside: 0, droppedShortSegments: 0, invalidBy: {} },
+    frames: { total: 0, used: 0, droppedAtEdges: 0, droppedInside: 0, droppedShortSegments: 0, excluded: 0, invalidBy: {} },
   };
 
   let layout: Layout | null = null;
@@ -160,8 +162,9 @@ export async function datasetToTrainingData(
       report.episodesSkipped.push({ episode: meta.index, reason: mismatch });
     } else {
       report.frames.total += aligned.length;
-      const runs = usableRuns(aligned, layout, cameras, report.frames.invalidBy);
-      countDrops(runs, aligned.length, minSegment, report.frames);
+      const spans = meta.excluded ?? [];
+      const runs = usableRuns(aligned, layout, cameras, report.frames.invalidBy, spans);
+      countDrops(runs, aligned.length, minSegment, report.frames, (i) => isExcluded(aligned.timestamps[i], spans));
       const kept = runs.filter((r) => r.length >= minSegment);
       if (kept.length === 0) report.episodesSkipped.push({ episode: meta.index, reason: `no run of ≥ ${minSegment} usable frames out of ${aligned.length}` });
       for (const run of kept) {
@@ -327,12 +330,15 @@ function layoutMismatch(layout: Layout, ep: AlignedEpisode, cameras: string[]): 
 }
 
 /** Maximal runs of usable frames; counts each unusable frame's causes into `invalidBy`. */
-function usableRuns(ep: AlignedEpisode, layout: Layout, cameras: string[], invalidBy: Record<string, number>): { start: number; length: number }[] {
+function usableRuns(
+  ep: AlignedEpisode, layout: Layout, cameras: string[], invalidBy: Record<string, number>, excluded: readonly ExcludedSpan[],
+): { start: number; length: number }[] {
   const keys = [...layout.stateKeys, ACTION_FEATURE];
   const runs: { start: number; length: number }[] = [];
   let start = -1;
   for (let i = 0; i <= ep.length; i++) {
-    let ok = i < ep.length;
+    // An excluded frame ends a run like an invalid one, counted apart (frames.excluded), not as invalid.
+    let ok = i < ep.length && !isExcluded(ep.timestamps[i], excluded);
     for (const k of i < ep.length ? keys : []) {
       const f = ep.features[k];
       let good = f.valid[i] === 1;
@@ -358,16 +364,24 @@ function usableRuns(ep: AlignedEpisode, layout: Layout, cameras: string[], inval
   return runs;
 }
 
-function countDrops(runs: { start: number; length: number }[], length: number, minSegment: number, frames: DatasetConversionReport['frames']): void {
-  if (runs.length === 0) {
-    frames.droppedAtEdges += length;
-    return;
+function isExcluded(t: number, spans: readonly ExcludedSpan[]): boolean {
+  return spans.some((s) => t >= s.start && t <= s.end);
+}
+
+/** Sorts every frame outside the kept runs into one drop cause: excluded span, episode edge, inside gap, or short run. */
+function countDrops(
+  runs: { start: number; length: number }[], length: number, minSegment: number, frames: DatasetConversionReport['frames'], excluded: (i: number) => boolean,
+): void {
+  const first = runs.length > 0 ? runs[0].start : length;
+  const last = runs.length > 0 ? runs[runs.length - 1].start + runs[runs.length - 1].length : length;
+  const inRun = new Uint8Array(length);
+  for (const r of runs) inRun.fill(1, r.start, r.start + r.length);
+  for (let i = 0; i < length; i++) {
+    if (inRun[i] === 1) continue;
+    if (excluded(i)) frames.excluded++;
+    else if (i < first || i >= last) frames.droppedAtEdges++;
+    else frames.droppedInside++;
   }
-  const first = runs[0].start;
-  const last = runs[runs.length - 1].start + runs[runs.length - 1].length;
-  frames.droppedAtEdges += first + (length - last);
-  const usable = runs.reduce((s, r) => s + r.length, 0);
-  frames.droppedInside += last - first - usable;
   frames.droppedShortSegments += runs.filter((r) => r.length < minSegment).reduce((s, r) => s + r.length, 0);
 }
 
