@@ -135,7 +135,7 @@ export function episodeLine(r: EvalEpisode, of: number): string {
 export function summaryLines(s: EvalSummary): string[] {
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
   const mean = s.meanTimeToSuccess === null ? 'n/a (no success)' : `${s.meanTimeToSuccess.toFixed(2)} s (sim)`;
-  const lat = s.latencyMs ? `inference p50 ${s.latencyMs.p50.toFixed(2)} ms, p99 ${s.latencyMs.p99.toFixed(2)} ms over ${s.latencyMs.samples} steps` : 'no steps ran';
+  const lat = s.latencyMs ? `inference p50 ${s.latencyMs.p50.toFixed(2)} ms, p99 ${s.latencyMs.p99.toFixed(2)} ms over ${s.latencyMs.samples} steps (sharing the CPU with the sim and its camera renderer)` : 'no steps ran';
   const stopped = s.results.filter((r) => r.stop);
   const stops = stopped.length ? `; ${stopped.length} stopped early (${[...new Set(stopped.map((r) => r.stop!.code))].join(', ')}), counted as failures` : '';
   return [
