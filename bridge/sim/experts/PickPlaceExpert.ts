@@ -58,6 +58,13 @@ function reached(tcp: Vec3, goal: Vec3, dz: number, dxy: number): boolean {
  */
 export const FUMBLE_OFFSET = 0.045;
 
+/** Sideways offset range (m) of a nudged approach, any direction; the correction starts NUDGE_SWITCH_HEIGHT above the grasp point. */
+export const NUDGE_OFFSET: readonly [number, number] = [0.02, 0.04];
+/** Height above the grasp point (m) where a nudged approach turns to the cube: the demos then show the correction on the way down. */
+export const NUDGE_SWITCH_HEIGHT = 0.06;
+/** ExpertAction.perturbation of a nudged approach's commands (until it turns to the cube). */
+export const NUDGE_PERTURBATION = 'nudged approach, aimed beside the cube on purpose';
+
 /** ExpertAction.perturbation of the fumbled attempt's commands: imitating them would teach aiming beside the cube. */
 export const FUMBLE_PERTURBATION = 'fumbled first grasp, aimed beside the cube on purpose';
 
@@ -70,7 +77,17 @@ export interface PickPlaceExpertOptions {
    * there — the most common failure traced in sessions 6 and 7). Default 0.
    */
   fumble?: number;
-  /** Decides which episodes fumble, and to which side (the demo's episode seed). */
+  /**
+   * Probability (0..1) that the episode's approach is aimed 2–4 cm beside the cube (any
+   * direction) until the tool is NUDGE_SWITCH_HEIGHT above the grasp point, where the expert
+   * turns to the cube and corrects sideways on the way down. The approach is flagged as a
+   * perturbation (left out of training), the correction is kept: learned policies that
+   * descend a few centimetres off see what to do about it (traced: descents 2.5–3.5 cm beside
+   * the cube, never corrected, because every demo was already aligned at that height). A
+   * fumbling episode is not nudged. Default 0.
+   */
+  nudge?: number;
+  /** Decides which episodes fumble or are nudged, and how (the demo's episode seed). */
   seed?: number;
 }
 
@@ -88,6 +105,9 @@ export class PickPlaceExpert implements Expert {
   private readonly fumbleOffset: number;
   private attempt = 0;
   private emptyGripSeen = false;
+  /** Sideways offset (m, base x/y) of a nudged approach; null = none. */
+  private readonly nudgeOffset: [number, number] | null;
+  private nudging = false;
 
   constructor(options: PickPlaceExpertOptions = {}) {
     const p = options.fumble ?? 0;
@@ -95,6 +115,20 @@ export class PickPlaceExpert implements Expert {
     const rand = mulberry32(((options.seed ?? 0) >>> 0) ^ 0x5f3759df);
     const fumbles = rand() < p;
     this.fumbleOffset = fumbles ? (rand() < 0.5 ? -1 : 1) * FUMBLE_OFFSET : 0;
+    const n = options.nudge ?? 0;
+    if (!(n >= 0 && n <= 1)) throw new Error(`PickPlaceExpert: nudge expects a probability between 0 and 1, found ${n}`);
+    // Its own stream, so adding --nudge leaves which episodes fumble as they were.
+    const nudgeRand = mulberry32(((options.seed ?? 0) >>> 0) ^ 0x2545f491);
+    const nudged = nudgeRand() < n && !fumbles;
+    const r = NUDGE_OFFSET[0] + nudgeRand() * (NUDGE_OFFSET[1] - NUDGE_OFFSET[0]);
+    const a = nudgeRand() * 2 * Math.PI;
+    this.nudgeOffset = nudged ? [r * Math.cos(a), r * Math.sin(a)] : null;
+    this.nudging = nudged;
+  }
+
+  /** Whether this episode's approach is aimed beside the cube until near the grasp height. */
+  get nudged(): boolean {
+    return this.nudgeOffset !== null;
   }
 
   /** Whether this episode's first grasp is aimed beside the cube. */
@@ -107,10 +141,12 @@ export class PickPlaceExpert implements Expert {
     this.phaseStart = Number.NaN;
     this.attempt = 0;
     this.emptyGripSeen = false;
+    this.nudging = this.nudgeOffset !== null;
   }
 
   /** Where the grasp is aimed: the cube's centre, or beside it on a fumbled first attempt. */
   private aim(cube: Vec3): Vec3 {
+    if (this.nudging && this.nudgeOffset) return [cube[0] + this.nudgeOffset[0], cube[1] + this.nudgeOffset[1], cube[2]];
     if (this.attempt > 0 || this.fumbleOffset === 0) return cube;
     // The tool's y axis (across the fingers) is the closing axis (heading) turned by 90°.
     return [cube[0] - Math.sin(this.heading) * this.fumbleOffset, cube[1] + Math.cos(this.heading) * this.fumbleOffset, cube[2]];
@@ -120,7 +156,11 @@ export class PickPlaceExpert implements Expert {
     // The fumbled attempt is the mistake (aim beside the cube, close there) until the fingers read closed on
     // nothing; what follows — creep up closed, open, back up, grasp again — is the recovery the demos exist to show.
     if (this.fumbleOffset !== 0 && obs.gripper > HOLDING_MAX_FINGER) this.emptyGripSeen = true;
+    // A nudged approach turns to the cube once the tool is low enough; from that tick on it is a correction to learn.
+    if (this.nudging && this.ctl.toolPose(obs.jointPositions).tcp[2] < objectPosition(obs, 'cube')[2] + GRASP_ABOVE_CENTRE + NUDGE_SWITCH_HEIGHT) this.nudging = false;
+    const nudged = this.nudging;
     const action = this.#act(obs);
+    if (nudged) return { ...action, perturbation: NUDGE_PERTURBATION };
     return this.fumbleOffset !== 0 && !this.emptyGripSeen ? { ...action, perturbation: FUMBLE_PERTURBATION } : action;
   }
 

@@ -5,7 +5,7 @@ import { PickPlaceExpert, type PickPlaceExpertOptions } from './PickPlaceExpert.
 import { PushExpert } from './PushExpert.ts';
 import { ReachExpert } from './ReachExpert.ts';
 
-/** Per-episode expert settings; `fumble` is pick_place's (PickPlaceExpertOptions). */
+/** Per-episode expert settings; `fumble` and `nudge` are pick_place's (PickPlaceExpertOptions). */
 export type ExpertOptions = PickPlaceExpertOptions;
 
 const EXPERTS: Record<TaskName, (o: ExpertOptions) => Expert> = {
@@ -18,6 +18,7 @@ const EXPERTS: Record<TaskName, (o: ExpertOptions) => Expert> = {
 export function createExpert(task: TaskName, options: ExpertOptions = {}): Expert {
   if (!isTaskName(task)) throw new Error(`createExpert: expected one of ${TASK_NAMES.join(', ')}, found ${String(task)}.`);
   if ((options.fumble ?? 0) > 0 && task !== 'pick_place') throw new Error(`createExpert: fumble applies to pick_place only, found task ${task}`);
+  if ((options.nudge ?? 0) > 0 && task !== 'pick_place') throw new Error(`createExpert: nudge applies to pick_place only, found task ${task}`);
   const expert = EXPERTS[task](options);
   expert.reset();
   return expert;

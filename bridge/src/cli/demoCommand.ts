@@ -33,7 +33,11 @@ Options:
                         recoveries; the recorded actions stay the expert's commands (DART); default 0
   --fumble <fraction>   pick_place: fraction of episodes whose first grasp is aimed beside the cube;
                         the expert sees the empty grip, backs up and grasps again, so the demos show
-                        the recovery a learned policy needs after a miss (seeded per episode); default 0
+                        the recovery a learned policy needs after a miss (seeded per episode); default 0.
+                        The deliberate miss is recorded as a span training leaves out
+  --nudge <fraction>    pick_place: fraction of episodes (not fumbling) whose approach is aimed 2–4 cm
+                        beside the cube until 6 cm above the grasp, then corrected on the way down;
+                        the aimed-off part is left out of training, the correction kept; default 0
   --port <n>            the bridge's UI/API port, to watch in a browser (default 0: any free port)`;
 
 /**
@@ -77,6 +81,7 @@ export function createDemoCommand(commandOptions: DemoCommandOptions = {}): Comm
           hold: { type: 'string', default: '1' },
           noise: { type: 'string', default: '0' },
           fumble: { type: 'string', default: '0' },
+          nudge: { type: 'string', default: '0' },
           port: { type: 'string', default: '0' },
         },
         strict: true,
@@ -96,9 +101,12 @@ export function createDemoCommand(commandOptions: DemoCommandOptions = {}): Comm
       if (!(noise >= 0 && noise <= 1)) throw new UsageError(`--noise expects a std in rad/s between 0 and 1 (e.g. 0.05), got '${values.noise}'`);
       const fumble = Number(values.fumble);
       if (!(fumble >= 0 && fumble <= 1)) throw new UsageError(`--fumble expects a fraction of episodes between 0 and 1 (e.g. 0.3), got '${values.fumble}'`);
+      const nudge = Number(values.nudge);
+      if (!(nudge >= 0 && nudge <= 1)) throw new UsageError(`--nudge expects a fraction of episodes between 0 and 1 (e.g. 0.3), got '${values.nudge}'`);
       const simArgv = tokens.flatMap((t) => (t.kind === 'option' && ['task', 'seed', 'cameras', 'camera-size'].includes(t.name) ? [t.rawName, t.value!] : []));
       const sim = parseSimArgs([...simArgv, '--speed', values.speed!, '--port', '0']);
       if (fumble > 0 && sim.task !== 'pick_place') throw new UsageError(`--fumble applies to --task pick_place only, found '${sim.task}'`);
+      if (nudge > 0 && sim.task !== 'pick_place') throw new UsageError(`--nudge applies to --task pick_place only, found '${sim.task}'`);
 
       const stack = await startStack({
         sim: { ...sim, host: '127.0.0.1', log },
@@ -110,7 +118,7 @@ export function createDemoCommand(commandOptions: DemoCommandOptions = {}): Comm
       });
       try {
         await waitForJointStates(stack.connection);
-        print(`demo: ${episodes} × ${sim.task} (seeds ${sim.seed}..${sim.seed + episodes - 1}), cameras ${sim.cameras.join(',') || 'none'} ${sim.cameraSize.width}x${sim.cameraSize.height}, sim speed ${sim.speed}, hold ${hold} s${noise ? `, noise σ ${noise} rad/s` : ''}${fumble ? `, fumble ${fumble}` : ''} → ${dir}`);
+        print(`demo: ${episodes} × ${sim.task} (seeds ${sim.seed}..${sim.seed + episodes - 1}), cameras ${sim.cameras.join(',') || 'none'} ${sim.cameraSize.width}x${sim.cameraSize.height}, sim speed ${sim.speed}, hold ${hold} s${noise ? `, noise σ ${noise} rad/s` : ''}${fumble ? `, fumble ${fumble}` : ''}${nudge ? `, nudge ${nudge}` : ''} → ${dir}`);
         print(`demo: watch at ${stack.url}`);
         const summary = await runDemo({
           connection: stack.connection,
@@ -125,6 +133,7 @@ export function createDemoCommand(commandOptions: DemoCommandOptions = {}): Comm
           settle: hold,
           noise,
           fumble,
+          nudge,
           onStart: (n, of, seed) => print(`episode ${n}/${of} recording (seed ${seed})`),
           onEpisode: (r, of) => print(episodeLine(r, of)),
         });

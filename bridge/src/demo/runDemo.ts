@@ -46,6 +46,11 @@ export interface DemoOptions {
    * episode's seed; PickPlaceExpertOptions.fumble). Default 0.
    */
   fumble?: number;
+  /**
+   * pick_place: fraction of episodes whose approach is aimed 2–4 cm beside the cube until near
+   * the grasp height, then corrected on the way down (PickPlaceExpertOptions.nudge). Default 0.
+   */
+  nudge?: number;
   /** Wall seconds without a joint sample after which the demo gives up (the cell died). Default 10. */
   silenceTimeout?: number;
   onEpisode?: (result: DemoEpisodeResult, of: number) => void;
@@ -133,7 +138,7 @@ async function runDemoEpisode(options: DemoOptions, sim: SimTaskChannel, n: numb
   // act: the expert on the cell's clock, every command through the safety layer.
   let act: ActResult;
   try {
-    act = await driveExpert(options, sim, createExpert(options.task, { seed, fumble: options.fumble }));
+    act = await driveExpert(options, sim, createExpert(options.task, { seed, fumble: options.fumble, nudge: options.nudge }));
   } catch (error) {
     await recording.stop({ outcome: 'discard', notes: `demo aborted: ${(error as Error).message}` }).catch(() => undefined);
     throw error;
