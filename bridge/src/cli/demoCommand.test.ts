@@ -143,31 +143,19 @@ describe('cellkit demo', () => {
     expect(errors.join('\n')).toMatch(/name must be .*found 'My Data'/);
   });
 
-  it('refuses --fumble outside 0..1 or on a task other than pick_place, saying what it expects', async () => {
-    const errors: string[] = [];
-    const original = console.error;
-    console.error = (m: string) => void errors.push(m);
-    try {
-      expect(await main(['demo', '--task', 'pick_place', '--dataset', join(dir, 'fumble-a'), '--fumble', '2'])).toBe(2);
-      expect(await main(['demo', '--task', 'reach', '--dataset', join(dir, 'fumble-b'), '--fumble', '0.3', '--cameras', 'none'])).toBe(2);
-    } finally {
-      console.error = original;
-    }
-    expect(errors.join('\n')).toMatch(/--fumble expects a fraction of episodes between 0 and 1.*got '2'/);
-    expect(errors.join('\n')).toMatch(/--fumble applies to --task pick_place only, found 'reach'/);
-  });
-
-  it('refuses --nudge outside 0..1 or on a task other than pick_place', async () => {
-    const errors: string[] = [];
-    const original = console.error;
-    console.error = (m: string) => void errors.push(m);
-    try {
-      expect(await main(['demo', '--task', 'pick_place', '--dataset', join(dir, 'nudge-a'), '--nudge', '1.5'])).toBe(2);
-      expect(await main(['demo', '--task', 'reach', '--dataset', join(dir, 'nudge-b'), '--nudge', '0.3', '--cameras', 'none'])).toBe(2);
-    } finally {
-      console.error = original;
-    }
-    expect(errors.join('\n')).toMatch(/--nudge expects a fraction of episodes between 0 and 1.*got '1.5'/);
-    expect(errors.join('\n')).toMatch(/--nudge applies to --task pick_place only, found 'reach'/);
-  });
+  for (const [option, bad] of [['--fumble', '2'], ['--nudge', '1.5']]) {
+    it(`refuses ${option} outside 0..1 or on a task other than pick_place, saying what it expects`, async () => {
+      const errors: string[] = [];
+      const original = console.error;
+      console.error = (m: string) => void errors.push(m);
+      try {
+        expect(await main(['demo', '--task', 'pick_place', '--dataset', join(dir, 'bad-a'), option, bad])).toBe(2);
+        expect(await main(['demo', '--task', 'reach', '--dataset', join(dir, 'bad-b'), option, '0.3', '--cameras', 'none'])).toBe(2);
+      } finally {
+        console.error = original;
+      }
+      expect(errors.join('\n')).toMatch(new RegExp(`${option} expects a fraction of episodes between 0 and 1.*got '${bad}'`));
+      expect(errors.join('\n')).toMatch(new RegExp(`${option} applies to --task pick_place only, found 'reach'`));
+    });
+  }
 });
