@@ -71,6 +71,7 @@ export class SimCell {
 
   private readonly ids: CellIds;
   private episodeStart = 0;
+  private resetCount = 0;
   private v: CellViews;
   private readonly servo: JointVelocityServo;
   /** Tracking error added to velocity commands (demonstrations with recoveries); null = none. Cleared by reset. */
@@ -127,6 +128,11 @@ export class SimCell {
    */
   get time(): number {
     return this.data.time;
+  }
+
+  /** Resets so far: a camera frame rendered from a state before the latest one shows the last episode. */
+  get resets(): number {
+    return this.resetCount;
   }
 
   /** Sim seconds since the last reset. */
@@ -264,6 +270,7 @@ export class SimCell {
     if (!isTaskName(task)) throw new Error(`SimCell.reset: expected task one of ${TASK_NAMES.join(', ')}, found ${String(task)}.`);
     const seed = opts.seed ?? this.layout.seed;
     this.layout = sampleTaskLayout(task, seed);
+    this.resetCount++;
     const m = this.mujoco;
     const now = this.data.time;
     m.mj_resetData(this.model, this.data);

@@ -27,6 +27,8 @@ export interface SimRunnerStats {
   cameraFramesSkipped: number;
   /** Times the loop fell more than 50 ms of sim time behind the wall clock (speed ≥ 1 only). */
   lateTicks: number;
+  /** Rendered frames dropped because the cell was reset while they rendered: they show the last episode. */
+  cameraFramesStale: number;
 }
 
 /**
@@ -72,6 +74,7 @@ export class SimRunner {
     realTimeFactor: 0,
     cameraFramesSkipped: 0,
     lateTicks: 0,
+    cameraFramesStale: 0,
   };
   private stopped: Promise<void> = Promise.resolve();
   private resolveStopped: () => void = () => {};
@@ -181,6 +184,7 @@ export class SimRunner {
     const data = cell.data as unknown as { qpos: Float64Array; mocap_pos: Float64Array; mocap_quat: Float64Array };
     return {
       stamp: node.now(),
+      resets: cell.resets,
       qpos: new Float64Array(data.qpos),
       mocapPos: new Float64Array(data.mocap_pos),
       mocapQuat: new Float64Array(data.mocap_quat),
@@ -192,6 +196,12 @@ export class SimRunner {
     const done = cameras!
       .render({ qpos: state.qpos, mocapPos: state.mocapPos, mocapQuat: state.mocapQuat })
       .then((frames) => {
+        // Requested before a reset (e.g. /cell/reset between two steps): the old scene under an old stamp would be the
+        // first frame a recorder starting the new episode gets.
+        if (this.opts.cell.resets !== state.resets) {
+          this.stats.cameraFramesStale++;
+          return;
+        }
         for (const f of frames) node.publishCameraFrame(f.name, state.stamp, f.jpeg);
       })
       .catch((err: Error) => this.opts.log?.('error', `[sim] camera render failed: ${err.message}`))
