@@ -50,6 +50,16 @@ export function episodeBadges(meta: EpisodeMeta): EpisodeBadge[] {
       tip: `The recording process stopped unexpectedly (${meta.recovery?.reason ?? 'unknown reason'}); the episode was rebuilt${lost > 0 ? ` and its last ${lost} bytes lost` : ''}. Replay it to check the end.`,
     });
   }
+  if (meta.excluded?.length) {
+    const seconds = meta.excluded.reduce((s, e) => s + (e.end - e.start), 0);
+    const reasons = [...new Set(meta.excluded.map((e) => e.reason))].join('; ');
+    badges.push({
+      code: 'excluded',
+      text: `${seconds.toFixed(1)} s left out of training`,
+      severity: 'info',
+      tip: `Marked not to learn from: ${reasons}. The recording keeps every stream; training skips the frames in ${meta.excluded.length === 1 ? 'that span' : `those ${meta.excluded.length} spans`}.`,
+    });
+  }
   const quality = meta.quality as QualityLike | undefined;
   const flagged = new Set<string>();
   for (const [stream, q] of Object.entries(quality?.streams ?? {})) {
