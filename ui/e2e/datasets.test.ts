@@ -87,6 +87,7 @@ describe('Datasets page', () => {
     expect(await page.getByTestId('episode-row-1').textContent()).toContain('Not labelled');
     expect(await page.getByTestId('episode-row-1').textContent()).toContain('wrist camera dropped frames');
     expect(await page.getByTestId('episode-row-2').textContent()).toContain('Failure');
+    expect(await page.getByTestId('episode-row-2').textContent()).toContain('0.7 s left out of training');
     await shot('datasets-01-list');
   });
 
@@ -156,6 +157,10 @@ describe('Datasets page', () => {
   it('moves an episode to the trash after a confirmation', async () => {
     await page.getByTestId('episode-row-2').click();
     await waitFor(async () => (await page.getByTestId('replay').getAttribute('data-episode')) === '2', 'episode 2 to open');
+    // Its span marked not to learn from is named above the plots (and shaded in them).
+    expect(await page.getByTestId('replay-excluded').textContent()).toMatch(/Shaded: 0\.7 s left out of training \(nudged approach\)/);
+    await page.getByTestId('plot-joints').scrollIntoViewIfNeeded();
+    await shot('datasets-05b-excluded-span');
     await page.getByTestId('episode-delete').click();
     await page.getByTestId('delete-confirm').waitFor();
     await page.getByTestId('delete-confirm').scrollIntoViewIfNeeded();

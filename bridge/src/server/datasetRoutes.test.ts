@@ -84,6 +84,7 @@ describe('listing', () => {
     expect(body.episodes[0]!.badges).toEqual([]);
     expect(body.episodes[1]!.badges.map((b) => b.text)).toEqual(['wrist camera dropped frames']);
     expect(body.episodes[1]!.badges[0]!.tip).toMatch(/wrist.*Hz/);
+    expect(body.episodes[2]!.badges.map((b) => b.text)).toEqual(['0.7 s left out of training']);
   });
 
   it('shows an episode still being recorded, and refuses to replay it (409)', async () => {
@@ -97,6 +98,17 @@ describe('listing', () => {
 });
 
 describe('replay', () => {
+  it('carries the spans training leaves out, on the replay clock', async () => {
+    expect((await get<EpisodeReplay>(`${base}/episodes/0/replay`)).excluded).toEqual([]);
+    const r = await get<EpisodeReplay>(`${base}/episodes/2/replay`);
+    expect(r.excluded).toHaveLength(1);
+    const [e] = r.excluded;
+    expect(e!.reason).toBe('nudged approach');
+    const offset = r.start - (SAMPLE_START + 120); // the grid starts at the first sample of every stream
+    expect(e!.t0 + offset).toBeCloseTo(0.5, 2);
+    expect(e!.t1 - e!.t0).toBeCloseTo(0.7, 2);
+  });
+
   it('returns states on a 30 Hz grid, camera frame stamps and events', async () => {
     const r = await get<EpisodeReplay>(`${base}/episodes/1/replay`);
     expect(r.rate).toBe(30);

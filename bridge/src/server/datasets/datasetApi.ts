@@ -102,6 +102,8 @@ export interface EpisodeReplay {
   cameras: ReplayCamera[];
   /** Markers and faults written into the episode, s from start. */
   events: { t: number; kind: string; code: string; message: string }[];
+  /** Spans training leaves out (EpisodeMeta.excluded), s from start. */
+  excluded: { t0: number; t1: number; reason: string }[];
 }
 
 export interface RelabelRequest {

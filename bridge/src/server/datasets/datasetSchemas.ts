@@ -127,7 +127,7 @@ export const replaySchema = {
   response: {
     200: {
       type: 'object',
-      required: ['dataset', 'episode', 'rate', 'start', 'duration', 't', 'series', 'cameras', 'events'],
+      required: ['dataset', 'episode', 'rate', 'start', 'duration', 't', 'series', 'cameras', 'events', 'excluded'],
       properties: {
         dataset: str,
         episode: episodeSummarySchema,
@@ -147,6 +147,10 @@ export const replaySchema = {
         events: {
           type: 'array',
           items: { type: 'object', required: ['t', 'kind', 'code', 'message'], properties: { t: num, kind: str, code: str, message: str } },
+        },
+        excluded: {
+          type: 'array',
+          items: { type: 'object', required: ['t0', 't1', 'reason'], properties: { t0: num, t1: num, reason: str } },
         },
       },
     },

@@ -2,7 +2,7 @@
  * An episode as replay data for the UI: the states on a fixed grid (the
  * aligned reader's zero-order hold, cameras left out so nothing is decoded),
  * camera frames as stamp lists (the pictures are fetched one by one, as
- * recorded), and the episode's events. Numbers are rounded to what a plot
+ * recorded), the episode's events and the spans training leaves out. Numbers are rounded to what a plot
  * can show, and NaN (no valid sample) becomes null, so JSON stays compact.
  */
 import { EPISODE_TOPICS, Ros2Codec, type AlignedEpisode, type Dataset } from '@cellkit/datasets';
@@ -78,5 +78,6 @@ export async function replayData(opts: { library: DatasetLibrary; name: string; 
     series: seriesOf(aligned),
     cameras,
     events,
+    excluded: (meta.excluded ?? []).map((e) => ({ t0: ms(e.start), t1: ms(e.end), reason: e.reason })),
   };
 }

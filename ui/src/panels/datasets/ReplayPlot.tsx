@@ -26,10 +26,14 @@ export interface ReplayPlotProps {
   minSpan: number;
   /** s from start to the end of the replay (the x axis). */
   duration: number;
+  /** Spans shaded as left out of training, s from start. */
+  excluded?: { t0: number; t1: number }[];
   testId?: string;
 }
 
 const PAD = { l: 44, r: 8, t: 6, b: 18 };
+/** Background of the spans left out of training (matches `.replay-excluded-key` in datasets.css). */
+export const EXCLUDED_FILL = 'rgba(120, 130, 140, 0.16)';
 
 export function ReplayPlot(p: ReplayPlotProps) {
   const clock = useReplayClock();
@@ -163,6 +167,13 @@ function drawBackground(p: ReplayPlotProps, channels: number[], scale: number, d
   const yOf = (v: number): number => y1 - ((v - lo) / (hi - lo)) * (y1 - y0);
   ctx.fillStyle = '#fbfcfd';
   ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
+  // Grey bands: the spans training leaves out.
+  ctx.fillStyle = EXCLUDED_FILL;
+  for (const e of p.excluded ?? []) {
+    const a = Math.max(x0, xOf(e.t0));
+    const b = Math.min(x1, xOf(e.t1));
+    if (b > a) ctx.fillRect(a, y0, b - a, y1 - y0);
+  }
   ctx.font = `${11 * dpr}px system-ui, sans-serif`;
   ctx.fillStyle = '#5b6570';
   ctx.strokeStyle = '#e3e7eb';

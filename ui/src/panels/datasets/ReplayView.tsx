@@ -56,10 +56,15 @@ export function ReplayView() {
         ))}
       </div>
       <ReplayControls replay={replay} />
+      {replay.excluded.length > 0 && (
+        <div className="replay-excluded" data-testid="replay-excluded">
+          <span className="replay-excluded-key" /> Shaded: {replay.excluded.reduce((s, e) => s + e.t1 - e.t0, 0).toFixed(1)} s left out of training ({[...new Set(replay.excluded.map((e) => e.reason))].join('; ')})
+        </div>
+      )}
       <div className="replay-plots">
-        {positions && <ReplayPlot title="Joints" unit="°" t={replay.t} duration={replay.duration} series={positions} scale={RAD_TO_DEG} minSpan={10} testId="plot-joints" />}
-        {wrench && <ReplayPlot title="Force" unit="N" t={replay.t} duration={replay.duration} series={wrench} channels={[0, 1, 2]} minSpan={5} testId="plot-force" />}
-        {gripper && <ReplayPlot title="Gripper" unit="0 open … 1 closed" t={replay.t} duration={replay.duration} series={gripper} minSpan={0.2} testId="plot-gripper" />}
+        {positions && <ReplayPlot title="Joints" unit="°" t={replay.t} duration={replay.duration} series={positions} scale={RAD_TO_DEG} minSpan={10} excluded={replay.excluded} testId="plot-joints" />}
+        {wrench && <ReplayPlot title="Force" unit="N" t={replay.t} duration={replay.duration} series={wrench} channels={[0, 1, 2]} minSpan={5} excluded={replay.excluded} testId="plot-force" />}
+        {gripper && <ReplayPlot title="Gripper" unit="0 open … 1 closed" t={replay.t} duration={replay.duration} series={gripper} minSpan={0.2} excluded={replay.excluded} testId="plot-gripper" />}
       </div>
       <EpisodeLabels episode={replay.episode} />
     </div>

@@ -27,12 +27,14 @@ export interface SampleEpisode {
   outcome: 'success' | 'failure' | 'discard' | null;
   duration: number;
   wristDropout?: { from: number; to: number };
+  /** A span marked not to learn from, s from the episode's start. */
+  excluded?: { from: number; to: number; reason: string };
 }
 
 export const SAMPLE_EPISODES: SampleEpisode[] = [
   { task: 'pick the red cube', outcome: 'success', duration: 3 },
   { task: 'pick the red cube', outcome: null, duration: 3, wristDropout: { from: 1, to: 1.6 } },
-  { task: 'pick the red cube', outcome: 'failure', duration: 2 },
+  { task: 'pick the red cube', outcome: 'failure', duration: 2, excluded: { from: 0.5, to: 1.2, reason: 'nudged approach' } },
 ];
 
 /** Writes `<dir>/pick-cube/` and returns it opened. */
@@ -64,7 +66,11 @@ export async function writeSampleDatasets(dir: string, episodes: SampleEpisode[]
       const camera = cameraNameOf(m.topic);
       monitor.observe(camera ? `camera/${camera}` : STREAM_OF[m.topic]!, m.stamp, m.receiveTime);
     }
-    await recording.finish({ outcome: e.outcome, quality: { ...monitor.report(), unsent: 0, problems: [] } as unknown as Record<string, unknown> });
+    await recording.finish({
+      outcome: e.outcome,
+      quality: { ...monitor.report(), unsent: 0, problems: [] } as unknown as Record<string, unknown>,
+      ...(e.excluded ? { excluded: [{ start: start + e.excluded.from, end: start + e.excluded.to, reason: e.excluded.reason }] } : {}),
+    });
   }
   return dataset;
 }
