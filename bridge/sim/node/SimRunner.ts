@@ -107,7 +107,7 @@ export class SimRunner {
     }
     this.resolveStopped();
     await this.stopped;
-    await this.inFlight?.catch(() => {});
+    while (this.inFlight) await this.inFlight.catch(() => {});
   }
 
   getStats(): SimRunnerStats {
@@ -168,7 +168,8 @@ export class SimRunner {
           const previous = this.inFlight;
           const state = this.snapshot();
           return previous.then(() => {
-            void this.render(state);
+            // Not after stop(): the rig may be closing (a render then fails with "closed before the frame was rendered").
+            if (this.running) void this.render(state);
           });
         }
         this.stats.cameraFramesSkipped++;
