@@ -64,8 +64,6 @@ export const NUDGE_OFFSET: readonly [number, number] = [0.02, 0.04];
 export const NUDGE_SWITCH_HEIGHT = 0.06;
 /** ExpertAction.perturbation of a nudged approach's commands (until it turns to the cube). */
 export const NUDGE_PERTURBATION = 'nudged approach, aimed beside the cube on purpose';
-/** ExpertAction.perturbation of a nudged carry's commands (until the held cube is NUDGE_SWITCH_HEIGHT above its release). */
-export const NUDGE_PLACE_PERTURBATION = 'nudged place, aimed beside the target on purpose';
 
 /** ExpertAction.perturbation of the fumbled attempt's commands: imitating them would teach aiming beside the cube. */
 export const FUMBLE_PERTURBATION = 'fumbled first grasp, aimed beside the cube on purpose';
@@ -80,16 +78,13 @@ export interface PickPlaceExpertOptions {
    */
   fumble?: number;
   /**
-   * Probability (0..1), drawn separately for the approach and for the place, that the
-   * episode's approach is aimed 2–4 cm beside the cube (any direction) until the tool is
-   * NUDGE_SWITCH_HEIGHT above the grasp point, and that its carry is aimed 2–4 cm beside the
-   * target until the held cube is NUDGE_SWITCH_HEIGHT above its release height. There the
-   * expert turns to the real goal and corrects sideways on the way down. The aimed-off part is
-   * flagged as a perturbation (left out of training), the correction is kept: learned policies
-   * that come down a few centimetres off see what to do about it (traced: descents 2.5–3.5 cm
-   * beside the cube and set-downs 3.5–5 cm beside the target, never corrected, because every
-   * demo was already aligned at that height). A fumbling episode's approach is not nudged.
-   * Default 0.
+   * Probability (0..1) that the episode's approach is aimed 2–4 cm beside the cube (any
+   * direction) until the tool is NUDGE_SWITCH_HEIGHT above the grasp point, where the expert
+   * turns to the cube and corrects sideways on the way down. The approach is flagged as a
+   * perturbation (left out of training), the correction is kept: learned policies that
+   * descend a few centimetres off see what to do about it (traced: descents 2.5–3.5 cm beside
+   * the cube, never corrected, because every demo was already aligned at that height). A
+   * fumbling episode is not nudged. Default 0.
    */
   nudge?: number;
   /** Decides which episodes fumble or are nudged, and how (the demo's episode seed). */
@@ -113,9 +108,6 @@ export class PickPlaceExpert implements Expert {
   /** Sideways offset (m, base x/y) of a nudged approach; null = none. */
   private readonly nudgeOffset: [number, number] | null;
   private nudging = false;
-  /** Sideways offset (m, base x/y) of a nudged place; null = none. */
-  private readonly placeOffset: [number, number] | null;
-  private placeNudging = false;
 
   constructor(options: PickPlaceExpertOptions = {}) {
     const p = options.fumble ?? 0;
@@ -132,17 +124,6 @@ export class PickPlaceExpert implements Expert {
     const a = nudgeRand() * 2 * Math.PI;
     this.nudgeOffset = nudged ? [r * Math.cos(a), r * Math.sin(a)] : null;
     this.nudging = nudged;
-    // Drawn after the approach's, so the place draw leaves which approaches are nudged as they were.
-    const placeNudged = nudgeRand() < n;
-    const r2 = NUDGE_OFFSET[0] + nudgeRand() * (NUDGE_OFFSET[1] - NUDGE_OFFSET[0]);
-    const a2 = nudgeRand() * 2 * Math.PI;
-    this.placeOffset = placeNudged ? [r2 * Math.cos(a2), r2 * Math.sin(a2)] : null;
-    this.placeNudging = placeNudged;
-  }
-
-  /** Whether this episode's carry is aimed beside the target until near the release height. */
-  get placeNudged(): boolean {
-    return this.placeOffset !== null;
   }
 
   /** Whether this episode's approach is aimed beside the cube until near the grasp height. */
@@ -161,7 +142,6 @@ export class PickPlaceExpert implements Expert {
     this.attempt = 0;
     this.emptyGripSeen = false;
     this.nudging = this.nudgeOffset !== null;
-    this.placeNudging = this.placeOffset !== null;
   }
 
   /** Where the grasp is aimed: the cube's centre, or beside it on a fumbled first attempt. */
@@ -179,13 +159,8 @@ export class PickPlaceExpert implements Expert {
     // A nudged approach turns to the cube once the tool is low enough; from that tick on it is a correction to learn.
     if (this.nudging && this.ctl.toolPose(obs.jointPositions).tcp[2] < objectPosition(obs, 'cube')[2] + GRASP_ABOVE_CENTRE + NUDGE_SWITCH_HEIGHT) this.nudging = false;
     const nudged = this.nudging;
-    // A nudged carry turns to the target once the held cube is low enough (within NUDGE_SWITCH_HEIGHT of its release).
-    const restZ = CELL_LAYOUT.tableTopZ + CELL_LAYOUT.cubeHalfSize;
-    if (this.placeNudging && this.phase === 'lower' && objectPosition(obs, 'cube')[2] < restZ + RELEASE_ABOVE_REST + NUDGE_SWITCH_HEIGHT) this.placeNudging = false;
-    const placeNudged = this.placeNudging && (this.phase === 'above_target' || this.phase === 'lower');
     const action = this.#act(obs);
     if (nudged) return { ...action, perturbation: NUDGE_PERTURBATION };
-    if (placeNudged) return { ...action, perturbation: NUDGE_PLACE_PERTURBATION };
     return this.fumbleOffset !== 0 && !this.emptyGripSeen ? { ...action, perturbation: FUMBLE_PERTURBATION } : action;
   }
 
@@ -206,9 +181,7 @@ export class PickPlaceExpert implements Expert {
       const tcp = this.ctl.toolPose(q).tcp;
       return move([tcp[0], tcp[1], tcp[2] + direction * 0.01], gripper, GRASP_CREEP, 0).action;
     };
-    const goal = objectPosition(obs, 'target');
-    // Where the cube is carried: the target, or beside it while a nudged place is aimed off.
-    const target: Vec3 = this.placeNudging && this.placeOffset ? [goal[0] + this.placeOffset[0], goal[1] + this.placeOffset[1], goal[2]] : goal;
+    const target = objectPosition(obs, 'target');
     /** The grip closed on nothing: back up open (this tick already), and aim at the cube itself from now on. */
     const missed = (): ExpertAction => {
       this.attempt++;

@@ -3,7 +3,7 @@ export type { ExpertOptions } from './createExpert.ts';
 export type { Expert, ExpertAction, ExpertObservation } from './expertTypes.ts';
 export { ReachExpert } from './ReachExpert.ts';
 export { PushExpert } from './PushExpert.ts';
-export { PickPlaceExpert, FUMBLE_OFFSET, FUMBLE_PERTURBATION, NUDGE_OFFSET, NUDGE_PERTURBATION, NUDGE_PLACE_PERTURBATION, NUDGE_SWITCH_HEIGHT } from './PickPlaceExpert.ts';
+export { PickPlaceExpert, FUMBLE_OFFSET, FUMBLE_PERTURBATION, NUDGE_OFFSET, NUDGE_PERTURBATION, NUDGE_SWITCH_HEIGHT } from './PickPlaceExpert.ts';
 export type { PickPlaceExpertOptions } from './PickPlaceExpert.ts';
 export { CartesianController, nearestEquivalentAngle, yawOf } from './CartesianController.ts';
 export type { CartesianControllerOptions, ToolDownTarget, CartesianCommand } from './CartesianController.ts';

@@ -35,11 +35,9 @@ Options:
                         the expert sees the empty grip, backs up and grasps again, so the demos show
                         the recovery a learned policy needs after a miss (seeded per episode); default 0.
                         The deliberate miss is recorded as a span training leaves out
-  --nudge <fraction>    pick_place: chance (drawn apart for each) that an episode's approach is aimed
-                        2–4 cm beside the cube until 6 cm above the grasp (not in fumbling episodes)
-                        and that its carry is aimed 2–4 cm beside the target until the cube is 6 cm
-                        above its release, then corrected on the way down; the aimed-off parts are
-                        left out of training, the corrections kept; default 0
+  --nudge <fraction>    pick_place: fraction of episodes (not fumbling) whose approach is aimed 2–4 cm
+                        beside the cube until 6 cm above the grasp, then corrected on the way down;
+                        the aimed-off part is left out of training, the correction kept; default 0
   --port <n>            the bridge's UI/API port, to watch in a browser (default 0: any free port)`;
 
 /**

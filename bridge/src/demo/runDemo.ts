@@ -47,9 +47,8 @@ export interface DemoOptions {
    */
   fumble?: number;
   /**
-   * pick_place: chance that an episode's approach (and, drawn apart, its carry) is aimed 2–4 cm
-   * beside the cube (the target) until near the grasp (release) height, then corrected on the
-   * way down (PickPlaceExpertOptions.nudge). Default 0.
+   * pick_place: fraction of episodes whose approach is aimed 2–4 cm beside the cube until near
+   * the grasp height, then corrected on the way down (PickPlaceExpertOptions.nudge). Default 0.
    */
   nudge?: number;
   /** Wall seconds without a joint sample after which the demo gives up (the cell died). Default 10. */
