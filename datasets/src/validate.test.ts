@@ -124,4 +124,16 @@ describe('validate', () => {
     ]);
     expect(problems.every((p) => p.episode === 3 && p.tip.length > 0)).toBe(true);
   });
+
+  it('warns about an excluded span outside the stream stamps (e.g. on the wall clock of startTime by mistake)', async () => {
+    const path = join(dir, 'ep.mcap');
+    await episode(path);
+    const meta = { index: 1, task: 't', outcome: 'success' as const, operator: '', notes: '', startTime: START, endTime: START + 1, status: 'complete' as const };
+    const inside = { start: START + 0.2, end: START + 0.5, reason: 'nudged approach' };
+    const outside = { start: START + 50, end: START + 51, reason: 'wall clock' };
+    expect(serious(await validateFile(path, { ...meta, excluded: [inside] }))).toEqual([]);
+    const problems = serious(await validateFile(path, { ...meta, excluded: [inside, outside] }));
+    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/^Excluded span 1 \(.*"wall clock"\) lies outside the episode's stream stamps .*: it leaves nothing out$/)]);
+    expect(problems[0]!.tip).toMatch(/streams' clock/);
+  });
 });

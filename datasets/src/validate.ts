@@ -84,6 +84,9 @@ export async function validateEpisode(options: ValidateEpisodeOptions): Promise<
   const regressions = new Map<number, { count: number; first: string }>();
   let first: bigint | undefined;
   let last: bigint | undefined;
+  // Source stamps (the streams' clock, which excluded spans use).
+  let firstSource: bigint | undefined;
+  let lastSource: bigint | undefined;
   try {
     for await (const m of reader.readMessages({ validateCrcs: false })) {
       counts.set(m.channelId, (counts.get(m.channelId) ?? 0) + 1);
@@ -95,6 +98,8 @@ export async function validateEpisode(options: ValidateEpisodeOptions): Promise<
       }
       lastStamp.set(m.channelId, m.publishTime);
       if (first == undefined || m.logTime < first) first = m.logTime;
+      if (firstSource == undefined || m.publishTime < firstSource) firstSource = m.publishTime;
+      if (lastSource == undefined || m.publishTime > lastSource) lastSource = m.publishTime;
       if (last == undefined || m.logTime > last) last = m.logTime;
     }
   } catch (error) {
@@ -112,6 +117,14 @@ export async function validateEpisode(options: ValidateEpisodeOptions): Promise<
   if (total === 0) add('warning', 'Episode has no messages', 'Remove it (Dataset.remove) or re-record.');
 
   if (meta) {
+    if (firstSource != undefined && lastSource != undefined) {
+      const [lo, hi] = [Number(firstSource) / 1e9, Number(lastSource) / 1e9];
+      for (const [i, span] of (meta.excluded ?? []).entries()) {
+        if (span.end < lo || span.start > hi) {
+          add('warning', `Excluded span ${i} (${span.start.toFixed(3)}–${span.end.toFixed(3)} s, "${span.reason}") lies outside the episode's stream stamps ${lo.toFixed(3)}–${hi.toFixed(3)} s: it leaves nothing out`, 'Spans are on the streams\' clock (message stamps), not the wall clock of startTime; fix them with relabel.');
+        }
+      }
+    }
     if (meta.status === 'recording') {
       add('warning', `Episode is marked recording but its file is closed`, 'The process died after closing the file; open the dataset to mark it complete.');
     }
