@@ -154,6 +154,31 @@ describe('Datasets page', () => {
     await shot('datasets-05-relabelled');
   });
 
+  it('marks a part of an episode to leave out of training at the replay cursor, and takes it back', async () => {
+    // Episode 1 is open (relabelled above); it has no span yet.
+    expect(await page.getByTestId('excluded-spans').textContent()).toContain('every frame is used for training');
+    await seek(0.5);
+    await page.getByTestId('excluded-from').click();
+    await seek(1.25);
+    await page.getByTestId('excluded-to').click();
+    expect(await page.getByTestId('excluded-add').isDisabled()).toBe(true); // no reason yet
+    await page.getByTestId('excluded-reason').fill('slipped, corrected by hand');
+    await page.getByTestId('excluded-add').click();
+    await waitFor(async () => ((await page.getByTestId('episode-row-1').textContent()) ?? '').includes('0.8 s left out of training'), 'row 1 to show the span');
+    expect(await page.getByTestId('excluded-span-0').textContent()).toMatch(/0\.5\d s–1\.2\d s · slipped, corrected by hand/);
+    expect(await page.getByTestId('replay-excluded').textContent()).toContain('slipped, corrected by hand');
+    // On disk on the streams' clock: the replay's start + the cursor times.
+    const onDisk = JSON.parse(readFileSync(join(dataDir, SAMPLE_DATASET, 'episodes', '000001.json'), 'utf8'));
+    expect(onDisk.excluded).toHaveLength(1);
+    expect(onDisk.excluded[0].end - onDisk.excluded[0].start).toBeCloseTo(0.75, 1);
+    expect(onDisk.excluded[0].reason).toBe('slipped, corrected by hand');
+    await page.getByTestId('excluded-spans').scrollIntoViewIfNeeded();
+    await shot('datasets-05c-mark-excluded');
+    await page.getByTestId('excluded-span-0').getByRole('button').click();
+    await waitFor(async () => ((await page.getByTestId('excluded-spans').textContent()) ?? '').includes('every frame is used for training'), 'the span to be gone');
+    expect(JSON.parse(readFileSync(join(dataDir, SAMPLE_DATASET, 'episodes', '000001.json'), 'utf8')).excluded).toEqual([]);
+  });
+
   it('moves an episode to the trash after a confirmation', async () => {
     await page.getByTestId('episode-row-2').click();
     await waitFor(async () => (await page.getByTestId('replay').getAttribute('data-episode')) === '2', 'episode 2 to open');

@@ -226,12 +226,28 @@ describe('changing', () => {
     await app.inject({ method: 'PATCH', url: `${base}/episodes/1`, payload: { outcome: 'success' } });
   });
 
-  it('refuses a relabel with nothing in it, an unknown outcome or a blank task', async () => {
-    for (const payload of [{}, { outcome: 'great' }, { task: '   ' }, { index: 3 }]) {
+  it('refuses a relabel with nothing in it, an unknown outcome, a blank task or a malformed span', async () => {
+    const span = { start: SAMPLE_START + 61, end: SAMPLE_START + 61.5, reason: 'slipped' };
+    for (const payload of [{}, { outcome: 'great' }, { task: '   ' }, { index: 3 }, { excluded: [{ ...span, end: SAMPLE_START + 60 }] }, { excluded: [{ ...span, reason: '  ' }] }, { excluded: [{ start: 1 }] }]) {
       const res = await app.inject({ method: 'PATCH', url: `${base}/episodes/1`, payload });
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
-        expect(['invalid_request', 'invalid_task', 'nothing_to_change']).toContain(res.json().code);
+      expect(['invalid_request', 'invalid_task', 'nothing_to_change', 'invalid_span']).toContain(res.json().code);
+      if (res.json().code === 'invalid_span') expect(res.json()).toMatchObject({ message: expect.stringMatching(/expected start ≤ end and a reason/), tip: expect.any(String) });
     }
+    expect((await get<EpisodeListResponse>(`${base}/episodes`)).episodes[1]!.excluded).toEqual([]); // nothing half-saved
+  });
+
+  it('sets and clears the spans training leaves out; the list and the replay show them', async () => {
+    const span = { start: SAMPLE_START + 61, end: SAMPLE_START + 61.5, reason: 'slipped, corrected by hand' };
+    const res = await app.inject({ method: 'PATCH', url: `${base}/episodes/1`, payload: { excluded: [span] } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().episode.excluded).toEqual([span]);
+    expect(res.json().episode.badges.map((b: { code: string }) => b.code)).toContain('excluded');
+    expect(JSON.parse(readFileSync(join(dir, SAMPLE_DATASET, 'episodes', '000001.json'), 'utf8')).excluded).toEqual([span]);
+    const replay = await get<EpisodeReplay>(`${base}/episodes/1/replay`);
+    expect(replay.excluded[0]!.t1 - replay.excluded[0]!.t0).toBeCloseTo(0.5, 3);
+    const cleared = await app.inject({ method: 'PATCH', url: `${base}/episodes/1`, payload: { excluded: [] } });
+    expect(cleared.json().episode.excluded).toEqual([]);
   });
 
   it('moves a deleted episode to the trash and says so', async () => {

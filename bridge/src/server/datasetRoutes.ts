@@ -104,10 +104,16 @@ export async function datasetRoutes(app: FastifyInstance, opts: DatasetRoutesOpt
     if (req.body.outcome !== undefined) patch.outcome = req.body.outcome;
     if (req.body.task !== undefined) patch.task = req.body.task.trim();
     if (req.body.notes !== undefined) patch.notes = req.body.notes;
+    if (req.body.excluded !== undefined) patch.excluded = req.body.excluded.map((e) => ({ start: e.start, end: e.end, reason: e.reason.trim() }));
     if (Object.keys(patch).length === 0) {
-      throw new HttpError(400, 'nothing_to_change', 'expected at least one of outcome, task or notes, found none', 'send the label to change, e.g. { "outcome": "success" }');
+      throw new HttpError(400, 'nothing_to_change', 'expected at least one of outcome, task, notes or excluded, found none', 'send the label to change, e.g. { "outcome": "success" }');
     }
     if (patch.task === '') throw new HttpError(400, 'invalid_task', 'task must not be blank', 'describe the task in a few words, e.g. "pick the red block"');
+    const badSpan = (patch.excluded ?? []).findIndex((e) => !(e.start <= e.end) || e.reason === '');
+    if (badSpan >= 0) {
+      const e = patch.excluded![badSpan]!;
+      throw new HttpError(400, 'invalid_span', `excluded span ${badSpan}: expected start ≤ end and a reason, found ${e.start}–${e.end} "${e.reason}"`, 'mark where the part to leave out starts, then where it ends, and say why');
+    }
     const meta = await dataset.relabel(index, patch);
     // A new task name joins the dataset's task list (as `cellkit dataset relabel` does).
     if (patch.task !== undefined && !dataset.info.tasks.includes(patch.task)) await dataset.updateInfo({ tasks: [...dataset.info.tasks, patch.task] });

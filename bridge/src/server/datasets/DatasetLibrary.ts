@@ -55,6 +55,7 @@ export function episodeSummary(meta: EpisodeMeta): EpisodeSummary {
     cameras,
     messages: Object.values(counts).reduce((a, b) => a + b, 0),
     badges: episodeBadges(meta),
+    excluded: (meta.excluded ?? []).map((e) => ({ start: e.start, end: e.end, reason: e.reason })),
   };
 }
 

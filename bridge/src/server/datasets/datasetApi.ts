@@ -64,6 +64,15 @@ export interface EpisodeSummary {
   cameras: string[];
   messages: number;
   badges: EpisodeBadge[];
+  /** Spans training leaves out, on the streams' clock (epoch s, like the replay's `start`). */
+  excluded: ExcludedSpanLabel[];
+}
+
+/** A span not to learn from: stream-clock epoch seconds and why. */
+export interface ExcludedSpanLabel {
+  start: number;
+  end: number;
+  reason: string;
 }
 
 export interface EpisodeListResponse {
@@ -110,6 +119,8 @@ export interface RelabelRequest {
   outcome?: EpisodeOutcomeLabel | null;
   task?: string;
   notes?: string;
+  /** Replaces the episode's spans not to learn from ([] clears them). */
+  excluded?: ExcludedSpanLabel[];
 }
 
 export interface RelabelResponse {

@@ -54,7 +54,7 @@ const badge = {
 
 export const episodeSummarySchema = {
   type: 'object',
-  required: ['index', 'task', 'outcome', 'status', 'operator', 'notes', 'startTime', 'endTime', 'duration', 'cameras', 'messages', 'badges'],
+  required: ['index', 'task', 'outcome', 'status', 'operator', 'notes', 'startTime', 'endTime', 'duration', 'cameras', 'messages', 'badges', 'excluded'],
   properties: {
     index: int,
     task: str,
@@ -68,6 +68,7 @@ export const episodeSummarySchema = {
     cameras: strings,
     messages: int,
     badges: { type: 'array', items: badge },
+    excluded: { type: 'array', items: { type: 'object', required: ['start', 'end', 'reason'], properties: { start: num, end: num, reason: str } } },
   },
 } as const;
 
@@ -171,7 +172,7 @@ export const frameSchema = {
 } as const;
 
 export const relabelSchema = {
-  summary: "Change an episode's outcome, task or notes (operator)",
+  summary: "Change an episode's outcome, task, notes or spans not to learn from (operator)",
   params: episodeParams,
   body: {
     type: 'object',
@@ -181,6 +182,16 @@ export const relabelSchema = {
       outcome: { type: ['string', 'null'], enum: ['success', 'failure', 'discard', null] },
       task: { type: 'string', minLength: 1, maxLength: 200 },
       notes: { type: 'string', maxLength: 2000 },
+      excluded: {
+        type: 'array',
+        maxItems: 100,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['start', 'end', 'reason'],
+          properties: { start: { type: 'number' }, end: { type: 'number' }, reason: { type: 'string', minLength: 1, maxLength: 200 } },
+        },
+      },
     },
   },
   response: { 200: { type: 'object', required: ['episode'], properties: { episode: episodeSummarySchema } }, ...errors },

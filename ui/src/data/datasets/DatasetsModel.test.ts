@@ -8,7 +8,7 @@ const dataset: DatasetSummary = {
   outcomes: { success: 1, failure: 0, discard: 0, unlabeled: 1 }, createdAt: 0,
 };
 const episode = (index: number, outcome: EpisodeSummary['outcome']): EpisodeSummary => ({
-  index, task: 'pick', outcome, status: 'complete', operator: 'ana', notes: '', startTime: 0, endTime: 2.5, duration: 2.5, cameras: ['scene'], messages: 10, badges: [],
+  index, task: 'pick', outcome, status: 'complete', operator: 'ana', notes: '', startTime: 0, endTime: 2.5, duration: 2.5, cameras: ['scene'], messages: 10, badges: [], excluded: [],
 });
 
 /** A bridge in a function: answers by method and path, records the calls. */

@@ -125,7 +125,11 @@ export class DatasetsModel {
     this.#set({ busy: true });
     try {
       const { episode } = await this.api.relabel(name, index, patch);
-      const replay = this.state.replay?.episode.index === index ? { ...this.state.replay, episode } : this.state.replay;
+      const current = this.state.replay;
+      // The replay's shaded spans follow the saved ones (s from the replay's start).
+      const replay = current?.episode.index === index
+        ? { ...current, episode, excluded: episode.excluded.map((e) => ({ t0: e.start - current.start, t1: e.end - current.start, reason: e.reason })) }
+        : current;
       this.#set({ busy: false, problem: null, notice: `Episode ${index} saved`, replay, episodes: (this.state.episodes ?? []).map((e) => (e.index === index ? episode : e)) });
       void this.#loadEpisodes(name); // task list and outcome counts
       return true;

@@ -39,7 +39,7 @@ export function ReplayPlot(p: ReplayPlotProps) {
   const clock = useReplayClock();
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const valueRefs = useRef<(HTMLSpanElement | null)[]>([]);
-  const last = useRef({ w: 0, h: 0, version: -1, bg: null as HTMLCanvasElement | null, series: null as ReplaySeries | null, lo: 0, hi: 1, cursorIndex: -2 });
+  const last = useRef({ w: 0, h: 0, version: -1, bg: null as HTMLCanvasElement | null, series: null as ReplaySeries | null, excluded: undefined as ReplayPlotProps['excluded'], lo: 0, hi: 1, cursorIndex: -2 });
   const channels = p.channels ?? p.series.names.map((_, i) => i);
   const scale = p.scale ?? 1;
   const duration = Math.max(p.duration, 1e-3);
@@ -51,7 +51,7 @@ export function ReplayPlot(p: ReplayPlotProps) {
     const w = Math.round(canvas.clientWidth * dpr);
     const h = Math.round(canvas.clientHeight * dpr);
     const l = last.current;
-    const resized = w !== l.w || h !== l.h || !l.bg || l.series !== p.series;
+    const resized = w !== l.w || h !== l.h || !l.bg || l.series !== p.series || l.excluded !== p.excluded;
     if (!resized && clock.version === l.version) return;
     if (resized) {
       canvas.width = w;
@@ -59,6 +59,7 @@ export function ReplayPlot(p: ReplayPlotProps) {
       l.w = w;
       l.h = h;
       l.series = p.series;
+      l.excluded = p.excluded;
       l.cursorIndex = -2;
       l.bg = drawBackground(p, channels, scale, duration, w, h, dpr, l);
     }

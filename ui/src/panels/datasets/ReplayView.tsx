@@ -66,7 +66,7 @@ export function ReplayView() {
         {wrench && <ReplayPlot title="Force" unit="N" t={replay.t} duration={replay.duration} series={wrench} channels={[0, 1, 2]} minSpan={5} excluded={replay.excluded} testId="plot-force" />}
         {gripper && <ReplayPlot title="Gripper" unit="0 open … 1 closed" t={replay.t} duration={replay.duration} series={gripper} minSpan={0.2} excluded={replay.excluded} testId="plot-gripper" />}
       </div>
-      <EpisodeLabels episode={replay.episode} />
+      <EpisodeLabels episode={replay.episode} replayStart={replay.start} />
     </div>
   );
 }
