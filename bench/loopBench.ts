@@ -57,7 +57,7 @@ export const LOOP_TASKS: Record<string, { demo: string[]; train: string[]; eval:
     // in the state (how far to descend: policies closed 1–4 cm too high) 27/50, 0 force stops; tcp_pose instead 2/13
     // (stopped; it follows demonstrated paths); 70 epochs on session 7's demos 22/50. The loop with --nudge 0.4 and
     // tcp_height (these settings): 32/50 = 64% (95% CI 50–76%), 1 force stop, train 355 s; the same demos trained with
-    // --seed 1: 27/50 (run beside a CI job: 1 stale-observation stop). Also nudging the place (carry
+    // --seed 1: 27/50 (run beside a CI job: 1 stale-observation stop). --nudge 0.6 instead: 20/50. Also nudging the place (carry
     // aimed beside the target until 6 cm above the release): 24/50 (reverted).
     train: ['--epochs', '30', '--patience', '0', '--val', '0', '--action', 'twist', '--rate', '20', '--horizon', '20', '--state', 'gripper,wrench,tcp_height'],
     eval: ['--timeout', '30'],
