@@ -25,7 +25,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { add, countdown, get, I32, i32c, section, set, str, uleb, v128Load, v128Store, vec } from './wasmAsm.ts';
 import { keepPaddedInput, takePaddedInput } from './paddedInputCache.ts';
 import { copyRowsKernel } from './rowCopySimd.ts';
-import { allocF32, floatOffset, heapF32, wasmMemory } from './wasmHeap.ts';
+import { allocF32, floatOffset, heapF32, lazyRowFill, wasmMemory } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
 import { conv2dViaWinograd, filterGradViaWinograd, winogradScheme } from './winogradConv.ts';
 import type { WinogradScheme } from './winogradConv.ts';
@@ -124,31 +124,23 @@ function lazySpaceToDepth(backend: BackendWasm, x: TensorInfo, g: ConvGeometry):
   const rowF = Ws * C4;
   const inRow = W * CI;
   if (spaceToDepthSettings.poison) heapF32(backend).fill(NaN, dst, dst + B * Hs * rowF);
-  let filled = 0;
-  const fillTo = (end: number): void => {
+  const fillTo = lazyRowFill(Hs, (b, r0, r1) => {
     const heap = heapF32(backend);
-    for (let f = filled; f < end;) {
-      const b = Math.floor(f / Hs);
-      const r0 = f - b * Hs;
-      const r1 = Math.min(Hs, r0 + end - f);
-      const img = dst + b * Hs * rowF;
-      if (r0 === 0) heap.fill(0, img, img + rowF);
-      if (r1 === Hs) heap.fill(0, img + (Hs - 1) * rowF, img + Hs * rowF);
-      // Inner rows [i0, i1): their left and right border pixels (C4 floats: whole vectors), then their pixels.
-      const i0 = Math.max(r0, 1);
-      const i1 = Math.min(r1, Hs - 1);
-      if (i1 > i0) {
-        borders(0, (img + i0 * rowF + C4) * 4, i1 - i0, 0, 0, rowF * 4, C4 / 4, 0);
-        borders(0, (img + i0 * rowF + (Ws - 1) * C4) * 4, i1 - i0, 0, 0, rowF * 4, 0, C4 / 4);
-        for (let i = i0; i < i1; i++) {
-          const s0 = src + (b * H + 2 * (i - 1)) * inRow;
-          row(s0 * 4, (s0 + inRow) * 4, (img + i * rowF + C4) * 4, W / 2);
-        }
+    const img = dst + b * Hs * rowF;
+    if (r0 === 0) heap.fill(0, img, img + rowF);
+    if (r1 === Hs) heap.fill(0, img + (Hs - 1) * rowF, img + Hs * rowF);
+    // Inner rows [i0, i1): their left and right border pixels (C4 floats: whole vectors), then their pixels.
+    const i0 = Math.max(r0, 1);
+    const i1 = Math.min(r1, Hs - 1);
+    if (i1 > i0) {
+      borders(0, (img + i0 * rowF + C4) * 4, i1 - i0, 0, 0, rowF * 4, C4 / 4, 0);
+      borders(0, (img + i0 * rowF + (Ws - 1) * C4) * 4, i1 - i0, 0, 0, rowF * 4, 0, C4 / 4);
+      for (let i = i0; i < i1; i++) {
+        const s0 = src + (b * H + 2 * (i - 1)) * inRow;
+        row(s0 * 4, (s0 + inRow) * 4, (img + i * rowF + C4) * 4, W / 2);
       }
-      f += r1 - r0;
     }
-    filled = Math.max(filled, end);
-  };
+  });
   return { xs, fillTo };
 }
 

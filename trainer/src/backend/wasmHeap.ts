@@ -131,3 +131,25 @@ export function forEachFilterRow(g: ConvGeometry, r0: number, R: number, fn: (co
 export function blockRows(rows: number, K: number, budgetFloats: number): number {
   return Math.max(1, Math.min(rows, Math.floor(budgetFloats / K)));
 }
+
+/**
+ * A lazy filler of a batch of images stored row after row (`rowsPerImage` rows
+ * each): `fillTo(end)` makes global rows [0, end) ready by calling
+ * `fillRows(b, r0, r1)` for the not yet filled rows [r0, r1) of each image b
+ * in turn; rows already filled are never filled again. The padded inputs of
+ * the Winograd and space-to-depth convolutions are filled this way, chunk by
+ * chunk as the transforms reach them, instead of all up front.
+ */
+export function lazyRowFill(rowsPerImage: number, fillRows: (b: number, r0: number, r1: number) => void): (end: number) => void {
+  let filled = 0;
+  return (end: number): void => {
+    for (let f = filled; f < end;) {
+      const b = Math.floor(f / rowsPerImage);
+      const r0 = f - b * rowsPerImage;
+      const r1 = Math.min(rowsPerImage, r0 + end - f);
+      fillRows(b, r0, r1);
+      f += r1 - r0;
+    }
+    filled = Math.max(filled, end);
+  };
+}

@@ -33,7 +33,7 @@ import { gradKernels } from './filterGradSimd.ts';
 import { keepPaddedInput, takePaddedInput } from './paddedInputCache.ts';
 import { transformKernel } from './winogradSimd.ts';
 import type { Transform } from './winogradSimd.ts';
-import { allocF32, floatOffset, heapF32, wasmMemory } from './wasmHeap.ts';
+import { allocF32, floatOffset, heapF32, lazyRowFill, wasmMemory } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
 
 export interface WinogradScheme {
@@ -203,26 +203,18 @@ function lazyPadInput(backend: BackendWasm, x: TensorInfo, g: ConvGeometry, p: P
   const rowF = Wp * CI;
   if (padSettings.poison) heapF32(backend).fill(NaN, dst, dst + g.B * Hp * rowF);
   const copy = copyRowsKernel(wasmMemory(backend)!);
-  let filled = 0;
-  const fillTo = (end: number): void => {
+  const fillTo = lazyRowFill(Hp, (b, r0, r1) => {
     const heap = heapF32(backend);
-    for (let f = filled; f < end;) {
-      const b = Math.floor(f / Hp);
-      const r0 = f - b * Hp;
-      const r1 = Math.min(Hp, r0 + end - f);
-      const img = dst + b * Hp * rowF;
-      // Rows [r0, r1) of image b: top zero rows, rows of x (CI % 4 == 0: rows and borders are whole vectors), bottom zero rows.
-      const d0 = Math.max(r0, pt);
-      const d1 = Math.min(r1, pt + H);
-      if (d1 > d0) {
-        heap.fill(0, img + r0 * rowF, img + d0 * rowF);
-        copy((src + (b * H + d0 - pt) * W * CI) * 4, (img + d0 * rowF + pl * CI) * 4, d1 - d0, (W * CI) / 4, W * CI * 4, rowF * 4, (pl * CI) / 4, ((Wp - pl - W) * CI) / 4);
-        heap.fill(0, img + d1 * rowF, img + r1 * rowF);
-      } else heap.fill(0, img + r0 * rowF, img + r1 * rowF);
-      f += r1 - r0;
-    }
-    filled = Math.max(filled, end);
-  };
+    const img = dst + b * Hp * rowF;
+    // Rows [r0, r1) of image b: top zero rows, rows of x (CI % 4 == 0: rows and borders are whole vectors), bottom zero rows.
+    const d0 = Math.max(r0, pt);
+    const d1 = Math.min(r1, pt + H);
+    if (d1 > d0) {
+      heap.fill(0, img + r0 * rowF, img + d0 * rowF);
+      copy((src + (b * H + d0 - pt) * W * CI) * 4, (img + d0 * rowF + pl * CI) * 4, d1 - d0, (W * CI) / 4, W * CI * 4, rowF * 4, (pl * CI) / 4, ((Wp - pl - W) * CI) / 4);
+      heap.fill(0, img + d1 * rowF, img + r1 * rowF);
+    } else heap.fill(0, img + r0 * rowF, img + r1 * rowF);
+  });
   return { xp, fillTo };
 }
 
