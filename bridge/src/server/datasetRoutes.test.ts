@@ -232,7 +232,7 @@ describe('changing', () => {
       const res = await app.inject({ method: 'PATCH', url: `${base}/episodes/1`, payload });
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
       expect(['invalid_request', 'invalid_task', 'nothing_to_change', 'invalid_span']).toContain(res.json().code);
-      if (res.json().code === 'invalid_span') expect(res.json()).toMatchObject({ message: expect.stringMatching(/expected start ≤ end and a reason/), tip: expect.any(String) });
+      if (res.json().code === 'invalid_span') expect(res.json()).toMatchObject({ message: expect.stringMatching(/^excluded span 0: expected .*start ≤ end and a reason, found/), tip: expect.any(String) });
     }
     expect((await get<EpisodeListResponse>(`${base}/episodes`)).episodes[1]!.excluded).toEqual([]); // nothing half-saved
   });

@@ -9,6 +9,7 @@
  * `Authorization: Bearer <token>` on every request.
  */
 import { join } from 'node:path';
+import { checkExcludedSpans } from '@cellkit/datasets';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../access/AccessPolicy.ts';
 import type { DeleteEpisodeResponse, ExportRequest, RelabelRequest } from './datasets/datasetApi.ts';
@@ -109,10 +110,13 @@ export async function datasetRoutes(app: FastifyInstance, opts: DatasetRoutesOpt
       throw new HttpError(400, 'nothing_to_change', 'expected at least one of outcome, task, notes or excluded, found none', 'send the label to change, e.g. { "outcome": "success" }');
     }
     if (patch.task === '') throw new HttpError(400, 'invalid_task', 'task must not be blank', 'describe the task in a few words, e.g. "pick the red block"');
-    const badSpan = (patch.excluded ?? []).findIndex((e) => !(e.start <= e.end) || e.reason === '');
-    if (badSpan >= 0) {
-      const e = patch.excluded![badSpan]!;
-      throw new HttpError(400, 'invalid_span', `excluded span ${badSpan}: expected start ≤ end and a reason, found ${e.start}–${e.end} "${e.reason}"`, 'mark where the part to leave out starts, then where it ends, and say why');
+    if (patch.excluded !== undefined) {
+      // The dataset's own check (relabel runs it too), answered as a 400 before anything is written.
+      try {
+        patch.excluded = checkExcludedSpans(patch.excluded);
+      } catch (error) {
+        throw new HttpError(400, 'invalid_span', (error as Error).message, 'mark where the part to leave out starts, then where it ends, and say why');
+      }
     }
     const meta = await dataset.relabel(index, patch);
     // A new task name joins the dataset's task list (as `cellkit dataset relabel` does).
