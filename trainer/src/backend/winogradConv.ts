@@ -18,6 +18,16 @@
 // outputs) plus a 1-tap one on the odd inputs (2 products), so 5 instead of 6
 // products in 1-D and 25 instead of 36 per 2×2 output tile in 2-D.
 //
+// F(6×6,3×3) (points 0, ±1, ±1/2, ±2, ∞; 1.78 products per output, 21% fewer
+// than F(4×4)), with factored tile programs like F(4×4)'s, measured slower on
+// the chunk's stride-1 layers (same process, interleaved, 30 rounds, process
+// CPU min/median ms per camera, F(4×4) → F(6×6)): first layer (space-to-depth)
+// forward 2.32/2.42 → 2.37/2.55, filter gradient 2.35/2.48 → 2.49/2.67;
+// 12×12×32→64 forward 0.97/1.06 → 0.99/1.09, both gradients 1.97/2.10 →
+// 1.92/2.04. Its 8×8 tile transforms cost 1.2–1.7× more per output (hot, ns
+// per output: input 1.38 → 2.10, dy 0.84 → 1.38, output 1.08 → 1.28), which
+// eats what the fewer products save (they run near the 128-bit peak: convSimd.ts).
+//
 // The tile transforms are SIMD kernels (winogradSimd.ts); the a² matrix
 // products run on our direct kernels as 1×1 problems: the forward conv kernel
 // (convSimd.ts) for M and dV, the filter-gradient kernel (filterGradSimd.ts)
