@@ -26,7 +26,9 @@ describe('cellkit eval', () => {
     const code = await cmd.run(['--policy', bundle, '--task', 'reach', '--episodes', '2', '--seed', '1000', '--speed', 'max', '--timeout', '2']);
     expect(code).toBe(0);
     const result = JSON.parse(await readFile(join(bundle, EVAL_FILE), 'utf8'));
-    expect(result).toMatchObject({ task: 'reach', episodes: 2, seeds: [1000, 1001], timeout: 2, speed: 'max' });
+    // A joint-velocity mlp has no chunks to track: written as gain 0 (a twist chunk policy runs at TRACK_GAIN).
+    expect(result).toMatchObject({ task: 'reach', episodes: 2, seeds: [1000, 1001], timeout: 2, speed: 'max', trackGain: 0 });
+    expect(lines[0]).not.toMatch(/tracking/);
     expect(result.results.map((r: { seed: number }) => r.seed)).toEqual([1000, 1001]);
     for (const r of result.results) {
       expect(r.steps).toBeGreaterThan(0);
@@ -60,6 +62,7 @@ describe('cellkit eval', () => {
     await expect(cmd.run([])).rejects.toThrow(UsageError);
     await expect(cmd.run(['--policy', bundle, '--episodes', '0'])).rejects.toThrow(/--episodes expects a positive integer, got '0'/);
     await expect(cmd.run(['--policy', bundle, '--task', 'juggle'])).rejects.toThrow(/--task expects one of reach, push, pick_place, got 'juggle'/);
+    await expect(cmd.run(['--policy', bundle, '--track-gain=-1'])).rejects.toThrow(/--track-gain expects a number ≥ 0 \(1\/s; 0 = off\), got '-1'/);
   });
 
   it('Wilson interval: sensible at the edges', () => {

@@ -2,13 +2,13 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { loadBundle } from '@cellkit/trainer';
+import { loadBundle, TRACK_GAIN } from '@cellkit/trainer';
 
 import type { AuditLog } from '../access/index.ts';
 import { startStack } from '../app/startStack.ts';
 import { SimTaskChannel } from '../demo/SimTaskChannel.ts';
 import { evaluatePolicy, type EvalEpisode, type EvalSummary } from '../policy/evaluatePolicy.ts';
-import { ensurePolicyBackend, loadPolicy } from '../policy/loadPolicy.ts';
+import { ensurePolicyBackend, loadPolicy, trackingGain } from '../policy/loadPolicy.ts';
 import { PolicyRunner } from '../policy/PolicyRunner.ts';
 import { UsageError, type Command } from './Command.ts';
 import { logToConsole } from './simCommand.ts';
@@ -30,7 +30,10 @@ Options:
   --seed <n>            seed of the first episode (default 1000: demos use 0.., keep eval seeds apart)
   --speed <max|1|x>     sim speed (default max)
   --timeout <s>         sim seconds before an episode counts as a failure (default 30)
-  --speed-scale <x>     (0, 1], scales the policy's velocities (default 1)`;
+  --speed-scale <x>     (0, 1], scales the policy's velocities (default 1)
+  --track-gain <1/s>    chunk policies with twist outputs: pull the tool toward where the
+                        overlapping chunks say it should be, gain × distance (default ${TRACK_GAIN};
+                        0 = off, velocities only)`;
 
 export interface EvalCommandOptions {
   /** Default: the bridge's audit file. Tests pass `AuditLog.inMemory().audit`. */
@@ -70,6 +73,7 @@ export function createEvalCommand(commandOptions: EvalCommandOptions = {}): Comm
           speed: { type: 'string', default: 'max' },
           timeout: { type: 'string', default: '30' },
           'speed-scale': { type: 'string', default: '1' },
+          'track-gain': { type: 'string', default: String(TRACK_GAIN) },
         },
         strict: true,
       });
@@ -87,6 +91,9 @@ export function createEvalCommand(commandOptions: EvalCommandOptions = {}): Comm
       const speedScale = Number(values['speed-scale']);
       if (!(speedScale > 0 && speedScale <= 1)) throw new UsageError(`--speed-scale expects a number in (0, 1], got '${values['speed-scale']}'`);
 
+      const trackGain = Number(values['track-gain']);
+      if (!(trackGain >= 0 && Number.isFinite(trackGain))) throw new UsageError(`--track-gain expects a number ≥ 0 (1/s; 0 = off), got '${values['track-gain']}'`);
+
       const dir = resolve(values.policy);
       await ensurePolicyBackend();
       const bundle = await loadBundle(dir);
@@ -102,15 +109,16 @@ export function createEvalCommand(commandOptions: EvalCommandOptions = {}): Comm
       try {
         const toolOffset = stack.controller.status().toolOffset;
         const cell = { ...stack.connection.description, ...(toolOffset ? { toolOffset } : {}) };
-        const policy = await loadPolicy({ source: bundle, name: dir, cell }).catch((err: Error & { tip?: string }) => {
+        const policy = await loadPolicy({ source: bundle, name: dir, cell, trackGain }).catch((err: Error & { tip?: string }) => {
           throw new Error(`${err.message}${err.tip ? ` (${err.tip})` : ''}`);
         });
         runner.use(policy);
         channel = await SimTaskChannel.connect(stack.sim!.url);
-        print(`eval: ${episodes} × ${task} (seeds ${seed}..${seed + episodes - 1}), policy ${dir} at ${policy.rate} Hz, sim speed ${speed}, timeout ${timeout} s`);
+        const tracking = trackingGain(policy);
+        print(`eval: ${episodes} × ${task} (seeds ${seed}..${seed + episodes - 1}), policy ${dir} at ${policy.rate} Hz, sim speed ${speed}, timeout ${timeout} s${tracking > 0 ? `, tracking its chunks' plan at gain ${tracking}/s` : ''}`);
         const summary = await evaluatePolicy({ runner, channel, cell: stack.connection, task, episodes, seed, timeout, speedScale, onEpisode: (r, of) => print(episodeLine(r, of)) });
         const file = join(dir, EVAL_FILE);
-        await writeFile(file, `${JSON.stringify({ ...summary, policy: dir, speed, speedScale, createdAt: new Date().toISOString() }, null, 2)}\n`);
+        await writeFile(file, `${JSON.stringify({ ...summary, policy: dir, speed, speedScale, trackGain: tracking, createdAt: new Date().toISOString() }, null, 2)}\n`);
         for (const line of summaryLines(summary)) print(line);
         print(`eval: written to ${file}`);
         return 0;

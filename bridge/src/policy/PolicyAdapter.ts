@@ -24,7 +24,7 @@ import { DERIVED_STATE_GROUPS, DERIVED_STATE_TITLES } from '@cellkit/trainer';
 import type { DerivedStateGroup, PolicyKinematics } from '@cellkit/trainer';
 
 import type { JointSample, WrenchSample } from '../cell/Cell.ts';
-import type { ArmModel } from '../kinematics/index.ts';
+import { forwardKinematics, type ArmModel } from '../kinematics/index.ts';
 import { getArmModel } from '../profiles/getArmModel.ts';
 import { TCP_POSE_NAMES, TCP_STATE_GROUPS, writeTcpPose } from './tcpPoseState.ts';
 import { TWIST_NAMES, TWIST_PREFIX, twistToJoints } from './twistAction.ts';
@@ -59,6 +59,12 @@ export interface PolicyAdapter {
    * was made from; without them the velocities are NaN (the runner stops).
    */
   command(action: ArrayLike<number>, speedScale: number, joints?: JointSample): { velocities: number[]; gripper?: number };
+  /**
+   * Twist outputs: the tool point's position (m, base frame) at `joints`, with the arm and tool
+   * the twists are converted with — what a chunk policy tracks its plan against
+   * (`Observation.tcpPosition`). Undefined for other outputs or without joints.
+   */
+  tcpPosition(joints?: JointSample): [number, number, number] | undefined;
 }
 
 const AXES = ['x', 'y', 'z'] as const;
@@ -181,6 +187,9 @@ export function createPolicyAdapter(
       }
       // The gripper is a target position, not a speed: it is not scaled (the safety layer clamps it to 0..1).
       return commandGripper === undefined ? { velocities } : { velocities, gripper: action[commandGripper]! };
+    },
+    tcpPosition(from) {
+      return twist !== undefined && from ? forwardKinematics(twist.arm, from.position.slice(0, twist.arm.jointNames.length), twist.toolOffset).position : undefined;
     },
   };
 }

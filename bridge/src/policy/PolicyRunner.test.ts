@@ -7,6 +7,7 @@ import { AuditLog } from '../access/index.ts';
 import { startStack, type RunningStack } from '../app/startStack.ts';
 import type { ControlOutput } from '../control/index.ts';
 import { UR5E, forwardKinematics, jacobian } from '../kinematics/index.ts';
+import { PolicyRuntime } from '@cellkit/trainer';
 import { loadPolicy, type LoadedPolicy } from './loadPolicy.ts';
 import { PolicyError } from './PolicyError.ts';
 import { PolicyRunner } from './PolicyRunner.ts';
@@ -225,7 +226,15 @@ describe('PolicyRunner on the real stack', () => {
     });
     manifest.kinematics = { arm: 'ur5e', toolOffset: tool };
     await writeFile(join(fixed, 'policy.json'), JSON.stringify(manifest));
-    runner.use(await loadPolicy({ source: fixed, cell: { ...cell(), toolOffset: tool } }));
+    // The runtime sees where the tool is each step (it tracks the chunks' plan against it): record what it was given.
+    const seen: { tcpPosition?: number[]; speedScale?: number }[] = [];
+    runner.use(await loadPolicy({
+      source: fixed, cell: { ...cell(), toolOffset: tool },
+      predictor: (bundle) => {
+        const runtime = new PolicyRuntime(bundle);
+        return { predict: (obs) => (seen.push({ tcpPosition: obs.tcpPosition && Array.from(obs.tcpPosition), speedScale: obs.speedScale }), runtime.predict(obs)), reset: () => runtime.reset(), dispose: () => runtime.dispose() };
+      },
+    }));
     expect(runner.loaded!.adapter.twistOutputs).toBe(true);
 
     const q0 = latestQ.slice(0, 6);
@@ -237,6 +246,11 @@ describe('PolicyRunner on the real stack', () => {
     runner.stop();
     const q1 = latestQ.slice(0, 6);
     const end = forwardKinematics(UR5E, q1, tool);
+    // What the runtime was told: the tool point by forward kinematics of the measured joints, from the start to the end.
+    expect(seen.length).toBeGreaterThan(10);
+    expect(seen.every((o) => o.tcpPosition?.length === 3 && o.speedScale === 1)).toBe(true);
+    expect(Math.max(...seen[0]!.tcpPosition!.map((v, i) => Math.abs(v - start.position[i]!)))).toBeLessThan(0.001);
+    expect(Math.max(...seen.at(-1)!.tcpPosition!.map((v, i) => Math.abs(v - end.position[i]!)))).toBeLessThan(0.002);
     // Along x: y and z within 1 mm, the tool frame turned by less than ~0.3°.
     expect(Math.abs(end.position[1] - start.position[1])).toBeLessThan(0.001);
     expect(Math.abs(end.position[2] - start.position[2])).toBeLessThan(0.001);

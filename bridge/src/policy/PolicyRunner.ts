@@ -299,7 +299,9 @@ export class PolicyRunner {
     // infer
     let action: Float32Array;
     try {
-      action = p.predictor.predict({ state: this.stateBuf, ...(images ? { images } : {}) });
+      // Twist chunk policies track their plan against where the tool is (PolicyRuntime trackGain).
+      const tcpPosition = p.adapter.tcpPosition(this.joints);
+      action = p.predictor.predict({ state: this.stateBuf, ...(images ? { images } : {}), ...(tcpPosition ? { tcpPosition, speedScale: this.speedScale } : {}) });
     } catch (err) {
       return this.stop(problem('inference_failed', `the policy failed to predict: ${(err as Error).message}`, 'check the bundle fits this cell (policy.json)'));
     }

@@ -46,8 +46,10 @@ export interface LoadPolicyOptions {
    * flange) are compared with a bundle whose inputs include the TCP pose.
    */
   cell: Pick<CellDescription, 'profile' | 'jointNames' | 'cameras' | 'hasGripper'> & { arm?: string; toolOffset?: [number, number, number] };
-  /** Wraps the runtime (tests); default `new PolicyRuntime(bundle)`. */
+  /** Wraps the runtime (tests); default `new PolicyRuntime(bundle, { trackGain })`. */
   predictor?: (bundle: LoadedBundle) => Predictor;
+  /** 1/s, twist chunk policies: how hard the tool is pulled to where the chunks say it should be (0 = off; default the runtime's TRACK_GAIN). */
+  trackGain?: number;
 }
 
 let backend: Promise<unknown> | undefined;
@@ -103,6 +105,11 @@ export async function loadPolicy(opts: LoadPolicyOptions): Promise<LoadedPolicy>
     actionNames: m.outputs.action.slice(),
     cameras: m.inputs.cameras.map((c) => ({ name: c.name, shape: c.shape })),
     adapter: adapter as PolicyAdapter,
-    predictor: opts.predictor ? opts.predictor(bundle) : new PolicyRuntime(bundle),
+    predictor: opts.predictor ? opts.predictor(bundle) : new PolicyRuntime(bundle, opts.trackGain !== undefined ? { trackGain: opts.trackGain } : {}),
   };
+}
+
+/** 1/s the policy tracks its chunks' plan with (twist chunk policies on the runtime), 0 when it does not. */
+export function trackingGain(policy: LoadedPolicy): number {
+  return policy.predictor instanceof PolicyRuntime ? policy.predictor.trackGain : 0;
 }

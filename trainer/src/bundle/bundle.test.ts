@@ -11,7 +11,7 @@ import type { TrainResult } from '../train.ts';
 import { MemoryBundleStore } from './BundleStore.ts';
 import { checkBundleFits } from './checkBundleFits.ts';
 import { loadBundle } from './loadBundle.ts';
-import { PolicyRuntime } from './PolicyRuntime.ts';
+import { PolicyRuntime, TRACK_GAIN, TRACK_MAX_CORRECTION } from './PolicyRuntime.ts';
 import { saveBundle } from './saveBundle.ts';
 
 let dir: string;
@@ -117,6 +117,51 @@ describe('policy bundle', () => {
     const broken = new PolicyRuntime({ manifest: { ...manifest, normalization: { ...manifest.normalization, action: { ...manifest.normalization.action, std } } }, model: chunk.model });
     const out = broken.predict({ state: ep.states.subarray(0, S), images: { top: ep.images!.top.subarray(0, 768), wrist: ep.images!.wrist.subarray(0, 768) } });
     expect(Number.isFinite(out[g])).toBe(false);
+  });
+
+  it('twist chunk policies track their plan: the linear velocity gets gain × (where the chunks say the tool is − where it is), capped', async () => {
+    const saved = await saveBundle(chunk, new MemoryBundleStore());
+    // The same model read as a twist policy: its first three outputs named vx, vy, vz (no snapping, to see the arithmetic).
+    const action = saved.outputs.action.map((a, k) => (k < 3 ? `action.twist.${['vx', 'vy', 'vz'][k]}` : a));
+    const manifest = { ...saved, outputs: { ...saved.outputs, action, binary: [] } };
+    const tracking = new PolicyRuntime({ manifest, model: chunk.model });
+    const plain = new PolicyRuntime({ manifest, model: chunk.model }, { trackGain: 0 });
+    expect(tracking.trackGain).toBe(TRACK_GAIN);
+    expect(plain.trackGain).toBe(0);
+    // Not a twist policy: nothing to track.
+    expect(new PolicyRuntime({ manifest: saved, model: chunk.model }).trackGain).toBe(0);
+    const ep = data.episodes[0];
+    const S = data.stateNames.length;
+    const A = action.length;
+    const obs = (t: number, tcpPosition?: number[]) => ({
+      state: ep.states.subarray(t * S, (t + 1) * S),
+      images: { top: ep.images!.top.subarray(t * 768, (t + 1) * 768), wrist: ep.images!.wrist.subarray(t * 768, (t + 1) * 768) },
+      ...(tcpPosition ? { tcpPosition } : {}),
+    });
+    const dt = 1 / manifest.rate;
+    const c0 = plain.predictChunk(obs(0));
+    // Step 0: one chunk, anchored where the tool is: nothing to correct.
+    const p0 = [0.4, 0.1, 0.3];
+    expect(Array.from(tracking.predict(obs(0, p0)))).toEqual(Array.from(plain.predict(obs(0))));
+    // Step 1, the tool has not moved: chunk 0 says it should have moved c0[0..2]·dt; chunk 1 is anchored here.
+    const w = Math.exp(-0.01);
+    const untracked = plain.predict(obs(1));
+    const tracked = tracking.predict(obs(1, p0));
+    const pull = [0, 1, 2].map((j) => (TRACK_GAIN * c0[j]! * dt) / (1 + w));
+    const scale = Math.min(1, TRACK_MAX_CORRECTION / Math.hypot(...pull));
+    for (let j = 0; j < 3; j++) expect(tracked[j]).toBeCloseTo(untracked[j]! + pull[j]! * scale, 5);
+    for (let k = 3; k < A; k++) expect(tracked[k]).toBe(untracked[k]);
+    // A tool far from the plan is pulled at most TRACK_MAX_CORRECTION, whatever the distance.
+    const far = tracking.predict(obs(2, [p0[0]! + 5, p0[1]!, p0[2]!]));
+    const base = plain.predict(obs(2));
+    expect(Math.hypot(...[0, 1, 2].map((j) => far[j]! - base[j]!))).toBeCloseTo(TRACK_MAX_CORRECTION, 5);
+    expect(far[0]! - base[0]!).toBeLessThan(-0.04);
+    // Without the tool's position the runtime has nothing to track against: velocities only.
+    tracking.reset();
+    plain.reset();
+    for (let t = 0; t < 3; t++) expect(Array.from(tracking.predict(obs(t)))).toEqual(Array.from(plain.predict(obs(t))));
+    expect(() => tracking.predict(obs(3, [1, 2]))).toThrow(/tcpPosition expects 3 values \(x, y, z in m\), found 2/);
+    expect(() => new PolicyRuntime({ manifest, model: chunk.model }, { trackGain: -1 })).toThrow(/trackGain expects a number ≥ 0 \(1\/s; 0 = off\), found -1/);
   });
 
   it('checkBundleFits reports joint, profile and camera mismatches with tips', async () => {
