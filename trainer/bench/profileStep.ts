@@ -7,6 +7,7 @@
 //   KEEP_PADDED=0: no padded-input reuse (paddedInputCache.ts); REUSE_BATCH=0: fresh batch arrays per step;
 //   CLIP_TILES=0: input gradient through a padded buffer; FILTER_XI=0: unpadded U/dU block stride;
 //   SHARED_GRADS=0: input and filter gradients in two passes; BIAS_RELU_IN_TRANSFORM=0: conv bias + relu as a pass over y;
+//   RELU_IN_GRADS=0: the relu/bias gradient as its own kernel (ReluBiasGrad) before the conv gradients;
 //   STAGED=0: Winograd output/back transforms with their row sums in locals (winogradSimd.ts); COPY_COLUMNS=0: copy columns through the row sums;
 //   LAZY_ZERO=0: the Winograd input gradient's buffer zeroed up front; LAZY_PAD=0: the forward's padded copy of x filled up front;
 //   LAZY_S2D=0: the first layer's space-to-depth image filled up front; CHUNK_FLOATS=n: Winograd tile-chunk size (floats);
@@ -14,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { matMulSettings } from '../src/backend/batchMatMulWasm.ts';
 import { conv2dGradsSettings } from '../src/backend/conv2dGradsWasm.ts';
+import { reluConvGradsSettings } from '../src/policies/chunk/convBiasReluOp.ts';
 import { biasReluSettings } from '../src/backend/convBiasReluWasm.ts';
 import { FusedAdamOptimizer } from '../src/backend/FusedAdamOptimizer.ts';
 import { initBackend } from '../src/backend/initBackend.ts';
@@ -55,6 +57,8 @@ if (process.env.FILTER_XI === '0') filterStrideSettings.padded = false;
 if (process.env.SHARED_GRADS === '0') conv2dGradsSettings.shared = false;
 // BIAS_RELU_IN_TRANSFORM=0: the conv layers' bias + relu as a pass over y instead of in the Winograd output transform (convBiasReluWasm.ts).
 if (process.env.BIAS_RELU_IN_TRANSFORM === '0') biasReluSettings.inTransform = false;
+// RELU_IN_GRADS=0: ReluBiasGrad's whole dz, then the conv gradients, instead of one call making dz chunk by chunk (convBiasReluOp.ts).
+if (process.env.RELU_IN_GRADS === '0') reluConvGradsSettings.enabled = false;
 // STAGED=0: the Winograd output and back transforms keep their row sums in locals instead of the spent source (winogradSimd.ts).
 if (process.env.STAGED === '0') transformSettings.staged = false;
 // COPY_COLUMNS=0: tile transform output columns that pick one input column go through the row sums like the others (winogradSimd.ts).

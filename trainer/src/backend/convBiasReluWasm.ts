@@ -76,6 +76,14 @@ function kernels(backend: BackendWasm, kernelName: string): Kernels {
   return k;
 }
 
+/**
+ * The relu/bias gradient pass for other kernels (conv2dGradsWasm.ts runs it chunk by chunk):
+ * reluBiasGrad(dy, y, dz, db, rows, vecs), byte addresses, db added to (zero it first).
+ */
+export function reluBiasGradPass(backend: BackendWasm): (dy: number, y: number, dz: number, db: number, rows: number, vecs: number) => void {
+  return kernels(backend, RELU_BIAS_GRAD).reluBiasGrad;
+}
+
 function channels(t: TensorInfo, kernelName: string): number {
   const c = t.shape[t.shape.length - 1];
   if (t.shape.length < 2 || c % 4 !== 0 || t.dtype !== 'float32') throw new Error(`${kernelName} (wasm): expected float32 [..., C] with C % 4 == 0, found ${t.dtype} [${t.shape}]`);

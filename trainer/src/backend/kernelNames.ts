@@ -12,3 +12,5 @@ export const CONV_BIAS_RELU = 'CellkitConvBiasRelu';
 export const RELU_BIAS_GRAD = 'CellkitReluBiasGrad';
 /** The filter and input gradients of one convolution in one call: policies/chunk/convBiasReluOp.ts; backend/conv2dGradsWasm.ts. */
 export const CONV2D_GRADS = 'CellkitConv2DGrads';
+/** ReluBiasGrad and the conv gradients in one call, dz made chunk by chunk: policies/chunk/convBiasReluOp.ts; backend/conv2dGradsWasm.ts. */
+export const RELU_CONV_GRADS = 'CellkitReluConvGrads';

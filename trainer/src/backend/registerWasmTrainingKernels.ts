@@ -26,7 +26,7 @@ import { batchMatMulWasm, setStockBatchMatMul } from './batchMatMulWasm.ts';
 import { convBiasReluWasm, reluBiasGradWasm } from './convBiasReluWasm.ts';
 import { conv2dBackpropFilterWasm } from './conv2dBackpropFilterWasm.ts';
 import { conv2dBackpropInputWasm } from './conv2dBackpropInputWasm.ts';
-import { conv2dGradsWasm } from './conv2dGradsWasm.ts';
+import { conv2dGradsWasm, reluConvGradsWasm } from './conv2dGradsWasm.ts';
 import { conv2dWasm, setStockConv2D } from './conv2dWasm.ts';
 import { fusedMatMulWasm, setStockFusedMatMul } from './fusedMatMulWasm.ts';
 import { identityWasm, setStockIdentity } from './identityWasm.ts';
@@ -35,7 +35,7 @@ import { setStockSum, sumWasm } from './sumWasm.ts';
 
 export const wasmTrainingKernels: readonly KernelConfig[] = [
   conv2dWasm, conv2dBackpropFilterWasm, conv2dBackpropInputWasm, batchMatMulWasm, identityWasm, sumWasm, addWasm,
-  spatialSoftmaxWasm, spatialSoftmaxGradWasm, convBiasReluWasm, reluBiasGradWasm, fusedMatMulWasm, conv2dGradsWasm,
+  spatialSoftmaxWasm, spatialSoftmaxGradWasm, convBiasReluWasm, reluBiasGradWasm, fusedMatMulWasm, conv2dGradsWasm, reluConvGradsWasm,
 ];
 
 /** The backend's own kernels we replaced, kept so benchmarks can compare against them. */

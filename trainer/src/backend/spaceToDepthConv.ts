@@ -28,7 +28,7 @@ import { copyRowsKernel } from './rowCopySimd.ts';
 import { allocF32, floatOffset, heapF32, lazyRowFill, wasmMemory } from './wasmHeap.ts';
 import type { ConvGeometry } from './wasmHeap.ts';
 import { conv2dViaWinograd, filterGradViaWinograd, winogradScheme } from './winogradConv.ts';
-import type { WinogradScheme } from './winogradConv.ts';
+import type { ReluGrad, WinogradScheme } from './winogradConv.ts';
 
 /**
  * Benchmarks flip these for A/B: enabled (profileStep S2D=0); lazy (LAZY_S2D=0):
@@ -184,10 +184,11 @@ export function conv2dViaSpaceToDepth(x: TensorInfo, filter: TensorInfo, g: Conv
   return y;
 }
 
-export function filterGradViaSpaceToDepth(x: TensorInfo, dy: TensorInfo, g: ConvGeometry, backend: BackendWasm, gs: ConvGeometry, sch: WinogradScheme): TensorInfo {
+/** The filter gradient; with `relu`, of the relu layer whose output gradient is dy (winogradConv.ts ReluGrad). */
+export function filterGradViaSpaceToDepth(x: TensorInfo, dy: TensorInfo, g: ConvGeometry, backend: BackendWasm, gs: ConvGeometry, sch: WinogradScheme, relu?: ReluGrad): TensorInfo {
   const { CI, CO } = g;
   const xs = takePaddedInput(backend, x, s2dLayout(g)) ?? spaceToDepth(backend, x, g);
-  const dws = filterGradViaWinograd(xs, dy, gs, backend, sch);
+  const dws = filterGradViaWinograd(xs, dy, gs, backend, sch, relu);
   backend.disposeData(xs.dataId);
   const dw = allocF32(backend, [5, 5, CI, CO]);
   const heap = heapF32(backend);

@@ -376,13 +376,29 @@ function dyTransformKernel(memory: WebAssembly.Memory, g: ConvGeometry, p: Plan,
 }
 
 /**
+ * With this, the gradient passes take dy as the gradient of a relu layer's
+ * output y (convBiasReluOp.ts): they use dz = dy·(y > 0) and add Σ dz (the
+ * bias gradient) to `db` ([CO], zeroed by the caller). dz is made chunk by
+ * chunk, just before the dy transform reads its rows, in a buffer of one
+ * chunk's rows (so it is in cache, and never a whole tensor), by the same
+ * SIMD pass as the ReluBiasGrad kernel over the same rows in the same order:
+ * dz, db and the gradients are bit for bit those of that kernel's dz.
+ */
+export interface ReluGrad {
+  y: TensorInfo;
+  db: TensorInfo;
+  /** The pass (convBiasReluWasm.ts reluBiasGradPass): dz = dy·(y > 0), db += Σ dz over `rows` rows of `vecs` vectors; byte addresses. */
+  pass: (dy: number, y: number, dz: number, db: number, rows: number, vecs: number) => void;
+}
+
+/**
  * The filter gradient over one pass of tile chunks, for filterGradViaWinograd
  * and gradsViaWinograd: per chunk, V of x (into `vB`), dM = Atᵀ·dy·At (into
  * `dmB`) and dU += Σ Vᵀ·dM; `finish` writes dW = Gᵀ·dU·G into `dw` and frees
  * the pass's buffers. Uses the training forward's padded copy of x when it
  * kept one.
  */
-function filterGradPass(x: TensorInfo, dy: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme, p: Plan) {
+function filterGradPass(x: TensorInfo, dy: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme, p: Plan, relu?: ReluGrad) {
   const memory = wasmMemory(backend)!;
   const { CI, CO } = g;
   const { a, Tc } = p;
@@ -397,6 +413,11 @@ function filterGradPass(x: TensorInfo, dy: TensorInfo, g: ConvGeometry, backend:
   const xTransform = xTransformKernel(memory, g, p, sch);
   const dyTransform = dyTransformKernel(memory, g, p, sch);
   const fg = gradKernels(memory).filterGradRows[3];
+  // With relu: dz of a chunk's tile rows, dy rows [r0·m, (r0 + R)·m) (tile rows run on across images: OH = TH·m).
+  const dzRows = relu != null ? allocF32(backend, [p.rowsPerChunk * p.m * g.OW * CO]) : null;
+  const reluPass = relu?.pass ?? null;
+  const [dzB, yB, dbB] = relu != null ? [dzRows!, relu.y, relu.db].map((t) => floatOffset(backend, t) * 4) : [0, 0, 0];
+  const tileRowBytes = p.m * g.OW * CO * 4;
   return {
     vB,
     dmB,
@@ -404,21 +425,27 @@ function filterGradPass(x: TensorInfo, dy: TensorInfo, g: ConvGeometry, backend:
     mXi,
     chunk(r0: number, R: number, T: number): void {
       xTransform(xB, vB, r0, R);
-      dyTransform(dyB, dmB, r0, R);
+      if (reluPass != null) {
+        reluPass(dyB + r0 * tileRowBytes, yB + r0 * tileRowBytes, dzB, dbB, R * p.m * g.OW, CO / 4);
+        // The dy transform addresses row r0·m of dy at dzB.
+        dyTransform(dzB - r0 * tileRowBytes, dmB, r0, R);
+      } else dyTransform(dyB, dmB, r0, R);
       fg(vB, CI * 4, 0, dmB, CO * 4, 0, T, 1, duB, CO * 4, CI / 4, CO / 8, a * a, vXi, mXi, duXi);
     },
     finish(dw: TensorInfo): void {
       const tap = CI * CO * 4;
       transformKernel(memory, transpose(sch.G), { sRow: a * duXi, sCol: duXi, dRow: 3 * tap, dCol: tap, spentSource: true })(duB, floatOffset(backend, dw) * 4, 1, CI * CO / 4, 0, 0);
       for (const t of [du, v, dm]) backend.disposeData(t.dataId);
+      if (dzRows != null) backend.disposeData(dzRows.dataId);
       if (xp !== x) backend.disposeData(xp.dataId);
     },
   };
 }
 
-export function filterGradViaWinograd(x: TensorInfo, dy: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme): TensorInfo {
+/** The filter gradient; with `relu`, of the relu layer whose output gradient is dy (see ReluGrad). */
+export function filterGradViaWinograd(x: TensorInfo, dy: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme, relu?: ReluGrad): TensorInfo {
   const p = plan(g, sch);
-  const pass = filterGradPass(x, dy, g, backend, sch, p);
+  const pass = filterGradPass(x, dy, g, backend, sch, p, relu);
   const out = allocF32(backend, [3, 3, g.CI, g.CO]);
   forChunks(g, p, (r0, R, T) => pass.chunk(r0, R, T));
   pass.finish(out);
@@ -577,13 +604,13 @@ export function sharedGradScheme(g: ConvGeometry): WinogradScheme | null {
  * then dV = dM·Uᵀ (into V's buffer) and dx += Btᵀ·dV·Bt as
  * inputGradViaWinograd: the same sums in the same order.
  */
-export function gradsViaWinograd(x: TensorInfo, dy: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme): { dx: TensorInfo; dw: TensorInfo } {
+export function gradsViaWinograd(x: TensorInfo, dy: TensorInfo, filter: TensorInfo, g: ConvGeometry, backend: BackendWasm, sch: WinogradScheme, relu?: ReluGrad): { dx: TensorInfo; dw: TensorInfo } {
   const memory = wasmMemory(backend)!;
   const p = plan(g, sch);
   const { B, CI, CO } = g;
   const padded = needsPadding(g, p);
   const clip = padded && inputGradSettings.clipTiles;
-  const pass = filterGradPass(x, dy, g, backend, sch, p);
+  const pass = filterGradPass(x, dy, g, backend, sch, p, relu);
   const ut = transformFilter(backend, memory, filter, g, sch, true);
   const dw = allocF32(backend, [3, 3, CI, CO]);
   const back = backTransformKernel(memory, g, p, sch, clip);

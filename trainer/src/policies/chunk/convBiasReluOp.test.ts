@@ -8,10 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../backend/initBackend.ts';
 import { conv2dGradsSettings } from '../../backend/conv2dGradsWasm.ts';
 import { biasReluCounts, biasReluSettings } from '../../backend/convBiasReluWasm.ts';
-import { CONV2D_GRADS, CONV_BIAS_RELU } from '../../backend/kernelNames.ts';
+import { CONV2D_GRADS, CONV_BIAS_RELU, RELU_BIAS_GRAD, RELU_CONV_GRADS } from '../../backend/kernelNames.ts';
 import { clearPaddedInputs, paddedInputCount } from '../../backend/paddedInputCache.ts';
 import { Rng } from '../../data/Rng.ts';
-import { convBiasRelu, fuseConvBiasRelu } from './convBiasReluOp.ts';
+import { chunkSettings } from '../../backend/winogradConv.ts';
+import { convBiasRelu, fuseConvBiasRelu, reluConvGradsSettings } from './convBiasReluOp.ts';
 
 interface Case { x: [number, number, number, number]; k: number; co: number; stride: number; pad: 'same' | 'valid' }
 
@@ -162,16 +163,72 @@ describe('convBiasRelu', () => {
         tf.dispose([x, w, b, ...grads]);
         return { out, kernels: profile.kernels.map((k) => k.name) };
       };
+      // This test is about CONV2D_GRADS: the relu/bias gradient as its own kernel (the one-call path has its own test).
+      reluConvGradsSettings.enabled = false;
       const shared = await grads('wasm');
       conv2dGradsSettings.shared = false;
       const separate = await grads('wasm');
       conv2dGradsSettings.shared = true;
+      reluConvGradsSettings.enabled = true;
       const want = await grads('cpu');
       await tf.setBackend('wasm');
       expect(shared.kernels, `x [${c.x}]`).toContain(CONV2D_GRADS);
       expect(shared.kernels).not.toContain('Conv2DBackpropInput');
       shared.out.forEach((v, k) => expect(Array.from(v), `x [${c.x}] gradient ${k}`).toEqual(Array.from(separate.out[k])));
       shared.out.forEach((v, k) => expectClose(v, want.out[k], `x [${c.x}] gradient ${k} vs cpu`));
+    }
+  });
+
+  it('the relu/bias gradient made chunk by chunk inside the conv gradients (one RELU_CONV_GRADS call) gives bit for bit ReluBiasGrad + the gradient kernels: every path, x an input or a recorded op\'s output, one chunk or many', async () => {
+    await tf.setBackend('wasm');
+    // All cases (space-to-depth, p4/p2, F(4×4), F(2×2), and the fallbacks: CO % 8 != 0), plus the chunk's first two layers at full size.
+    const all: Case[] = [...cases.filter((c) => c.co % 4 === 0), { ...cases[5], x: [2, 96, 96, 3] }, { ...cases[6], x: [2, 48, 48, 16] }, { ...cases[6], x: [2, 24, 24, 32] }];
+    const keep = chunkSettings.floats;
+    try {
+      for (const [i, c] of all.entries()) {
+        for (const recorded of [false, true]) {
+          for (const floats of [keep, 3000]) {
+            chunkSettings.floats = floats;
+            const grads = async (oneCall: boolean): Promise<{ out: number[][]; kernels: string[] }> => {
+              reluConvGradsSettings.enabled = oneCall;
+              const rng = new Rng(80 + i);
+              const x = tf.tensor4d(values(c.x.reduce((a, b) => a * b, 1), rng), c.x);
+              const w = tf.tensor4d(values(c.k * c.k * c.x[3] * c.co, rng), [c.k, c.k, c.x[3], c.co]);
+              const b = tf.tensor1d(values(c.co, rng));
+              const opts = { strides: [c.stride, c.stride] as [number, number], pad: c.pad };
+              // A weighted sum, so each output's gradient differs.
+              const y0 = tf.tidy(() => convBiasRelu(x, w, b, opts));
+              const wy = tf.tensor(values(y0.size, rng), y0.shape);
+              y0.dispose();
+              let grads: tf.Tensor[] = [];
+              // Recorded: x · 1 is exact, and then the conv's input is the output of a recorded op (both conv gradients
+              // in the call). Input: x gets no gradient (a model's image input), only the filter and the bias.
+              const profile = await tf.profile(() => {
+                grads = recorded
+                  ? tf.grads((xa: tf.Tensor, wa: tf.Tensor, ba: tf.Tensor) => convBiasRelu(xa.mul(1) as tf.Tensor4D, wa as tf.Tensor4D, ba as tf.Tensor1D, opts).mul(wy).sum())([x, w, b])
+                  : tf.grads((wa: tf.Tensor, ba: tf.Tensor) => convBiasRelu(x, wa as tf.Tensor4D, ba as tf.Tensor1D, opts).mul(wy).sum())([w, b]);
+                return grads;
+              });
+              const out = await Promise.all(grads.map(async (t) => Array.from((await t.data()) as Float32Array)));
+              tf.dispose([x, w, b, wy, ...grads]);
+              return { out, kernels: profile.kernels.map((k) => k.name) };
+            };
+            const before = tf.memory().numTensors;
+            const one = await grads(true);
+            const two = await grads(false);
+            reluConvGradsSettings.enabled = true;
+            const what = `x [${c.x}] ${c.k}×${c.k} CO ${c.co} stride ${c.stride}, ${recorded ? 'recorded' : 'input'}, chunk ${floats}`;
+            expect(one.kernels, what).toContain(RELU_CONV_GRADS);
+            expect(one.kernels, what).not.toContain(RELU_BIAS_GRAD);
+            expect(two.kernels, what).toContain(RELU_BIAS_GRAD);
+            one.out.forEach((v, k) => expect(v, `${what}: gradient ${k}`).toEqual(two.out[k]));
+            expect(tf.memory().numTensors, `${what}: tensors left`).toBe(before);
+          }
+        }
+      }
+    } finally {
+      chunkSettings.floats = keep;
+      reluConvGradsSettings.enabled = true;
     }
   });
 

@@ -9,7 +9,10 @@
 // gradients, which run per input as tfjs's own Conv2D gradient does (so the
 // image input still gets no input gradient) — or, when x is the output of a
 // recorded op (its gradient will be asked for), both from one kernel call
-// (backend/conv2dGradsWasm.ts: one pass over the Winograd tiles).
+// (backend/conv2dGradsWasm.ts: one pass over the Winograd tiles). Where the
+// backend has it, the relu/bias pass and the conv gradients are one call
+// (CellkitReluConvGrads): dz is made chunk by chunk inside the gradient pass,
+// in cache when the dy transform reads it, bit for bit the same values.
 //
 // `fuseConvBiasRelu(layer)` makes a tf.layers.conv2d layer call this op while
 // a gradient is being recorded (training steps). Without a tape (prediction,
@@ -17,7 +20,7 @@
 // trained model predicts bit for bit what its saved bundle predicts in
 // PolicyRuntime. The layer's class name, config and weights are unchanged.
 import * as tf from '@tensorflow/tfjs';
-import { CONV2D_GRADS, CONV_BIAS_RELU, RELU_BIAS_GRAD } from '../../backend/kernelNames.ts';
+import { CONV2D_GRADS, CONV_BIAS_RELU, RELU_BIAS_GRAD, RELU_CONV_GRADS } from '../../backend/kernelNames.ts';
 
 interface ConvAttrs {
   strides: [number, number];
@@ -31,6 +34,9 @@ interface ConvAttrs {
   xNeedsGrad?: boolean;
 }
 
+/** Benchmarks flip this for A/B (profileStep RELU_IN_GRADS=0): ReluBiasGrad, then the conv gradients on its dz, instead of the one RELU_CONV_GRADS call. */
+export const reluConvGradsSettings = { enabled: true };
+
 tf.registerGradient({
   kernelName: CONV_BIAS_RELU,
   inputsToSave: ['x', 'filter'],
@@ -38,6 +44,19 @@ tf.registerGradient({
   gradFunc: (dy, saved, attrs) => {
     const [x, filter, y] = saved;
     const { strides, pad, dataFormat, dimRoundingMode, xNeedsGrad } = attrs as unknown as ConvAttrs;
+    const convAttrs = { strides, pad, dataFormat, dimRoundingMode };
+    if (reluConvGradsSettings.enabled && tf.getKernel(RELU_CONV_GRADS, tf.getBackend()) != null) {
+      // The relu/bias gradient and the conv gradients in one call (dz made chunk by chunk inside it).
+      const inputGrad = xNeedsGrad === true;
+      const out = tf.engine().runKernel(RELU_CONV_GRADS, { x, dy: dy as tf.Tensor, y, filter }, { ...convAttrs, inputGrad } as never) as tf.Tensor[];
+      const [dx, dw, db] = inputGrad ? out : [null, ...out];
+      return {
+        // x's gradient when the tape asks for it after all (x was not a recorded op's output): from a whole dz.
+        x: () => dx ?? tf.engine().runKernel('Conv2DBackpropInput', { dy: (tf.engine().runKernel(RELU_BIAS_GRAD, { dy: dy as tf.Tensor, y }, {}) as tf.Tensor[])[0], filter }, { ...convAttrs, inputShape: x.shape } as never) as tf.Tensor,
+        filter: () => dw!,
+        bias: () => db!,
+      };
+    }
     // Shared by the filter and bias gradients; the x gradient is skipped by the tape when x needs none.
     const [dz, db] = tf.engine().runKernel(RELU_BIAS_GRAD, { dy: dy as tf.Tensor, y }, {}) as tf.Tensor[];
     if (xNeedsGrad === true && tf.getKernel(CONV2D_GRADS, tf.getBackend()) != null) {
