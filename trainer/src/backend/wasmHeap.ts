@@ -15,8 +15,13 @@ interface WasmInternals {
  * A Float32 view of the whole heap. Take a fresh one after any allocation or
  * kernel call: growing the memory detaches older views.
  */
+const heapViews = new WeakMap<BackendWasm, Float32Array>();
 export function heapF32(backend: BackendWasm): Float32Array {
-  return new Float32Array((backend as unknown as WasmInternals).wasm.HEAPU8.buffer);
+  const buffer = (backend as unknown as WasmInternals).wasm.HEAPU8.buffer;
+  let view = heapViews.get(backend);
+  // A new view only when the memory grew (a new buffer): making one per call was ~0.1 ms per chunk step.
+  if (view?.buffer !== buffer) heapViews.set(backend, (view = new Float32Array(buffer)));
+  return view;
 }
 
 /** The backend's WebAssembly.Memory, for our own kernels to import (filterGradSimd.ts); null if this build does not export it. */
