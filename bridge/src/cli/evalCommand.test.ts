@@ -7,7 +7,7 @@ import { AuditLog } from '../access/index.ts';
 import { trainTinyPolicy } from '../policy/testing/trainTinyPolicy.ts';
 import { wilson } from '../policy/evaluatePolicy.ts';
 import { UsageError } from './Command.ts';
-import { createEvalCommand, EVAL_FILE } from './evalCommand.ts';
+import { busyMachineNote, createEvalCommand, EVAL_FILE } from './evalCommand.ts';
 
 describe('cellkit eval', () => {
   let dir: string;
@@ -28,7 +28,8 @@ describe('cellkit eval', () => {
     const result = JSON.parse(await readFile(join(bundle, EVAL_FILE), 'utf8'));
     // A joint-velocity mlp has no chunks to track: written as gain 0 (a twist chunk policy runs at TRACK_GAIN).
     expect(result).toMatchObject({ task: 'reach', episodes: 2, seeds: [1000, 1001], timeout: 2, speed: 'max', trackGain: 0 });
-    expect(lines[0]).not.toMatch(/tracking/);
+    expect(result.loadAverageAtStart).toEqual(expect.any(Number));
+    expect(lines.find((l) => l.startsWith('eval: 2 × reach'))).not.toMatch(/tracking/);
     expect(result.results.map((r: { seed: number }) => r.seed)).toEqual([1000, 1001]);
     for (const r of result.results) {
       expect(r.steps).toBeGreaterThan(0);
@@ -63,6 +64,12 @@ describe('cellkit eval', () => {
     await expect(cmd.run(['--policy', bundle, '--episodes', '0'])).rejects.toThrow(/--episodes expects a positive integer, got '0'/);
     await expect(cmd.run(['--policy', bundle, '--task', 'juggle'])).rejects.toThrow(/--task expects one of reach, push, pick_place, got 'juggle'/);
     await expect(cmd.run(['--policy', bundle, '--track-gain=-1'])).rejects.toThrow(/--track-gain expects a number ≥ 0 \(1\/s; 0 = off\), got '-1'/);
+  });
+
+  it('says when the machine was busy at the start (load ≥ cores): latency and stale-observation stops are then not comparable', () => {
+    expect(busyMachineNote(0.4, 2)).toBeNull();
+    expect(busyMachineNote(1.99, 2)).toBeNull();
+    expect(busyMachineNote(3.1, 2)).toBe('eval: note — the machine is busy (load average 3.10 on 2 cores): inference latency and any stale-observation stops are not comparable with a run on a quiet machine');
   });
 
   it('Wilson interval: sensible at the edges', () => {

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -115,10 +116,13 @@ export function createEvalCommand(commandOptions: EvalCommandOptions = {}): Comm
         runner.use(policy);
         channel = await SimTaskChannel.connect(stack.sim!.url);
         const tracking = trackingGain(policy);
+        const loadAtStart = loadavg()[0]!;
+        const busy = busyMachineNote(loadAtStart, cpus().length);
+        if (busy) print(busy);
         print(`eval: ${episodes} × ${task} (seeds ${seed}..${seed + episodes - 1}), policy ${dir} at ${policy.rate} Hz, sim speed ${speed}, timeout ${timeout} s${tracking > 0 ? `, tracking its chunks' plan at gain ${tracking}/s` : ''}`);
         const summary = await evaluatePolicy({ runner, channel, cell: stack.connection, task, episodes, seed, timeout, speedScale, onEpisode: (r, of) => print(episodeLine(r, of)) });
         const file = join(dir, EVAL_FILE);
-        await writeFile(file, `${JSON.stringify({ ...summary, policy: dir, speed, speedScale, trackGain: tracking, createdAt: new Date().toISOString() }, null, 2)}\n`);
+        await writeFile(file, `${JSON.stringify({ ...summary, policy: dir, speed, speedScale, trackGain: tracking, loadAverageAtStart: Number(loadAtStart.toFixed(2)), createdAt: new Date().toISOString() }, null, 2)}\n`);
         for (const line of summaryLines(summary)) print(line);
         print(`eval: written to ${file}`);
         return 0;
@@ -132,6 +136,16 @@ export function createEvalCommand(commandOptions: EvalCommandOptions = {}): Comm
 }
 
 export const evalCommand: Command = createEvalCommand();
+
+/**
+ * A warning when the machine is already busy at the start (1-minute load average ≥ the
+ * number of cores): the sim, its camera renderer and the policy share the CPU, so latency
+ * figures, and stops for stale observations, are then not comparable with a quiet run.
+ */
+export function busyMachineNote(load: number, cores: number): string | null {
+  if (!(load >= cores)) return null;
+  return `eval: note — the machine is busy (load average ${load.toFixed(2)} on ${cores} cores): inference latency and any stale-observation stops are not comparable with a run on a quiet machine`;
+}
 
 export function episodeLine(r: EvalEpisode, of: number): string {
   const outcome = r.success ? 'success' : 'failure';
