@@ -86,6 +86,36 @@ describe('cellkit dataset', () => {
     expect(relabeled.info.tasks).toContain('pick');
   });
 
+  it('relabel --exclude leaves seconds of an episode (from its first sample) out of training; --keep-all takes them back', async () => {
+    const path = join(dir, 'a');
+    await makeDataset(path, 2);
+    const first = (await (await openDatasetDir(path, { cache: 'none' })).readAligned(1, { rate: 10, cameras: [] })).timestamps[0]!;
+    expect(await run('relabel', path, '1', '--exclude', '0.1-0.25:slipped, corrected by hand', '--exclude', '0.3-0.3:bump')).toBe(0);
+    let meta = await (await openDatasetDir(path, { cache: 'none' })).getEpisode(1);
+    expect(meta.excluded).toHaveLength(2);
+    expect(meta.excluded![0]!.start).toBeCloseTo(first + 0.1, 6);
+    expect(meta.excluded![0]!.end).toBeCloseTo(first + 0.25, 6);
+    expect(meta.excluded!.map((e) => e.reason)).toEqual(['slipped, corrected by hand', 'bump']);
+    expect(logs.at(-1)).toBe('episode 1: left out of training 0.10–0.25 s (slipped, corrected by hand), 0.30–0.30 s (bump)');
+    // The spans lie on the episode's streams: validate has nothing to say about them; the other labels stay.
+    logs.length = 0;
+    expect(await run('validate', path)).toBe(0);
+    expect(logs.join('\n')).not.toMatch(/Excluded span/);
+    expect(meta.outcome).toBe('success');
+
+    expect(await run('relabel', path, '1', '--keep-all')).toBe(0);
+    meta = await (await openDatasetDir(path, { cache: 'none' })).getEpisode(1);
+    expect(meta.excluded ?? []).toEqual([]);
+    expect(logs.at(-1)).toBe('episode 1: nothing left out of training');
+
+    await expect(run('relabel', path, '1', '--exclude', '2-1:late')).rejects.toThrow(/--exclude expects FROM-TO:REASON in seconds from the episode's first sample, FROM ≤ TO, e.g. 2.5-4.1:slipped; got '2-1:late'/);
+    await expect(run('relabel', path, '1', '--exclude', '0.1-0.2')).rejects.toThrow(/--exclude expects FROM-TO:REASON/);
+    await expect(run('relabel', path, '1', '--exclude', '0.1-0.2:x', '--keep-all')).rejects.toThrow(/contradict/);
+    await expect(run('relabel', path, '1', '--exclude', '9-10:late')).rejects.toThrow(/the episode's samples end at 0\.\d\d s; expected a span that starts within 0–0\.\d\d s/);
+    // Refusals change nothing.
+    expect((await (await openDatasetDir(path, { cache: 'none' })).getEpisode(1)).excluded ?? []).toEqual([]);
+  });
+
   it('split writes a seeded train/validation split of usable episodes', async () => {
     const path = join(dir, 'a');
     await makeDataset(path, 5);

@@ -15,6 +15,11 @@ Actions:
   stats <path> [--fps 30]          compute stats.json over usable episodes
   rm <path> <episode>...           move episodes to <path>/.trash (nothing is deleted)
   relabel <path> <episode> [--task T] [--outcome success|failure|discard] [--notes N] [--operator O]
+                   [--exclude FROM-TO:REASON]... [--keep-all]
+                                   --exclude leaves seconds FROM–TO of the episode (from its first
+                                   sample, as the datasets page's replay counts) out of training, e.g.
+                                   --exclude 2.5-4.1:'slipped, corrected by hand'; repeatable, replaces
+                                   the episode's spans. --keep-all removes them all. Nothing recorded changes.
   split <path> [--val 0.2] [--seed 0]
                                    train/val split by episode, written to <path>/splits.json
   merge <a> <b> --out <dir>        a new dataset with the episodes of both (same features)
@@ -35,6 +40,8 @@ const options = {
   outcome: { type: 'string' },
   notes: { type: 'string' },
   operator: { type: 'string' },
+  exclude: { type: 'string', multiple: true },
+  'keep-all': { type: 'boolean' },
   val: { type: 'string', default: '0.2' },
   seed: { type: 'string', default: '0' },
 } as const;
@@ -140,12 +147,45 @@ async function relabel([path, episode, ...extra]: string[], values: Values): Pro
     if (!['success', 'failure', 'discard'].includes(values.outcome)) throw new UsageError(`--outcome expects success, failure or discard, got '${values.outcome}'`);
     patch.outcome = values.outcome as 'success' | 'failure' | 'discard';
   }
-  if (Object.keys(patch).length === 0) throw new UsageError('relabel expects at least one of --task, --outcome, --notes, --operator');
+  const spans = (values.exclude ?? []).map(parseSpan);
+  if (spans.length > 0 && values['keep-all']) throw new UsageError('--exclude and --keep-all contradict each other: give spans to leave out, or --keep-all to leave nothing out');
+  if (values['keep-all']) patch.excluded = [];
+  if (Object.keys(patch).length === 0 && spans.length === 0) throw new UsageError('relabel expects at least one of --task, --outcome, --notes, --operator, --exclude, --keep-all');
   const dataset = await openDatasetDir(path!, { cache: 'none' });
+  let start = 0;
+  if (spans.length > 0) {
+    // Spans are kept on the streams' clock (message stamps); people count from the episode's first sample.
+    const aligned = await dataset.readAligned(index!, { rate: 10, cameras: [] });
+    if (aligned.length === 0) throw new Error(`episode ${index} has no samples to count the spans from; nothing was changed`);
+    start = aligned.timestamps[0]!;
+    const length = aligned.timestamps[aligned.length - 1]! - start;
+    for (const s of spans) {
+      if (s.from > length) throw new UsageError(`--exclude ${s.text}: the episode's samples end at ${length.toFixed(2)} s; expected a span that starts within 0–${length.toFixed(2)} s`);
+    }
+    patch.excluded = spans.map((s) => ({ start: start + s.from, end: start + s.to, reason: s.reason }));
+  }
   const meta = await dataset.relabel(index!, patch);
   if (patch.task !== undefined && !dataset.info.tasks.includes(patch.task)) await dataset.updateInfo({ tasks: [...dataset.info.tasks, patch.task] });
   console.log(`episode ${meta.index}: task ${JSON.stringify(meta.task)}, outcome ${meta.outcome}, operator ${JSON.stringify(meta.operator)}`);
+  if (patch.excluded !== undefined) {
+    const left = meta.excluded ?? [];
+    console.log(left.length === 0
+      ? `episode ${meta.index}: nothing left out of training`
+      : `episode ${meta.index}: left out of training ${left.map((e) => `${(e.start - start).toFixed(2)}–${(e.end - start).toFixed(2)} s (${e.reason})`).join(', ')}`);
+  }
   return 0;
+}
+
+/** `FROM-TO:REASON`, seconds from the episode's first sample. */
+function parseSpan(text: string): { from: number; to: number; reason: string; text: string } {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*:(.+)$/s.exec(text);
+  const from = m ? Number(m[1]) : NaN;
+  const to = m ? Number(m[2]) : NaN;
+  const reason = m ? m[3]!.trim() : '';
+  if (!m || !(from <= to) || reason.length === 0) {
+    throw new UsageError(`--exclude expects FROM-TO:REASON in seconds from the episode's first sample, FROM ≤ TO, e.g. 2.5-4.1:slipped; got '${text}'`);
+  }
+  return { from, to, reason, text };
 }
 
 /**
