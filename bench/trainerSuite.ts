@@ -19,7 +19,11 @@ import { result, type BenchResult } from './BenchResult.ts';
  * beside PyTorch on 2 threads when the machine has 2 cores.
  * Each side also reports samples per CPU-second on one thread, which other
  * jobs on a shared machine disturb far less than wall-clock throughput.
- * BENCH_TRAINER_STEPS sets the measured chunk steps (default 16),
+ * BENCH_TRAINER_STEPS sets the measured chunk steps (default 16), after
+ * BENCH_TRAINER_WARMUP warm-up steps on each side (default 48, the same for
+ * both: V8 is still optimising our step's JavaScript in its first few dozen
+ * steps — measured right after a single 16-step warm-up epoch, ours ran ~7%
+ * below its steady state of epochs 4–6; a training runs thousands of steps),
  * BENCH_TRAINER_ROUNDS the alternating rounds per side (default 5: PyTorch's
  * 1-thread figure swung between ~630 and ~820 samples/s from run to run with 2,
  * which flipped the chunk verdict; the best of 5 is steady, ~50 s in all).
@@ -28,6 +32,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
 const steps = Number(process.env.BENCH_TRAINER_STEPS ?? 16);
 const rounds = Math.max(1, Number(process.env.BENCH_TRAINER_ROUNDS ?? 5));
+const warmup = Math.max(0, Number(process.env.BENCH_TRAINER_WARMUP ?? 48));
 /** The Python with torch (Debian's python3-torch installs into /usr/bin/python3). BENCH_PYTHON overrides. */
 const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 
@@ -50,7 +55,7 @@ async function json(file: string, args: string[]): Promise<BenchJson> {
 /** PyTorch figures, or why there are none (printed, never thrown: the tfjs figures still stand alone). */
 async function torch(threads: number): Promise<BenchJson | null> {
   try {
-    return await json(PYTHON, ['trainer/bench/torch_reference.py', '--json', '--steps', String(steps), '--threads', String(threads)]);
+    return await json(PYTHON, ['trainer/bench/torch_reference.py', '--json', '--steps', String(steps), '--warmup', String(warmup), '--threads', String(threads)]);
   } catch (err) {
     const text = String((err as { stderr?: string }).stderr || (err as Error).message);
     const missing = /No module named 'torch'|ENOENT/.test(text);
@@ -86,7 +91,7 @@ export async function trainerSuite(): Promise<BenchResult[]> {
   const oneRounds: BenchJson[] = [];
   const allRounds: BenchJson[] = [];
   for (let r = 0; r < rounds; r++) {
-    ourRounds.push(await json(process.execPath, ['--import', 'tsx', 'trainer/bench/trainerBench.ts', '--json', '--steps', String(steps)]));
+    ourRounds.push(await json(process.execPath, ['--import', 'tsx', 'trainer/bench/trainerBench.ts', '--json', '--steps', String(steps), '--warmup', String(warmup)]));
     const t1 = r === 0 || oneRounds.length > 0 ? await torch(1) : null;
     if (t1 == null) continue;
     oneRounds.push(t1);
@@ -98,7 +103,7 @@ export async function trainerSuite(): Promise<BenchResult[]> {
   const ours = best(ourRounds)!;
   const one = best(oneRounds);
   const all = best(allRounds);
-  console.log(`backend: ${ours.backend?.note ?? 'unknown'}; best of ${rounds} round(s) per side; load average ${loadavg()[0].toFixed(2)} at end`);
+  console.log(`backend: ${ours.backend?.note ?? 'unknown'}; best of ${rounds} round(s) per side, ${steps} chunk steps measured after ${warmup} warm-up steps on each side; load average ${loadavg()[0].toFixed(2)} at end`);
   if (one != null) console.log(`reference: PyTorch ${one.torch} (${PYTHON}), 1 thread${all ? ` and ${cores} threads` : ''}`);
 
   const out: BenchResult[] = [];

@@ -69,10 +69,10 @@ def random_shift(img, pad=4):
     return torch.stack([padded[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(n)])
 
 
-def train_rate(step, steps):
-    """Samples per wall-clock second, and per CPU-second of this process (all its threads)."""
-    for _ in range(3):
-        step()  # warm-up
+def train_rate(step, steps, warmup=3):
+    """Samples per wall-clock second, and per CPU-second of this process (all its threads), after `warmup` steps."""
+    for _ in range(warmup):
+        step()
     start, cpu = time.perf_counter(), time.process_time()
     for _ in range(steps):
         step()
@@ -95,6 +95,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=8)
+    ap.add_argument("--warmup", type=int, default=3, help="chunk warm-up steps before the measured ones")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -125,7 +126,7 @@ def main():
         F.l1_loss(c(state, images), target).backward()
         copt.step()
 
-    chunk_rate, chunk_cpu_rate = train_rate(chunk_step, args.steps)
+    chunk_rate, chunk_cpu_rate = train_rate(chunk_step, args.steps, args.warmup)
     s1 = torch.randn(1, STATE)
     i1 = [torch.rand(1, 3, IMG, IMG) for _ in range(CAMS)]
     chunk_lat = latency(lambda: c(s1, i1), 100)

@@ -3,7 +3,9 @@
 // with a data-parallel gradient worker), plus our WASM conv gradient kernels
 // against the backend's stock ones.
 //
-//   npx tsx trainer/bench/trainerBench.ts [--json] [--steps N]   (N: measured chunk steps, default 16)
+//   npx tsx trainer/bench/trainerBench.ts [--json] [--steps N] [--warmup W]
+//   (N: measured chunk steps, default 16; W: chunk warm-up steps before them, default 48 —
+//   V8 is still optimising the step's JavaScript for its first few dozen steps)
 //
 // chunk: 2 cameras 96×96×3, batch 32, default options (H = 10). Numbers are
 // wall-clock on a possibly shared machine: run it on an idle one to compare.
@@ -24,6 +26,8 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const stepsArg = args.indexOf('--steps');
 const chunkSteps = stepsArg >= 0 ? Number(args[stepsArg + 1]) : 16;
+const warmupArg = args.indexOf('--warmup');
+const chunkWarmup = warmupArg >= 0 ? Number(args[warmupArg + 1]) : 48;
 const log = (...m: unknown[]): void => {
   if (!json) console.log(...m);
 };
@@ -32,32 +36,32 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** Trains 1 warm-up epoch + 1 measured epoch of `steps` batches; samples/s of the measured one. */
 /**
- * Trains 1 warm-up epoch + 1 measured epoch of `steps` batches: samples per
- * wall-clock second of the measured one, and per CPU-second of this process
- * (all threads) over it, which another job's load on the machine disturbs far less.
+ * Trains warm-up epochs of `steps` batches (at least `warmup` steps, at least one epoch), then 1 measured
+ * epoch: samples per wall-clock second of the measured one, and per CPU-second of this process (all
+ * threads) over it, which another job's load on the machine disturbs far less.
  */
-async function trainThroughput(name: string, policy: string, data: ReturnType<typeof syntheticData>, steps: number, gradientHelper?: GradientHelperFactory): Promise<{ samplesPerSec: number; samplesPerCpuSec: number; result: TrainResult }> {
-  // CPU time and wall time over the same window (end of epoch 0 → end of epoch 1): their ratio turns samples/s into samples per CPU-second.
+async function trainThroughput(name: string, policy: string, data: ReturnType<typeof syntheticData>, steps: number, warmup: number, gradientHelper?: GradientHelperFactory): Promise<{ samplesPerSec: number; samplesPerCpuSec: number; result: TrainResult }> {
+  const warmupEpochs = Math.max(1, Math.ceil(warmup / steps));
+  // CPU time and wall time over the same window (end of the last warm-up epoch → end of the measured one): their ratio turns samples/s into samples per CPU-second.
   let start: { cpu: NodeJS.CpuUsage; wall: number } | null = null;
   let cpuPerWall = NaN;
   let measuredSteps = steps;
   const result = await train({
-    data, policy, epochs: 2, batchSize: 32, stepsPerEpoch: steps, validationFraction: 0, seed: 1, earlyStoppingPatience: 0, gradientHelper,
+    data, policy, epochs: warmupEpochs + 1, batchSize: 32, stepsPerEpoch: steps, validationFraction: 0, seed: 1, earlyStoppingPatience: 0, gradientHelper,
     onProgress: (p) => {
       measuredSteps = p.steps; // fewer than asked when an epoch has fewer batches
       if (p.valLoss === undefined) return; // only the end-of-epoch reports
-      if (p.epoch === 0) start = { cpu: process.cpuUsage(), wall: performance.now() };
-      else if (start != null) {
+      if (p.epoch === warmupEpochs - 1) start = { cpu: process.cpuUsage(), wall: performance.now() };
+      else if (p.epoch === warmupEpochs && start != null) {
         const cpu = process.cpuUsage(start.cpu);
         cpuPerWall = (cpu.user + cpu.system) / 1000 / (performance.now() - start.wall);
       }
     },
   });
-  const samplesPerSec = result.history.samplesPerSec[1];
+  const samplesPerSec = result.history.samplesPerSec[warmupEpochs]!;
   const samplesPerCpuSec = samplesPerSec / cpuPerWall;
-  log(`${name} training: ${samplesPerSec.toFixed(1)} samples/s, ${samplesPerCpuSec.toFixed(1)} samples per CPU-second (batch 32, ${measuredSteps} steps after a warm-up epoch; includes batch assembly + augmentation)`);
+  log(`${name} training: ${samplesPerSec.toFixed(1)} samples/s, ${samplesPerCpuSec.toFixed(1)} samples per CPU-second (batch 32, ${measuredSteps} steps after ${warmupEpochs * measuredSteps} warm-up steps; includes batch assembly + augmentation)`);
   return { samplesPerSec, samplesPerCpuSec, result };
 }
 
@@ -122,16 +126,16 @@ const backend = await initBackend({ prefer: 'node' });
 log(`backend: ${backend.note}`);
 
 const mlpData = syntheticData({ episodes: 20, length: 200 });
-const mlp = await trainThroughput('mlp', 'mlp', mlpData, 100);
+const mlp = await trainThroughput('mlp', 'mlp', mlpData, 100, 100);
 const mlpLatency = await inferenceLatency('mlp', mlp.result, mlpData, 500);
 
 const chunkData = syntheticData({ episodes: 4, length: 80, cameras: ['top', 'wrist'], imageSize: 96 });
-const chunk = await trainThroughput('chunk', 'chunk', chunkData, chunkSteps);
+const chunk = await trainThroughput('chunk', 'chunk', chunkData, chunkSteps, chunkWarmup);
 const chunkLatency = await inferenceLatency('chunk', chunk.result, chunkData, 100);
 // Data-parallel over 2 threads (this one + a gradient worker): compare with PyTorch on 2 threads.
 // Not for mlp: its step is ~2 ms of per-op overhead, and the worker round trip
 // made it 2.5× slower (measured).
-const chunk2 = await trainThroughput('chunk, 2 threads (data-parallel: + 1 gradient worker)', 'chunk', chunkData, chunkSteps, workerGradientHelper());
+const chunk2 = await trainThroughput('chunk, 2 threads (data-parallel: + 1 gradient worker)', 'chunk', chunkData, chunkSteps, chunkWarmup, workerGradientHelper());
 
 let kernels: ReturnType<typeof kernelComparison> = [];
 if (backend.name === 'wasm') {
