@@ -59,6 +59,10 @@ export const LOOP_TASKS: Record<string, { demo: string[]; train: string[]; eval:
     // tcp_height (these settings): 32/50 = 64% (95% CI 50–76%), 1 force stop, train 355 s; the same demos trained with
     // --seed 1: 27/50 (run beside a CI job: 1 stale-observation stop). --nudge 0.6 instead: 20/50. Also nudging the place (carry
     // aimed beside the target until 6 cm above the release): 24/50 (reverted).
+    // Session 9: twist chunk policies track their plan at run time (PolicyRuntime trackGain 4/s, the default): session
+    // 8's policy 38/50 with it vs 32/50 without, same seeds. The loop with these settings: 25/50 (that policy without
+    // tracking: 18/50). Starting the place when 2 cm off centre instead of 5 mm (the expert lowers while centring): 28/50
+    // in the loop (not kept).
     train: ['--epochs', '30', '--patience', '0', '--val', '0', '--action', 'twist', '--rate', '20', '--horizon', '20', '--state', 'gripper,wrench,tcp_height'],
     eval: ['--timeout', '30'],
     successTarget: 0.8,
