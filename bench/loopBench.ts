@@ -62,7 +62,7 @@ export const LOOP_TASKS: Record<string, { demo: string[]; train: string[]; eval:
     // Session 9: twist chunk policies track their plan at run time (PolicyRuntime trackGain 4/s, the default): session
     // 8's policy 38/50 with it vs 32/50 without, same seeds. The loop with these settings: 25/50 (that policy without
     // tracking: 18/50). Starting the place when 2 cm off centre instead of 5 mm (the expert lowers while centring): 28/50
-    // in the loop (not kept).
+    // in the loop (not kept). --lr-schedule cosine on the same two demo sets: 32/50 and 34/50 vs 25/50 and 38/50 (not kept).
     train: ['--epochs', '30', '--patience', '0', '--val', '0', '--action', 'twist', '--rate', '20', '--horizon', '20', '--state', 'gripper,wrench,tcp_height'],
     eval: ['--timeout', '30'],
     successTarget: 0.8,
